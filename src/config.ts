@@ -1,0 +1,272 @@
+/**
+ * Configuration: the environment (and an optional `.env` file) → one validated,
+ * frozen Config. Every variable the server reads is declared here, once, with its
+ * default; `.env.example` documents the same list. Validation collects every
+ * problem before failing, so an operator fixes them all in one go.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, networkInterfaces } from 'node:os';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const port = int(0, 65535);
+const bool = z.stringbool({ error: 'must be one of true/false, on/off, yes/no, 1/0' });
+/** Empty means "decide from other settings" (see ALLOW_GUESTS). */
+const optionalBool = z.union([z.literal('').transform(() => undefined), bool]);
+const text = z.string().trim();
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
+const urlList = list.pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma list of http(s) URLs' })));
+
+/** Each variable: its schema and its default, as a string exactly as an operator would write it. */
+const variables = {
+  NODE_ENV: [z.enum(['development', 'production', 'test']), 'development'],
+  LOG_LEVEL: [z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']), 'info'],
+  PORT: [port, '80'],
+  ADMIN_PORT: [port, '8090'],
+  ADMIN_BIND: [z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' }), '127.0.0.1'],
+  ADMIN_ALLOWED_IPS: [list, ''],
+  TRUSTED_PROXIES: [list, ''],
+  KEY: [text, ''],
+  ADMIN_KEY: [text, ''],
+  HOST: [z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })]), ''],
+  MAX_ROOMS: [int(1, 10_000), String(Math.max(1, cpus().length - 1))],
+  ROOM_PORT_MIN: [int(1, 65535), '34000'],
+  ROOM_PORT_MAX: [int(1, 65535), '34050'],
+  ROOM_MAX_CONNECTIONS: [int(1, 1_000_000), '10000'],
+  ROOM_WARM_WORKERS: [int(0, 64), '1'],
+  ROOM_BOOT_TIMEOUT_MS: [int(100, 120_000), '10000'],
+  ROOM_MAX_HEAP_MB: [int(16, 65_536), '512'],
+  ROOM_LIVENESS_INTERVAL_MS: [int(50, 60_000), '2000'],
+  ROOM_LIVENESS_TIMEOUT_MS: [int(50, 120_000), '5000'],
+  PUBLIC_ROOM_PATH_PREFIX: [text.regex(/^$|^\/.*\/$/, 'must start and end with "/", e.g. /rooms/'), ''],
+  ALLOWED_ORIGINS: [list, ''],
+  AUTH_SECRET: [text, ''],
+  ALLOW_GUESTS: [optionalBool, ''],
+  ALLOW_ANONYMOUS: [bool, 'on'],
+  SHUTDOWN_TIMEOUT_MS: [int(100, 600_000), '10000'],
+  MONGODB_URI: [text.regex(/^$|^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'), ''],
+  DATA_DIR: [text.min(1, 'must not be empty'), './data'],
+  TRANSCRIPT_RETENTION_DAYS: [int(1, 36_500), '30'],
+  CACHE_REFRESH_S: [int(1, 86_400), '60'],
+  LOADBALANCERS: [urlList, ''],
+  LOADBALANCER_KEY: [text, ''],
+  LB_HEARTBEAT_S: [int(1, 3600), '10'],
+  LISTING_WEBHOOK_URLS: [urlList, ''],
+  WEBHOOK_SECRET: [text, ''],
+  // Chat protocol limits (docs/protocol.md); defaults are the protocol's.
+  MAX_FRAME_BYTES: [int(256, 1_048_576), '16384'],
+  MAX_MESSAGE_CHARS: [int(1, 10_000), '500'],
+  RATE_LIMIT_MESSAGES: [int(1, 100_000), '20'],
+  RATE_LIMIT_MOD_MESSAGES: [int(1, 100_000), '100'],
+  RATE_LIMIT_WINDOW_S: [int(1, 3600), '30'],
+  HISTORY_ON_JOIN: [int(0, 1000), '50'],
+  RECOVERY_WINDOW: [int(0, 100_000), '1000'],
+  JOIN_TIMEOUT_MS: [int(100, 600_000), '10000'],
+  WS_PING_INTERVAL_MS: [int(100, 600_000), '25000'],
+  WS_PONG_TIMEOUT_MS: [int(100, 600_000), '10000'],
+  SLOW_READER_BYTES: [int(1024, 1_073_741_824), '1048576'],
+  PRESENCE_INTERVAL_MS: [int(0, 60_000), '1000'],
+} as const satisfies Record<string, readonly [z.ZodType, string]>;
+
+type Variables = typeof variables;
+export type VariableName = keyof Variables;
+export type RawConfig = { [K in VariableName]: z.output<Variables[K][0]> };
+
+/** The limits a room enforces; handed to every room worker as they are. */
+export interface RoomLimits {
+  maxConnections: number;
+  maxFrameBytes: number;
+  maxMessageChars: number;
+  rateLimitMessages: number;
+  rateLimitModMessages: number;
+  rateLimitWindowMs: number;
+  historyOnJoin: number;
+  recoveryWindow: number;
+  joinTimeoutMs: number;
+  pingIntervalMs: number;
+  pongTimeoutMs: number;
+  slowReaderBytes: number;
+  presenceIntervalMs: number;
+}
+
+/** What a room needs to know about who may join. */
+export interface RoomAccess {
+  allowedOrigins: string[];
+  authSecret: string;
+  allowGuests: boolean;
+  allowAnonymous: boolean;
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  logLevel: string;
+  port: number;
+  adminPort: number;
+  adminBind: string;
+  adminAllowedIps: string[];
+  trustedProxies: string[];
+  key: string;
+  adminKey: string;
+  /** Keys that were generated because none was configured (development only). */
+  generatedKeys: Array<'KEY' | 'ADMIN_KEY'>;
+  /** Public base URL; empty means "derive from the first non-internal IPv4 and the bound port". */
+  host: string;
+  maxRooms: number;
+  roomPortMin: number;
+  roomPortMax: number;
+  warmWorkers: number;
+  roomBootTimeoutMs: number;
+  roomMaxHeapMb: number;
+  roomLivenessIntervalMs: number;
+  roomLivenessTimeoutMs: number;
+  publicRoomPathPrefix: string;
+  shutdownTimeoutMs: number;
+  mongodbUri: string;
+  dataDir: string;
+  transcriptRetentionDays: number;
+  cacheRefreshS: number;
+  loadBalancers: string[];
+  loadBalancerKey: string;
+  lbHeartbeatS: number;
+  listingWebhookUrls: string[];
+  webhookSecret: string;
+  access: RoomAccess;
+  limits: RoomLimits;
+}
+
+/** Reads `.env` (if present) beneath the real environment: a variable already set wins. */
+export function readEnvFile(path: string): { values: Record<string, string>; problems: string[] } {
+  if (!existsSync(path)) return { values: {}, problems: [] };
+  const values = parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+  const known = new Set<string>(Object.keys(variables));
+  const problems = Object.keys(values)
+    .filter((name) => !known.has(name))
+    .map((name) => `${name} (in ${path}): unknown variable; see .env.example for the list`);
+  return { values, problems };
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  for (const [name, [schema, fallback]] of Object.entries(variables)) {
+    const given = env[name];
+    const input = given === undefined || given.trim() === '' ? fallback : given;
+    const result = (schema as z.ZodType).safeParse(input);
+    if (result.success) raw[name] = result.data;
+    else
+      problems.push(`${name}=${JSON.stringify(given ?? '')}: ${result.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length === 0) problems.push(...crossChecks(raw as RawConfig));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(build(raw as RawConfig));
+}
+
+function crossChecks(c: RawConfig): string[] {
+  const problems: string[] = [];
+  if (c.ROOM_PORT_MIN > c.ROOM_PORT_MAX) problems.push('ROOM_PORT_MIN: must not be above ROOM_PORT_MAX');
+  const inRange = (p: number) => p !== 0 && p >= c.ROOM_PORT_MIN && p <= c.ROOM_PORT_MAX;
+  if (inRange(c.PORT)) problems.push('PORT: must lie outside ROOM_PORT_MIN..ROOM_PORT_MAX');
+  if (inRange(c.ADMIN_PORT)) problems.push('ADMIN_PORT: must lie outside ROOM_PORT_MIN..ROOM_PORT_MAX');
+  if (c.PORT !== 0 && c.PORT === c.ADMIN_PORT) problems.push('ADMIN_PORT: must differ from PORT');
+  if (c.NODE_ENV === 'production') {
+    if (!c.KEY) problems.push('KEY: required in production (the X-API-Key for creating rooms)');
+    if (!c.ADMIN_KEY) problems.push('ADMIN_KEY: required in production (the X-API-Key of the admin API)');
+  }
+  if (c.KEY && c.KEY === c.ADMIN_KEY) problems.push('ADMIN_KEY: must differ from KEY');
+  if (c.LOADBALANCERS.length > 0 && !c.LOADBALANCER_KEY)
+    problems.push('LOADBALANCER_KEY: required when LOADBALANCERS is set');
+  if (c.LISTING_WEBHOOK_URLS.length > 0 && !c.WEBHOOK_SECRET)
+    problems.push('WEBHOOK_SECRET: required when LISTING_WEBHOOK_URLS is set');
+  return problems;
+}
+
+function build(c: RawConfig): Config {
+  const generatedKeys: Config['generatedKeys'] = [];
+  const generate = (name: 'KEY' | 'ADMIN_KEY') => {
+    generatedKeys.push(name);
+    return randomBytes(24).toString('base64url');
+  };
+  return {
+    env: c.NODE_ENV,
+    logLevel: c.LOG_LEVEL,
+    port: c.PORT,
+    adminPort: c.ADMIN_PORT,
+    adminBind: c.ADMIN_BIND,
+    adminAllowedIps: c.ADMIN_ALLOWED_IPS,
+    trustedProxies: c.TRUSTED_PROXIES,
+    key: c.KEY || generate('KEY'),
+    adminKey: c.ADMIN_KEY || generate('ADMIN_KEY'),
+    generatedKeys,
+    host: c.HOST.replace(/\/$/, ''),
+    maxRooms: c.MAX_ROOMS,
+    roomPortMin: c.ROOM_PORT_MIN,
+    roomPortMax: c.ROOM_PORT_MAX,
+    warmWorkers: Math.min(c.ROOM_WARM_WORKERS, c.MAX_ROOMS),
+    roomBootTimeoutMs: c.ROOM_BOOT_TIMEOUT_MS,
+    roomMaxHeapMb: c.ROOM_MAX_HEAP_MB,
+    roomLivenessIntervalMs: c.ROOM_LIVENESS_INTERVAL_MS,
+    roomLivenessTimeoutMs: c.ROOM_LIVENESS_TIMEOUT_MS,
+    publicRoomPathPrefix: c.PUBLIC_ROOM_PATH_PREFIX,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    mongodbUri: c.MONGODB_URI,
+    dataDir: c.DATA_DIR,
+    transcriptRetentionDays: c.TRANSCRIPT_RETENTION_DAYS,
+    cacheRefreshS: c.CACHE_REFRESH_S,
+    loadBalancers: c.LOADBALANCERS,
+    loadBalancerKey: c.LOADBALANCER_KEY,
+    lbHeartbeatS: c.LB_HEARTBEAT_S,
+    listingWebhookUrls: c.LISTING_WEBHOOK_URLS,
+    webhookSecret: c.WEBHOOK_SECRET,
+    access: {
+      allowedOrigins: c.ALLOWED_ORIGINS,
+      authSecret: c.AUTH_SECRET,
+      allowGuests: c.ALLOW_GUESTS ?? c.AUTH_SECRET === '',
+      allowAnonymous: c.ALLOW_ANONYMOUS,
+    },
+    limits: {
+      maxConnections: c.ROOM_MAX_CONNECTIONS,
+      maxFrameBytes: c.MAX_FRAME_BYTES,
+      maxMessageChars: c.MAX_MESSAGE_CHARS,
+      rateLimitMessages: c.RATE_LIMIT_MESSAGES,
+      rateLimitModMessages: c.RATE_LIMIT_MOD_MESSAGES,
+      rateLimitWindowMs: c.RATE_LIMIT_WINDOW_S * 1000,
+      historyOnJoin: c.HISTORY_ON_JOIN,
+      recoveryWindow: c.RECOVERY_WINDOW,
+      joinTimeoutMs: c.JOIN_TIMEOUT_MS,
+      pingIntervalMs: c.WS_PING_INTERVAL_MS,
+      pongTimeoutMs: c.WS_PONG_TIMEOUT_MS,
+      slowReaderBytes: c.SLOW_READER_BYTES,
+      presenceIntervalMs: c.PRESENCE_INTERVAL_MS,
+    },
+  };
+}
+
+/** `http://<first non-internal IPv4>:<port>`, the default public base URL. */
+export function defaultHost(port: number): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const a of addresses ?? []) {
+      if (a.family === 'IPv4' && !a.internal) return `http://${a.address}:${port}`;
+    }
+  }
+  return `http://127.0.0.1:${port}`;
+}

@@ -1,0 +1,111 @@
+/**
+ * The admin API (docs/http-api.md), every call behind ADMIN_KEY. Listens on
+ * ADMIN_BIND (127.0.0.1 by default): it is for operators, not the internet.
+ */
+import os from 'node:os';
+import { Router } from 'express';
+import { ApiError } from '../errors.js';
+import type { RoomStats } from '../protocol/room-messages.js';
+import { requireApiKey } from './api-key.js';
+import type { ApiDeps } from './deps.js';
+import { body, broadcastBody, kickBody, roomName } from './validate.js';
+
+export function adminRouter({ config, supervisor, master }: ApiDeps): Router {
+  const router = Router();
+  router.use(requireApiKey(config.adminKey));
+
+  const statsOf = async (name: string): Promise<RoomStats> => {
+    const handle = supervisor.get(name);
+    if (handle === undefined) throw new ApiError('NOT_FOUND', `No room named ${name}`);
+    try {
+      return await supervisor.stats(handle);
+    } catch (error) {
+      throw new ApiError('UNAVAILABLE', `Room ${name} did not answer`, { cause: error });
+    }
+  };
+
+  router.get('/', (_req, res) => {
+    res.json({ data: { app: 'Admin chatserver', version: master.version } });
+  });
+
+  router.get('/load', (_req, res) => {
+    const total = os.totalmem();
+    const free = os.freemem();
+    const rooms = supervisor.names();
+    res.json({
+      data: {
+        loadAvg: os.loadavg(),
+        totalMemory: total,
+        freeMemory: free,
+        percentage: Math.round(((total - free) / total) * 1000) / 10,
+        cpus: supervisor.slots,
+        rooms: rooms.join(','),
+        capacity: supervisor.slots - supervisor.roomCount,
+        osUpTime: os.uptime(),
+        upTime: process.uptime(),
+        acceptingConnections: master.accepting(),
+        connections: master.connections(),
+        ...master.dependencies(),
+      },
+    });
+  });
+
+  router.get('/rooms', async (_req, res) => {
+    const stats = await supervisor.each(undefined, (h) => supervisor.stats(h));
+    res.json({ data: [...stats.values()].sort((a, b) => a.name.localeCompare(b.name)) });
+  });
+
+  router.get('/room/:name', async (req, res) => {
+    res.json({ data: await statsOf(roomName(req.params.name)) });
+  });
+
+  router.delete('/room/:name/shutdown', async (req, res) => {
+    const name = roomName(req.params.name);
+    const closing = supervisor.get(name) !== undefined;
+    if (!closing) {
+      res.json({ data: { name, message: "Either shutdown already or doesn't exist" } });
+      return;
+    }
+    res.status(202).json({ data: { name, message: 'Shutting down' } });
+    await supervisor.closeRoom(name, 'Room closed by an administrator');
+  });
+
+  router.post('/broadcast', async (req, res) => {
+    const { text, rooms } = body(broadcastBody, req.body);
+    const ts = Date.now();
+    const results = await supervisor.each(rooms, (h) => h.request('broadcast', { text, ts }, 5_000));
+    const delivered = [...results.values()].reduce((sum, r) => sum + r.delivered, 0);
+    res.json({ data: { rooms: results.size, delivered } });
+  });
+
+  router.post('/room/:name/kick', async (req, res) => {
+    const name = roomName(req.params.name);
+    const { user, reason } = body(kickBody, req.body);
+    const handle = supervisor.get(name);
+    if (handle === undefined) throw new ApiError('NOT_FOUND', `No room named ${name}`);
+    const { closed } = await handle.request('kick', { user, reason: reason ?? 'Kicked by an administrator' }, 5_000);
+    res.json({ data: { name, user, closed } });
+  });
+
+  router.post('/drain', async (_req, res) => {
+    await master.drain();
+    res.json({ data: { acceptingConnections: false, message: 'Draining: no new rooms; existing rooms keep running' } });
+  });
+
+  router.post('/resume', async (_req, res) => {
+    await master.resume();
+    res.json({ data: { acceptingConnections: true, message: 'Accepting new rooms' } });
+  });
+
+  router.post('/restart', (_req, res) => {
+    res.status(202).json({ data: { message: 'Restarting: graceful stop, then exit code 3' } });
+    master.requestExit(3, 'restart requested by an administrator');
+  });
+
+  router.delete('/shutdown', (_req, res) => {
+    res.status(202).json({ data: { message: 'Shutting down: graceful stop, then exit code 0' } });
+    master.requestExit(0, 'shutdown requested by an administrator');
+  });
+
+  return router;
+}

@@ -1,0 +1,23 @@
+/** What the routers are given: configuration, the supervisor and the master's controls. */
+import type { Config } from '../config.js';
+import type { Supervisor } from '../master/supervisor.js';
+
+export interface MasterControls {
+  readonly version: string;
+  /** True unless draining or stopping. */
+  accepting(): boolean;
+  stopping(): boolean;
+  drain(): Promise<void>;
+  resume(): Promise<void>;
+  /** Starts a graceful stop after the current answer is sent, then exits with `code`. */
+  requestExit(code: 0 | 3, reason: string): void;
+  /** The state of the store and load balancers, for /load; filled by later subsystems. */
+  dependencies(): Record<string, unknown>;
+  connections(): number;
+}
+
+export interface ApiDeps {
+  config: Config;
+  supervisor: Supervisor;
+  master: MasterControls;
+}

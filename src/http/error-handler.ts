@@ -1,0 +1,52 @@
+/**
+ * The one place errors become HTTP answers: `{"error":{"code","message"}}` with the
+ * status from src/errors.ts. Body-parser failures are the client's (400, 413, 415);
+ * anything unexpected is logged and answered 500 without a stack trace.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ApiError } from '../errors.js';
+import { describeError, type Logger } from '../logger.js';
+
+export function notFound(): RequestHandler {
+  return (req, _res, next) => next(new ApiError('NOT_FOUND', `No such path: ${req.method} ${req.path}`));
+}
+
+/** Errors thrown by express.json(), recognised by their documented `type`. */
+function fromBodyParser(error: { type?: unknown; limit?: unknown }): ApiError | null {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new ApiError('BAD_REQUEST', 'The body is not valid JSON', { cause: error });
+    case 'entity.too.large':
+      return new ApiError('PAYLOAD_TOO_LARGE', `The body is larger than ${String(error.limit)} bytes`, {
+        cause: error,
+      });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'The body must be UTF-8 JSON', { cause: error });
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new ApiError('BAD_REQUEST', 'The body could not be read', { cause: error });
+    default:
+      return null;
+  }
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const apiError = error instanceof ApiError ? error : (fromBodyParser((error ?? {}) as { type?: unknown }) ?? null);
+    if (apiError === null) {
+      logger.error('Request failed', { method: req.method, path: req.path, ...describeError(error) });
+      res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal error; it has been logged' } });
+      return;
+    }
+    res
+      .set(apiError.headers)
+      .status(apiError.status)
+      .json({ error: { code: apiError.code, message: apiError.message } });
+  };
+}

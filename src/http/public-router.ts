@@ -1,0 +1,62 @@
+/** The public API (docs/http-api.md): app info, health, create and look up rooms. */
+import { Router } from 'express';
+import { ApiError } from '../errors.js';
+import { NoSlotError } from '../master/supervisor.js';
+import { requireApiKey } from './api-key.js';
+import type { ApiDeps } from './deps.js';
+import { roomName } from './validate.js';
+
+/** Seconds a client should wait before retrying a create that found no free slot. */
+const RETRY_AFTER_S = 30;
+
+export function publicRouter({ config, supervisor, master }: ApiDeps): Router {
+  const router = Router();
+  const withPath = (port: number) =>
+    config.publicRoomPathPrefix ? { path: `${config.publicRoomPathPrefix}${port}/` } : {};
+
+  router.get('/', (_req, res) => {
+    res.json({ data: { app: 'chatserver', version: master.version } });
+  });
+
+  router.get('/health', (_req, res) => {
+    if (master.stopping()) res.status(503).json({ data: { status: 'stopping' } });
+    else if (!master.accepting()) res.status(503).json({ data: { status: 'draining' } });
+    else res.json({ data: { status: 'ok' } });
+  });
+
+  router.post('/room/:name', requireApiKey(config.key), async (req, res) => {
+    const name = roomName(req.params.name);
+    const noRoom = () =>
+      res
+        .status(503)
+        .set('Retry-After', String(RETRY_AFTER_S))
+        .json({ data: { port: 0, message: 'No more rooms can be created' } });
+    const existing = supervisor.get(name);
+    if (existing) {
+      res.json({ data: { port: existing.port, ...withPath(existing.port), message: `${name} already exists` } });
+      return;
+    }
+    if (!master.accepting()) {
+      noRoom();
+      return;
+    }
+    try {
+      const { created, port } = await supervisor.create(name);
+      res
+        .status(created ? 201 : 200)
+        .json({ data: { port, ...withPath(port), message: created ? 'Room created' : `${name} already exists` } });
+    } catch (error) {
+      if (error instanceof NoSlotError) noRoom();
+      else throw new ApiError('INTERNAL', 'The room could not be started', { cause: error });
+    }
+  });
+
+  router.get('/room/:name', (req, res) => {
+    const name = roomName(req.params.name);
+    const handle = supervisor.get(name);
+    if (handle === undefined) throw new ApiError('NOT_FOUND', `No room named ${name}`);
+    res.json({ data: { name, port: handle.port, ...withPath(handle.port), viewers: handle.viewers } });
+  });
+
+  return router;
+}

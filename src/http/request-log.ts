@@ -1,0 +1,18 @@
+/** One log line per HTTP request: method, path, status and milliseconds. */
+import type { RequestHandler } from 'express';
+import type { Logger } from '../logger.js';
+
+export function requestLog(logger: Logger, api: 'public' | 'admin'): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      logger.info(`${req.method} ${req.originalUrl.split('?')[0]} ${res.statusCode}`, {
+        api,
+        status: res.statusCode,
+        ms: Math.round(ms * 10) / 10,
+      });
+    });
+    next();
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The master's side of one room worker: boot handshake, request/response by id,
+ * and death. Every pending request fails at once when the worker dies, so no
+ * caller waits on a room that is gone. The handle never restarts its worker; the
+ * supervisor decides what a death means.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../logger.js';
+import type { FromRoom, RoomRequests, RoomRequestType, RoomWorkerData } from '../protocol/room-messages.js';
+
+export class RoomRequestError extends Error {
+  override readonly name = 'RoomRequestError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export interface RoomHandleOptions {
+  workerFile: URL;
+  workerData: RoomWorkerData;
+  maxHeapMb: number;
+  bootTimeoutMs: number;
+  logger: Logger;
+  /** The worker is gone; `cause` says why (thrown error, exit code, terminated). */
+  onExit(handle: RoomHandle, cause: string): void;
+  onViewers(handle: RoomHandle, viewers: number): void;
+}
+
+export class RoomHandle {
+  /** Set once `open` succeeds. */
+  name = '';
+  port = 0;
+  viewers = 0;
+  exited = false;
+  /** Resolves when the worker can take `open`; rejects if it dies or is too slow to boot. */
+  readonly booted: Promise<void>;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private cause = '';
+  private logger: Logger;
+
+  constructor(private readonly options: RoomHandleOptions) {
+    this.logger = options.logger;
+    this.worker = new Worker(options.workerFile, {
+      workerData: options.workerData,
+      resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb },
+      stdout: false,
+      stderr: false,
+    });
+    let bootSettled = false;
+    this.booted = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`Room worker did not boot within ${options.bootTimeoutMs} ms`));
+        void this.terminate('boot timeout');
+      }, options.bootTimeoutMs);
+      this.onBooted = () => {
+        bootSettled = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      this.onBootFailed = (error) => {
+        if (bootSettled) return;
+        bootSettled = true;
+        clearTimeout(timer);
+        reject(error);
+      };
+    });
+    // Callers may never await `booted` (a warm worker that dies idle); that is not an unhandled rejection.
+    this.booted.catch(() => undefined);
+    this.worker.on('message', (message: FromRoom) => this.receive(message));
+    // An 'error' listener is what keeps a throwing room from taking the master down.
+    this.worker.on('error', (error) => {
+      this.cause = `threw: ${error.message}`;
+    });
+    this.worker.on('messageerror', (error) =>
+      this.logger.warn('Unreadable message from room worker', { error: error.message }),
+    );
+    this.worker.on('exit', (code) => this.exit(code));
+  }
+
+  private onBooted: () => void = () => undefined;
+  private onBootFailed: (error: Error) => void = () => undefined;
+
+  /** Sends a request; rejects on the room's error, on timeout, or when the worker dies. */
+  request<K extends RoomRequestType>(
+    type: K,
+    args: RoomRequests[K]['args'],
+    timeoutMs: number,
+  ): Promise<RoomRequests[K]['result']> {
+    if (this.exited) return Promise.reject(new RoomRequestError('ROOM_GONE', 'The room worker has exited'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new RoomRequestError('ROOM_TIMEOUT', `The room did not answer "${type}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer });
+      this.worker.postMessage({ type, id, ...args });
+    });
+  }
+
+  private receive(message: FromRoom): void {
+    switch (message.type) {
+      case 'booted':
+        this.onBooted();
+        return;
+      case 'reply': {
+        const pending = this.pending.get(message.id);
+        if (pending === undefined) return; // answered after its timeout
+        this.pending.delete(message.id);
+        clearTimeout(pending.timer);
+        if (message.ok) pending.resolve(message.result);
+        else pending.reject(new RoomRequestError(message.error.code, message.error.message));
+        return;
+      }
+      case 'log':
+        this.logger.log(message.level, message.message, message.meta ?? {});
+        return;
+      case 'viewers':
+        this.viewers = message.viewers;
+        this.options.onViewers(this, message.viewers);
+        return;
+    }
+  }
+
+  /** Names the room on every later log line of this handle. */
+  bind(name: string, port: number): void {
+    this.name = name;
+    this.port = port;
+    this.logger = this.options.logger.child({ room: name });
+  }
+
+  /** Stops the worker at once; resolves when it has exited. Idempotent. */
+  async terminate(cause: string): Promise<void> {
+    if (this.exited) return;
+    if (!this.cause) this.cause = cause;
+    await this.worker.terminate();
+  }
+
+  private exit(code: number): void {
+    this.exited = true;
+    const cause = this.cause || `exited with code ${code}`;
+    const error = new RoomRequestError('ROOM_GONE', `The room worker ${cause}`);
+    this.onBootFailed(error);
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(error);
+    }
+    this.pending.clear();
+    this.options.onExit(this, cause);
+  }
+}

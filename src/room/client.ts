@@ -1,0 +1,70 @@
+/**
+ * One WebSocket connection in a room: its identity once joined, its outbox, and
+ * the counters that decide when it has misbehaved enough to be closed.
+ */
+import type { WebSocket } from 'ws';
+import type { RoomLimits } from '../config.js';
+import { CloseCode, type UserInfo } from '../protocol/frames.js';
+import { type EncodedFrame, type FlushScheduler, Outbox, type OutboxTarget } from './outbox.js';
+import { WindowCounter } from './rate-limiter.js';
+
+/** Refusals are counted over this window (the protocol's "in 10 s"). */
+const REFUSAL_WINDOW_MS = 10_000;
+const MAX_BAD_FRAMES = 10;
+const MAX_REFUSALS = 100;
+/** A closing socket whose peer never answers the close frame is dropped after this. */
+const CLOSE_GRACE_MS = 5_000;
+
+export class Client implements OutboxTarget {
+  user: UserInfo | null = null;
+  /** Set while a join is being verified, so a second join is refused. */
+  joining = false;
+  /** False after a ping until the pong arrives. */
+  answeredPing = true;
+  closing = false;
+  joinTimer: NodeJS.Timeout | undefined;
+  private readonly outbox: Outbox;
+  private readonly badFrames = new WindowCounter(REFUSAL_WINDOW_MS);
+  private readonly refusals = new WindowCounter(REFUSAL_WINDOW_MS);
+
+  constructor(
+    readonly socket: WebSocket,
+    scheduler: FlushScheduler,
+    limits: RoomLimits,
+  ) {
+    this.outbox = new Outbox(this, scheduler, limits.slowReaderBytes);
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  send(data: string): void {
+    this.socket.send(data);
+  }
+
+  push(frame: EncodedFrame): void {
+    if (!this.closing) this.outbox.push(frame);
+  }
+
+  onTooSlow(): void {
+    this.close(CloseCode.SLOW_READER, 'Too slow a reader');
+  }
+
+  /** Counts a refused frame; true when the connection has now been refused too often. */
+  refused(badFrame: boolean, now: number): boolean {
+    const refusals = this.refusals.add(now);
+    const bad = badFrame ? this.badFrames.add(now) : 0;
+    return bad >= MAX_BAD_FRAMES || refusals >= MAX_REFUSALS;
+  }
+
+  /** Closes once; queued frames are dropped, and a peer that never answers is cut off. */
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    clearTimeout(this.joinTimer);
+    this.outbox.discard();
+    this.socket.close(code, reason);
+    setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The room's recent messages: the recovery window. Ids only grow, so the window is
+ * an array in id order; a deleted message stays in place (marked) so recovery can
+ * still tell a gap from a deletion, and is left out of what clients are sent.
+ */
+import type { ChatMessage } from '../protocol/frames.js';
+
+export interface StoredMessage {
+  message: ChatMessage;
+  deleted: boolean;
+}
+
+export type Recovery = { recovered: true; messages: ChatMessage[] } | { recovered: false; messages: ChatMessage[] };
+
+export class History {
+  private entries: StoredMessage[] = [];
+  /** Ids at or below this were cleared: history starts after it. */
+  private clearedThrough = 0;
+  /** The highest id this room ever gave out (including messages before the window). */
+  private lastId: number;
+
+  constructor(
+    private readonly capacity: number,
+    startAfterId = 0,
+  ) {
+    this.lastId = startAfterId;
+  }
+
+  get latestId(): number {
+    return this.lastId;
+  }
+
+  nextId(): number {
+    return this.lastId + 1;
+  }
+
+  add(message: ChatMessage): void {
+    this.lastId = message.id;
+    if (this.capacity === 0) return;
+    this.entries.push({ message, deleted: false });
+    if (this.entries.length > this.capacity * 2) this.entries = this.entries.slice(-this.capacity);
+  }
+
+  private window(): StoredMessage[] {
+    return this.entries.length > this.capacity ? this.entries.slice(-this.capacity) : this.entries;
+  }
+
+  find(id: number): StoredMessage | undefined {
+    const window = this.window();
+    // Ids are dense within a room, so the index is a good first guess.
+    const guess = window.length - 1 - (this.lastId - id);
+    if (window[guess]?.message.id === id) return window[guess];
+    return window.find((e) => e.message.id === id);
+  }
+
+  markDeleted(id: number): boolean {
+    const entry = this.find(id);
+    if (!entry || entry.deleted) return false;
+    entry.deleted = true;
+    return true;
+  }
+
+  clear(): void {
+    this.clearedThrough = this.lastId;
+  }
+
+  /** The last `count` visible messages, oldest first. */
+  recent(count: number): ChatMessage[] {
+    const out: ChatMessage[] = [];
+    const window = this.window();
+    for (let i = window.length - 1; i >= 0 && out.length < count; i--) {
+      const e = window[i]!;
+      if (e.message.id <= this.clearedThrough) break;
+      if (!e.deleted) out.push(e.message);
+    }
+    return out.reverse();
+  }
+
+  /**
+   * The visible messages after `since`, if the window still reaches back to it;
+   * otherwise `recovered: false` with the last `fallbackCount`.
+   */
+  since(since: number, fallbackCount: number): Recovery {
+    const window = this.window();
+    const oldest = window[0]?.message.id ?? this.lastId + 1;
+    // `since` must be an id the room has given out, and the window must hold every id after it.
+    const known = since <= this.lastId && since >= oldest - 1 && since >= 0;
+    if (!known) return { recovered: false, messages: this.recent(fallbackCount) };
+    const messages = window
+      .filter((e) => e.message.id > since && e.message.id > this.clearedThrough && !e.deleted)
+      .map((e) => e.message);
+    return { recovered: true, messages };
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * A room's own listener: `GET /` answers the room's name, a WebSocket upgrade on
+ * `/` is a chat connection. Checks that refuse an upgrade (origin, capacity) run
+ * before the handshake completes, so a refused browser gets a plain HTTP status.
+ * Also owns the ping/pong liveness of every connection.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import type { RoomAccess, RoomLimits } from '../config.js';
+import { CloseCode } from '../protocol/frames.js';
+import { Client } from './client.js';
+import { FlushScheduler } from './outbox.js';
+import { Room, type RoomEvents } from './room.js';
+
+export interface RoomLog {
+  (level: 'error' | 'warn' | 'info' | 'debug', message: string, meta?: Record<string, unknown>): void;
+}
+
+/** How often a room forgets stale rate-limit and timeout entries. */
+const SWEEP_INTERVAL_MS = 60_000;
+
+export class RoomServer {
+  readonly room: Room;
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly scheduler = new FlushScheduler();
+  private readonly pingTimer: NodeJS.Timeout;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    name: string,
+    private readonly limits: RoomLimits,
+    private readonly access: RoomAccess,
+    events: RoomEvents,
+    private readonly log: RoomLog,
+  ) {
+    this.room = new Room(name, limits, access, events);
+    this.http = createServer((req, res) => this.answerHttp(req, res));
+    this.http.on('clientError', (_error, socket) => socket.destroy());
+    // maxPayload: ws closes a connection that sends a larger frame with 1009.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, clientTracking: false });
+    this.wss.on('error', (error) => this.log('error', 'WebSocket server error', { error: error.message }));
+    this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    this.pingTimer = setInterval(() => this.pingAll(), limits.pingIntervalMs);
+    this.sweepTimer = setInterval(() => this.room.sweep(Date.now()), SWEEP_INTERVAL_MS);
+  }
+
+  /** Listens on 127.0.0.1-or-all at `port`; rejects with the listen error (EADDRINUSE). */
+  listen(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.http.once('error', onError);
+      this.http.listen(port, () => {
+        this.http.off('error', onError);
+        this.http.on('error', (error) => this.log('error', 'Room listener error', { error: error.message }));
+        const address = this.http.address();
+        resolve(typeof address === 'object' && address !== null ? address.port : port);
+      });
+    });
+  }
+
+  private answerHttp(req: IncomingMessage, res: ServerResponse): void {
+    const headers = {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Access-Control-Allow-Origin': '*',
+      'X-Content-Type-Options': 'nosniff',
+    };
+    if (req.url !== '/' && !req.url?.startsWith('/?')) {
+      res.writeHead(404, headers).end('Not found\n');
+    } else if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end('Method not allowed\n');
+    } else {
+      res.writeHead(200, headers).end(this.room.name);
+    }
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (this.closed) return refuse(503, 'Service Unavailable');
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/') return refuse(404, 'Not Found');
+    const origin = req.headers.origin;
+    const allowed = this.access.allowedOrigins;
+    if (origin !== undefined && allowed.length > 0 && !allowed.includes(origin)) return refuse(403, 'Forbidden');
+    if (this.room.clients.size >= this.limits.maxConnections) return refuse(503, 'Service Unavailable');
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+  }
+
+  private accept(ws: WebSocket): void {
+    const client = new Client(ws, this.scheduler, this.limits);
+    // Without an 'error' listener, one malformed frame would crash the whole room.
+    ws.on('error', () => ws.terminate());
+    ws.on('pong', () => {
+      client.answeredPing = true;
+    });
+    // The protocol is JSON text; a binary message is refused as not JSON ('').
+    ws.on('message', (data: RawData, isBinary: boolean) => this.room.receive(client, isBinary ? '' : data.toString()));
+    ws.on('close', () => this.room.detach(client));
+    this.room.attach(client);
+  }
+
+  /**
+   * Pings every connection; one that has not answered the previous ping by the
+   * time `pongTimeoutMs` has passed since it was sent is terminated.
+   */
+  private pingAll(): void {
+    const pinged: Client[] = [];
+    for (const client of this.room.clients) {
+      if (client.socket.readyState !== WebSocket.OPEN) continue;
+      client.answeredPing = false;
+      client.socket.ping();
+      pinged.push(client);
+    }
+    if (pinged.length === 0) return;
+    setTimeout(() => {
+      for (const client of pinged) if (!client.answeredPing) client.socket.terminate();
+    }, this.limits.pongTimeoutMs).unref();
+  }
+
+  /** Closes every client with 1001 and the listener; idempotent. Returns clients closed. */
+  async close(reason: string): Promise<number> {
+    if (this.closed) return 0;
+    this.closed = true;
+    clearInterval(this.pingTimer);
+    clearInterval(this.sweepTimer);
+    this.room.stopTimers();
+    const closed = this.room.closeAll(CloseCode.GOING_AWAY, reason);
+    // Wait (bounded by the master's deadline) for the close handshakes, so
+    // clients see 1001 rather than a dropped connection.
+    await new Promise<void>((resolve) => {
+      const check = () => (this.room.clients.size === 0 ? resolve() : setTimeout(check, 10));
+      check();
+    });
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    return closed;
+  }
+}

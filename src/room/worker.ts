@@ -1,0 +1,88 @@
+/**
+ * A room worker's entry point. The worker boots, says `booted`, and waits for the
+ * master's `open` with the room's name and port; from then on it answers the
+ * master's requests (src/protocol/room-messages.ts) for the life of the room.
+ * It never exits by itself: the master stops it.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import { parentPort, workerData } from 'node:worker_threads';
+import { CloseCode } from '../protocol/frames.js';
+import type { FromRoom, RoomRequest, RoomStats, RoomWorkerData } from '../protocol/room-messages.js';
+import { type RoomLog, RoomServer } from './room-server.js';
+
+if (parentPort === null) throw new Error('src/room/worker.ts runs only as a worker thread');
+const port = parentPort;
+const { access, limits } = workerData as RoomWorkerData;
+
+const post = (message: FromRoom) => port.postMessage(message);
+const log: RoomLog = (level, message, meta) =>
+  post(meta ? { type: 'log', level, message, meta } : { type: 'log', level, message });
+
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+let server: RoomServer | null = null;
+let roomPort = 0;
+
+async function handle(request: RoomRequest): Promise<unknown> {
+  if (request.type === 'ping') return {};
+  if (request.type === 'open') {
+    if (server !== null) throw new Error('This worker already holds a room');
+    const opening = new RoomServer(
+      request.name,
+      limits,
+      access,
+      { viewers: (viewers) => post({ type: 'viewers', viewers }) },
+      log,
+    );
+    roomPort = await opening.listen(request.port);
+    server = opening;
+    return { port: roomPort };
+  }
+  if (server === null) throw new Error('No room is open in this worker');
+  const room = server.room;
+  switch (request.type) {
+    case 'stats':
+      return stats(server);
+    case 'broadcast':
+      return { delivered: room.systemMessage(request.text, request.ts) };
+    case 'kick':
+      return { closed: room.closeUser(request.user, CloseCode.KICKED, request.reason || 'Kicked') };
+    case 'close':
+      return { closed: await server.close(request.reason) };
+  }
+}
+
+function stats(s: RoomServer): RoomStats {
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  const result: RoomStats = {
+    name: s.room.name,
+    port: roomPort,
+    viewers: s.room.viewers,
+    chatters: s.room.chatters,
+    messages: s.room.messages,
+    createdAt: s.room.createdAt.toISOString(),
+    heapUsedBytes: getHeapStatistics().used_heap_size,
+    eventLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
+  };
+  loopDelay.reset();
+  return result;
+}
+
+port.on('message', (request: RoomRequest) => {
+  handle(request).then(
+    (result) => post({ type: 'reply', id: request.id, ok: true, result }),
+    (error: unknown) => {
+      const e = error as NodeJS.ErrnoException;
+      post({
+        type: 'reply',
+        id: request.id,
+        ok: false,
+        error: { code: e.code ?? 'ROOM_ERROR', message: e.message ?? String(error) },
+      });
+    },
+  );
+});
+
+post({ type: 'booted' });

@@ -1,0 +1,196 @@
+/**
+ * The master: binds the public and admin listeners, owns the supervisor, and runs
+ * the graceful stop. Its lifecycle is a small state machine:
+ *
+ *   running ──drain()──► draining ──resume()──► running
+ *      └────────────┬───────┘
+ *               stop(code)  ──►  stopping  ──►  stopped (`exited` resolves with the code)
+ *
+ * `stop` runs the steps of docs/http-api.md in order inside SHUTDOWN_TIMEOUT_MS and
+ * is idempotent: the first caller's exit code wins. Only src/main.ts turns the
+ * result into process.exit, so tests can run a whole server in-process.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { type Config, defaultHost } from './config.js';
+import { createApp } from './http/app.js';
+import type { MasterControls } from './http/deps.js';
+import type { Logger } from './logger.js';
+import { Supervisor } from './master/supervisor.js';
+
+export type ExitCode = 0 | 1 | 3;
+type State = 'running' | 'draining' | 'stopping' | 'stopped';
+
+export interface ChatServerOptions {
+  /** The room worker's entry file; tests point this at fixtures that crash or hang. */
+  roomWorkerFile?: URL;
+  version?: string;
+}
+
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+}
+
+const DEFAULT_WORKER = new URL('./room/worker.js', import.meta.url);
+
+export class ChatServer {
+  readonly supervisor: Supervisor;
+  readonly version: string;
+  /** Resolves with the exit code once a stop has finished. */
+  readonly exited: Promise<ExitCode>;
+  publicPort = 0;
+  adminPort = 0;
+  host = '';
+  private state: State = 'running';
+  private resolveExited: (code: ExitCode) => void = () => undefined;
+  private readonly publicServer: Server;
+  private readonly adminServer: Server;
+  private readonly adminSockets = new WeakSet<object>();
+  private readonly log: Logger;
+  private stopPromise: Promise<ExitCode> | null = null;
+
+  constructor(
+    readonly config: Config,
+    logger: Logger,
+    options: ChatServerOptions = {},
+  ) {
+    this.log = logger.child({ component: 'master' });
+    this.version = options.version ?? '1.0.0';
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+    this.supervisor = new Supervisor(config, logger, options.roomWorkerFile ?? DEFAULT_WORKER);
+    const app = createApp({
+      config,
+      supervisor: this.supervisor,
+      master: this.controls(),
+      logger,
+      isAdminSocket: (socket) => this.adminSockets.has(socket),
+    });
+    this.publicServer = createServer(app);
+    this.adminServer = createServer(app);
+    this.adminServer.on('connection', (socket: Socket) => this.adminSockets.add(socket));
+    for (const server of [this.publicServer, this.adminServer]) {
+      // A malformed request line must not reach the app or leave a socket hanging.
+      server.on('clientError', (_error, socket) => socket.destroy());
+      server.headersTimeout = 10_000;
+      server.requestTimeout = 30_000;
+    }
+  }
+
+  private controls(): MasterControls {
+    return {
+      version: this.version,
+      accepting: () => this.state === 'running',
+      stopping: () => this.state === 'stopping' || this.state === 'stopped',
+      drain: async () => {
+        if (this.state === 'running') this.state = 'draining';
+        this.log.info('Draining: no new rooms');
+      },
+      resume: async () => {
+        if (this.state === 'draining') this.state = 'running';
+        this.log.info('Resumed: accepting new rooms');
+      },
+      requestExit: (code, reason) => {
+        // After the current answer has gone out.
+        setImmediate(() => void this.stop(code, reason));
+      },
+      dependencies: () => ({}),
+      connections: () => this.supervisor.openRooms().reduce((sum, h) => sum + h.viewers, 0),
+    };
+  }
+
+  /** The steps of a graceful stop, each given what is left of the deadline. */
+  private async stopSteps(deadline: number): Promise<'done'> {
+    const remaining = () => Math.max(100, deadline - Date.now());
+    // Rooms first (clients get 1001), keeping a margin for closing the listeners after.
+    await this.supervisor.stop('Server shutting down', Math.max(100, remaining() - 500));
+    await Promise.all([closeServer(this.publicServer, remaining()), closeServer(this.adminServer, remaining())]);
+    return 'done';
+  }
+
+  /** Binds both listeners; a port that cannot be bound names its variable. */
+  async listen(): Promise<void> {
+    this.publicPort = await bind(this.publicServer, this.config.port, undefined, 'PORT');
+    this.adminPort = await bind(this.adminServer, this.config.adminPort, this.config.adminBind, 'ADMIN_PORT');
+    this.host = this.config.host || defaultHost(this.publicPort);
+    this.log.info('Listening', {
+      publicPort: this.publicPort,
+      adminPort: this.adminPort,
+      adminBind: this.config.adminBind,
+      host: this.host,
+      slots: this.config.maxRooms,
+    });
+  }
+
+  /** The graceful stop; every caller gets the same promise. */
+  stop(code: ExitCode, reason: string): Promise<ExitCode> {
+    this.stopPromise ??= this.runStop(code, reason);
+    return this.stopPromise;
+  }
+
+  private async runStop(code: ExitCode, reason: string): Promise<ExitCode> {
+    this.state = 'stopping';
+    const timeoutMs = this.config.shutdownTimeoutMs;
+    this.log.info('Stopping', { reason, exitCode: code, deadlineMs: timeoutMs });
+    let watchdog: NodeJS.Timeout | undefined;
+    const overran = new Promise<'overran'>((resolve) => {
+      watchdog = setTimeout(() => resolve('overran'), timeoutMs);
+    });
+    const outcome = await Promise.race([this.stopSteps(Date.now() + timeoutMs), overran]);
+    clearTimeout(watchdog);
+    if (outcome === 'overran') {
+      this.log.error('Graceful stop overran SHUTDOWN_TIMEOUT_MS; cutting what is left', { timeoutMs });
+      this.publicServer.closeAllConnections();
+      this.adminServer.closeAllConnections();
+    }
+    this.state = 'stopped';
+    this.log.info('Stopped', { exitCode: code });
+    this.resolveExited(code);
+    return code;
+  }
+}
+
+/** Listens on `address` (all interfaces when undefined). */
+function bind(server: Server, port: number, address: string | undefined, variable: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const why =
+        error.code === 'EADDRINUSE' ? 'is in use' : error.code === 'EACCES' ? 'needs privileges' : error.message;
+      const where = address === undefined ? '' : ` on ${address}`;
+      reject(new PortInUseError(`${variable}=${port}${where}: ${why}; set ${variable} to a free port`));
+    };
+    server.once('error', onError);
+    server.listen(port, address, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight answers finish, and cuts what is left at the deadline. */
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+export async function startChatServer(
+  config: Config,
+  logger: Logger,
+  options?: ChatServerOptions,
+): Promise<ChatServer> {
+  const server = new ChatServer(config, logger, options);
+  try {
+    await server.listen();
+  } catch (error) {
+    await server.stop(1, 'could not bind');
+    throw error;
+  }
+  return server;
+}
