@@ -33,15 +33,16 @@ for (const name of config.generatedKeys) {
   logger.warn(`${name} is not set; generated one for this run: ${value}`);
 }
 
-let server: ChatServer;
-try {
-  server = await startChatServer(config, logger, { version: APP_VERSION });
-} catch (error) {
-  if (error instanceof PortInUseError) fail(error.message);
-  throw error;
-}
+// Signals are handled from the start: one that arrives while the server is still
+// binding waits for it, then stops it gracefully.
+let server: ChatServer | undefined;
+let pendingStop: { code: ExitCode; reason: string } | undefined;
 
 function stop(code: ExitCode, reason: string): void {
+  if (server === undefined) {
+    pendingStop ??= { code, reason };
+    return;
+  }
   // The server keeps its own deadline; this is the last resort if the event loop is wedged.
   setTimeout(() => {
     logger.error('Graceful stop overran its deadline; exiting now', { reason });
@@ -60,5 +61,11 @@ process.on('uncaughtException', (error) => {
   stop(1, 'uncaught exception');
 });
 
-const code = await server.exited;
-process.exit(code);
+try {
+  server = await startChatServer(config, logger, { version: APP_VERSION });
+} catch (error) {
+  if (error instanceof PortInUseError) fail(error.message);
+  throw error;
+}
+if (pendingStop) stop(pendingStop.code, pendingStop.reason);
+process.exit(await server.exited);

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startTestServer } from '../helpers/server.js';
+import { until } from '../helpers/wait.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+const misbehaving = new URL('../fixtures/misbehaving-worker.js', import.meta.url);
+const unbootable = new URL('../fixtures/unbootable-worker.js', import.meta.url);
+
+describe('room creation under concurrency', () => {
+  it('gives 20 concurrent creates of one name one room and the same port', async () => {
+    const t = await startTestServer({ MAX_ROOMS: '3' });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => t.publicFetch('/room/samename', { method: 'POST' })),
+    );
+    const bodies = (await Promise.all(answers.map((r) => r.json()))) as Array<{ data: { port: number } }>;
+    const ports = new Set(bodies.map((b) => b.data.port));
+    assert.equal(ports.size, 1);
+    assert.ok([...ports][0]! > 0);
+    assert.deepEqual(answers.map((r) => r.status).sort(), [...Array<number>(19).fill(200), 201]);
+    assert.equal(t.server.supervisor.roomCount, 1);
+  });
+
+  it('creates exactly MAX_ROOMS rooms from concurrent creates of different names, and 503s the rest', async () => {
+    const t = await startTestServer({ MAX_ROOMS: '3' });
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => t.publicFetch(`/room/many${i}`, { method: 'POST' })),
+    );
+    const statuses = answers.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 201).length, 3);
+    assert.equal(statuses.filter((s) => s === 503).length, 5);
+    for (const res of answers.filter((r) => r.status === 503)) {
+      assert.ok(res.headers.get('retry-after'));
+      assert.deepEqual(await res.json(), { data: { port: 0, message: 'No more rooms can be created' } });
+    }
+    const created = await Promise.all(answers.filter((r) => r.status === 201).map((r) => r.json()));
+    const ports = new Set((created as Array<{ data: { port: number } }>).map((b) => b.data.port));
+    assert.equal(ports.size, 3, 'each room has its own port');
+  });
+});
+
+describe('a room that dies', () => {
+  for (const [how, text, env] of [
+    ['throws', 'fixture:throw', {}],
+    ['exits', 'fixture:exit', {}],
+    ['hangs', 'fixture:hang', { ROOM_LIVENESS_INTERVAL_MS: '100', ROOM_LIVENESS_TIMEOUT_MS: '300' }],
+  ] as const) {
+    it(`is cleaned up when its worker ${how}, its slot is reused, and another room keeps chatting`, async () => {
+      const t = await startTestServer({ MAX_ROOMS: '2', ...env }, { roomWorkerFile: misbehaving });
+      const doomedPort = await t.createRoom('doomed');
+      const livePort = await t.createRoom('alive');
+      const { client: doomedClient } = await TestClient.join(doomedPort, { name: 'Gone' });
+      const { client: a } = await TestClient.join(livePort, { name: 'Ann' });
+      const { client: b } = await TestClient.join(livePort, { name: 'Ben' });
+      assert.equal((await t.publicFetch('/room/third', { method: 'POST' })).status, 503, 'slots are full');
+
+      void t.adminFetch('/broadcast', { method: 'POST', body: JSON.stringify({ text, rooms: ['doomed'] }) });
+      // While the doomed room dies, the other room goes on.
+      a.send({ type: 'message', text: 'during' });
+      assert.equal((await b.next('message', (f) => f.text === 'during')).user && true, true);
+      await until(async () => (await t.publicFetch('/room/doomed', { key: null })).status === 404, 'doomed room cleanup');
+      await doomedClient.closed;
+
+      const reused = await t.publicFetch('/room/third', { method: 'POST' });
+      assert.equal(reused.status, 201, 'the freed slot takes a new room');
+      b.send({ type: 'message', text: 'after' });
+      assert.equal((await a.next('message', (f) => f.text === 'after')).text, 'after');
+      assert.equal((await t.publicFetch('/health', { key: null })).status, 200, 'the master is fine');
+      a.close();
+      b.close();
+    });
+  }
+
+  it('fails a create whose worker cannot boot with a JSON 500, frees the slot, and keeps serving', async () => {
+    const t = await startTestServer({ MAX_ROOMS: '1', ROOM_WARM_WORKERS: '0' }, { roomWorkerFile: unbootable });
+    const res = await t.publicFetch('/room/broken', { method: 'POST' });
+    assert.equal(res.status, 500);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'INTERNAL');
+    assert.doesNotMatch(body.error.message, /at .*\.js/);
+    assert.equal(t.server.supervisor.roomCount, 0);
+    assert.equal((await t.publicFetch('/health', { key: null })).status, 200);
+  });
+});
