@@ -114,6 +114,9 @@ describe('the systemd unit', async () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.on('error', () => undefined);
+    after(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
@@ -133,9 +136,6 @@ describe('the systemd unit', async () => {
         }
       });
       void exit.then(({ code }) => reject(new Error(`exited with ${String(code)} before listening:\n${output}`)));
-    });
-    after(() => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
     // src/main.ts logs "Listening" before it installs its signal handlers; an answered
     // request comes after them, so a signal sent from here on reaches the handler.
