@@ -7,19 +7,23 @@
 import { after } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { ChatServer, type ChatServerOptions, startChatServer } from '../../src/server.js';
+import { type ChatServer, type ChatServerOptions, startChatServer } from '../../src/server.js';
 
 export const KEY = 'test-key';
 export const ADMIN_KEY = 'test-admin-key';
 
 /** 50 ports in 20000..31999 (below Linux's ephemeral range), chosen by pid. */
 export function roomPortRange(offset = 0): { min: number; max: number } {
-  const min = 20_000 + (((process.pid + offset) % 240) * 50);
+  const min = 20_000 + ((process.pid + offset) % 240) * 50;
   return { min, max: min + 49 };
 }
 
 export function testLogger(): Logger {
-  return createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'error', json: false, silent: !process.env.TEST_LOG_LEVEL });
+  return createLogger({
+    level: process.env.TEST_LOG_LEVEL ?? 'error',
+    json: false,
+    silent: !process.env.TEST_LOG_LEVEL,
+  });
 }
 
 export interface TestServer {
@@ -37,7 +41,7 @@ let offset = 0;
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: ChatServerOptions = {},
+  options: ChatServerOptions & { logger?: Logger } = {},
 ): Promise<TestServer> {
   const range = roomPortRange(offset++);
   const config = loadConfig({
@@ -52,7 +56,8 @@ export async function startTestServer(
     SHUTDOWN_TIMEOUT_MS: '5000',
     ...env,
   });
-  const server = await startChatServer(config, testLogger(), options);
+  // A test that asserts on log lines passes its own logger.
+  const server = await startChatServer(config, options.logger ?? testLogger(), options);
   const api = `http://127.0.0.1:${server.publicPort}/api/v1`;
   const admin = `http://127.0.0.1:${server.adminPort}/api/v1`;
   const keyed =
@@ -61,7 +66,8 @@ export async function startTestServer(
       const { key = defaultKey, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (key !== null) headers.set('X-API-Key', key);
-      if (typeof rest.body === 'string' && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
+      if (typeof rest.body === 'string' && !headers.has('Content-Type'))
+        headers.set('Content-Type', 'application/json');
       return fetch(`${base}${path}`, { ...rest, headers });
     };
   const publicFetch = keyed(api, KEY);
@@ -75,7 +81,8 @@ export async function startTestServer(
     async createRoom(name) {
       const res = await publicFetch(`/room/${name}`, { method: 'POST' });
       const body = (await res.json()) as { data: { port: number } };
-      if (res.status !== 201 && res.status !== 200) throw new Error(`create ${name}: ${res.status} ${JSON.stringify(body)}`);
+      if (res.status !== 201 && res.status !== 200)
+        throw new Error(`create ${name}: ${res.status} ${JSON.stringify(body)}`);
       return body.data.port;
     },
     async stop() {

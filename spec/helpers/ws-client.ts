@@ -14,6 +14,12 @@ export interface Closed {
   reason: string;
 }
 
+export interface ConnectOptions {
+  origin?: string;
+  host?: string;
+  ca?: string | Buffer;
+}
+
 const WAIT_MS = 5_000;
 
 export class TestClient {
@@ -27,11 +33,22 @@ export class TestClient {
     ws.on('message', (data) => {
       for (const line of data.toString().split('\n')) this.receive(JSON.parse(line) as Frame);
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
-  static connect(port: number, options: { origin?: string; host?: string } = {}): Promise<TestClient> {
-    const ws = new WebSocket(`ws://${options.host ?? '127.0.0.1'}:${port}/`, options.origin ? { origin: options.origin } : {});
+  /**
+   * Opens `ws://<host>:<port>/`, or the given URL as it is (e.g. `wss://…/rooms/34000/`
+   * through a proxy); `ca` is the certificate a wss:// server must present (a test's
+   * self-signed one), so TLS is still verified.
+   */
+  static connect(target: number | string, options: ConnectOptions = {}): Promise<TestClient> {
+    const url = typeof target === 'string' ? target : `ws://${options.host ?? '127.0.0.1'}:${target}/`;
+    const ws = new WebSocket(url, {
+      ...(options.origin ? { origin: options.origin } : {}),
+      ...(options.ca ? { ca: options.ca } : {}),
+    });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new TestClient(ws)));
       ws.once('error', reject);
@@ -40,8 +57,12 @@ export class TestClient {
   }
 
   /** Connects and joins; resolves with the welcome frame. */
-  static async join(port: number, join: Record<string, unknown> = {}): Promise<{ client: TestClient; welcome: Frame }> {
-    const client = await TestClient.connect(port);
+  static async join(
+    target: number | string,
+    join: Record<string, unknown> = {},
+    options: ConnectOptions = {},
+  ): Promise<{ client: TestClient; welcome: Frame }> {
+    const client = await TestClient.connect(target, options);
     client.send({ type: 'join', ...join });
     const welcome = await client.next('welcome');
     return { client, welcome };

@@ -1,4 +1,7 @@
-/** One log line per HTTP request: method, path, status and milliseconds. */
+/**
+ * One log line per HTTP request: method, path, status, milliseconds and the client's
+ * address (from X-Forwarded-For only when the request came through TRUSTED_PROXIES).
+ */
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 
@@ -10,6 +13,7 @@ export function requestLog(logger: Logger, api: 'public' | 'admin'): RequestHand
       logger.info(`${req.method} ${req.originalUrl.split('?')[0]} ${res.statusCode}`, {
         api,
         status: res.statusCode,
+        ip: req.ip,
         ms: Math.round(ms * 10) / 10,
       });
     });
