@@ -95,6 +95,9 @@ describe('the server process', () => {
     const server = await startServerProcess({ ...keys, ...rooms() }, { cmd: 'npm', args: ['start', '--silent'] });
     server.child.kill('SIGTERM');
     assert.equal((await server.exit).code, 0);
-    assert.ok(server.lines.some((l) => l.message === 'Stopped'), 'the graceful stop ran');
+    assert.ok(
+      server.lines.some((l) => l.message === 'Stopped'),
+      'the graceful stop ran',
+    );
   });
 });

@@ -27,7 +27,12 @@ export interface RunResult {
 }
 
 /** Runs a command to its end (bounded by timeoutMs) and collects its output. */
-export function run(command: string, args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', ...env }, cwd: ROOT });
     let stdout = '';

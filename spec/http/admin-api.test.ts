@@ -44,7 +44,19 @@ describe('admin API', async () => {
   it('reports load with the seed fields plus connections', async () => {
     await t.createRoom('loadroom');
     const { data } = (await (await t.adminFetch('/load')).json()) as Body;
-    for (const field of ['loadAvg', 'totalMemory', 'freeMemory', 'percentage', 'cpus', 'rooms', 'capacity', 'osUpTime', 'upTime', 'acceptingConnections', 'connections'])
+    for (const field of [
+      'loadAvg',
+      'totalMemory',
+      'freeMemory',
+      'percentage',
+      'cpus',
+      'rooms',
+      'capacity',
+      'osUpTime',
+      'upTime',
+      'acceptingConnections',
+      'connections',
+    ])
       assert.ok(field in data, `missing ${field}`);
     assert.equal(data.cpus, 10);
     assert.ok(String(data.rooms).split(',').includes('loadroom'));
@@ -79,15 +91,21 @@ describe('admin API', async () => {
     const b = await t.createRoom('bcb');
     const { client: ca } = await TestClient.join(a);
     const { client: cb } = await TestClient.join(b);
-    const res = await t.adminFetch('/broadcast', { method: 'POST', body: JSON.stringify({ text: 'Maintenance soon' }) });
+    const res = await t.adminFetch('/broadcast', {
+      method: 'POST',
+      body: JSON.stringify({ text: 'Maintenance soon' }),
+    });
     assert.equal(res.status, 200);
-    assert.ok(((await res.json()) as Body).data.rooms as number >= 2);
+    assert.ok((((await res.json()) as Body).data.rooms as number) >= 2);
     for (const c of [ca, cb]) {
       const frame = await c.next('system');
       assert.equal(frame.text, 'Maintenance soon');
       assert.equal(typeof frame.ts, 'number');
     }
-    const only = await t.adminFetch('/broadcast', { method: 'POST', body: JSON.stringify({ text: 'just a', rooms: ['bca'] }) });
+    const only = await t.adminFetch('/broadcast', {
+      method: 'POST',
+      body: JSON.stringify({ text: 'just a', rooms: ['bca'] }),
+    });
     assert.deepEqual(((await only.json()) as Body).data, { rooms: 1, delivered: 1 });
     assert.equal((await ca.next('system')).text, 'just a');
     ca.close();
@@ -118,7 +136,10 @@ describe('admin API', async () => {
     const { client: first, welcome } = await TestClient.join(port, { name: 'Bob' });
     const user = (welcome.you as { id: string }).id;
     const { client: bystander } = await TestClient.join(port, { name: 'Eve' });
-    const res = await t.adminFetch('/room/kickroom/kick', { method: 'POST', body: JSON.stringify({ user, reason: 'spam' }) });
+    const res = await t.adminFetch('/room/kickroom/kick', {
+      method: 'POST',
+      body: JSON.stringify({ user, reason: 'spam' }),
+    });
     assert.deepEqual(((await res.json()) as Body).data, { name: 'kickroom', user, closed: 1 });
     assert.deepEqual(await closeOf(first), { code: 4004, reason: 'spam' });
     bystander.send({ type: 'message', text: 'still here' });
@@ -137,7 +158,9 @@ describe('admin API', async () => {
     assert.equal((await closeOf(client)).code, 1001);
     const again = await t.adminFetch('/room/closeme/shutdown', { method: 'DELETE' });
     assert.equal(again.status, 200);
-    assert.deepEqual(await again.json(), { data: { name: 'closeme', message: "Either shutdown already or doesn't exist" } });
+    assert.deepEqual(await again.json(), {
+      data: { name: 'closeme', message: "Either shutdown already or doesn't exist" },
+    });
     assert.equal((await t.publicFetch('/room/closeme', { key: null })).status, 404);
   });
 

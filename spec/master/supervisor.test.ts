@@ -58,7 +58,10 @@ describe('a room that dies', () => {
       // While the doomed room dies, the other room goes on.
       a.send({ type: 'message', text: 'during' });
       assert.equal((await b.next('message', (f) => f.text === 'during')).user && true, true);
-      await until(async () => (await t.publicFetch('/room/doomed', { key: null })).status === 404, 'doomed room cleanup');
+      await until(
+        async () => (await t.publicFetch('/room/doomed', { key: null })).status === 404,
+        'doomed room cleanup',
+      );
       await doomedClient.closed;
 
       const reused = await t.publicFetch('/room/third', { method: 'POST' });
