@@ -16,7 +16,9 @@ import { type Config, defaultHost } from './config.js';
 import { createApp } from './http/app.js';
 import type { MasterControls } from './http/deps.js';
 import type { Logger } from './logger.js';
+import { LbClient } from './master/lb-client.js';
 import { Supervisor } from './master/supervisor.js';
+import { Webhooks } from './master/webhooks.js';
 
 export type ExitCode = 0 | 1 | 3;
 type State = 'running' | 'draining' | 'stopping' | 'stopped';
@@ -36,6 +38,9 @@ const DEFAULT_WORKER = new URL('./room/worker.js', import.meta.url);
 export class ChatServer {
   readonly supervisor: Supervisor;
   readonly version: string;
+  /** Registration with the load balancers and room events for the listing service. */
+  readonly balancers: LbClient;
+  readonly webhooks: Webhooks;
   /** Resolves with the exit code once a stop has finished. */
   readonly exited: Promise<ExitCode>;
   publicPort = 0;
@@ -58,6 +63,14 @@ export class ChatServer {
     this.version = options.version ?? '1.0.0';
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     this.supervisor = new Supervisor(config, logger, options.roomWorkerFile ?? DEFAULT_WORKER);
+    const outbound = { version: this.version, host: () => this.host, rooms: this.supervisor, logger };
+    this.balancers = new LbClient({
+      ...outbound,
+      urls: config.loadBalancers,
+      key: config.loadBalancerKey,
+      heartbeatS: config.lbHeartbeatS,
+    });
+    this.webhooks = new Webhooks({ ...outbound, urls: config.listingWebhookUrls, secret: config.webhookSecret });
     const app = createApp({
       config,
       supervisor: this.supervisor,
@@ -84,16 +97,18 @@ export class ChatServer {
       drain: async () => {
         if (this.state === 'running') this.state = 'draining';
         this.log.info('Draining: no new rooms');
+        await this.balancers.unregister();
       },
       resume: async () => {
         if (this.state === 'draining') this.state = 'running';
         this.log.info('Resumed: accepting new rooms');
+        await this.balancers.register();
       },
       requestExit: (code, reason) => {
         // After the current answer has gone out.
         setImmediate(() => void this.stop(code, reason));
       },
-      dependencies: () => ({}),
+      dependencies: () => ({ loadBalancers: this.balancers.status() }),
       connections: () => this.supervisor.openRooms().reduce((sum, h) => sum + h.viewers, 0),
     };
   }
@@ -101,8 +116,11 @@ export class ChatServer {
   /** The steps of a graceful stop, each given what is left of the deadline. */
   private async stopSteps(deadline: number): Promise<'done'> {
     const remaining = () => Math.max(100, deadline - Date.now());
+    // Balancers stop sending rooms here while the rooms close (two bounded calls at most).
+    const leaving = this.balancers.stop(Math.min(2_500, remaining()));
     // Rooms first (clients get 1001), keeping a margin for closing the listeners after.
     await this.supervisor.stop('Server shutting down', Math.max(100, remaining() - 500));
+    await Promise.all([leaving, this.webhooks.stop(Math.min(1_000, remaining() - 400))]);
     await Promise.all([closeServer(this.publicServer, remaining()), closeServer(this.adminServer, remaining())]);
     return 'done';
   }
@@ -119,6 +137,8 @@ export class ChatServer {
       host: this.host,
       slots: this.config.maxRooms,
     });
+    this.balancers.start();
+    this.webhooks.start();
   }
 
   /** The graceful stop; every caller gets the same promise. */
