@@ -45,6 +45,8 @@ export class Room {
   private readonly lastPost = new Map<string, number>();
   private readonly timeouts = new Map<string, number>();
   private readonly bans = new Set<string>();
+  /** The role each user had when last seen here, so a mod cannot act on an absent host or mod. */
+  private readonly knownRoles = new Map<string, UserInfo['role']>();
   private terms = new TermFilter([]);
   private slowSeconds = 0;
   private joined = 0;
@@ -162,6 +164,8 @@ export class Room {
     }
     clearTimeout(client.joinTimer);
     client.user = user;
+    if (isModerator(user)) this.knownRoles.set(user.id, user.role);
+    else this.knownRoles.delete(user.id);
     this.joined += 1;
     let same = this.byUser.get(user.id);
     if (same === undefined && user.role !== 'anonymous') this.byUser.set(user.id, (same = new Set()));
@@ -265,7 +269,7 @@ export class Room {
 
   private roleOf(userId: string): UserInfo['role'] | undefined {
     const same = this.byUser.get(userId);
-    return same === undefined ? undefined : same.values().next().value?.user?.role;
+    return same?.values().next().value?.user?.role ?? this.knownRoles.get(userId);
   }
 
   private deleteMessage(client: Client, actor: UserInfo, id: number): void {
