@@ -27,7 +27,7 @@ export function describeClose(code: number, reason: string): string {
     case CloseCode.BANNED:
       return 'You are banned from this room';
     case CloseCode.KICKED:
-      return `Removed by a moderator${why}`;
+      return `Removed from the room${why}`;
     case CloseCode.TOO_MANY_REFUSALS:
       return 'The connection was closed after too many refused messages';
     case CloseCode.SLOW_READER:
