@@ -22,6 +22,7 @@ const token = params.get('token') ?? '';
 
 const ui = {
   title: byId('room-title'),
+  meta: byId('meta'),
   viewers: byId('viewer-count'),
   slowIndicator: byId('slow-indicator'),
   status: byId('status'),
@@ -195,7 +196,10 @@ function start(who: Identity): void {
       else if (s.state === 'open')
         setStatus('open', me?.role === 'anonymous' ? 'Connected, reading along' : `Connected as ${me?.name ?? ''}`);
       else if (s.state === 'reconnecting')
-        setStatus('reconnecting', `${ensureStop(s.explanation)} Reconnecting in ${waitText(s.delayMs)}…`);
+        setStatus(
+          'reconnecting',
+          `${ensureStop(s.explanation)} ${welcomedBefore ? 'Reconnecting' : 'Trying again'} in ${waitText(s.delayMs)}…`,
+        );
       else if (s.state === 'closed') closed(s.code, s.explanation);
       setCanWrite(s.state === 'open');
     }),
@@ -347,6 +351,7 @@ ui.usersButton.addEventListener('click', () => client?.users());
 // ── boot ────────────────────────────────────────────────────────────────────────
 if (roomName === '') {
   ui.roomForm.hidden = false;
+  ui.meta.hidden = true;
   setStatus('idle', 'Choose a room to open.');
 } else {
   ui.title.textContent = roomName;
