@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
@@ -208,6 +209,45 @@ describe('client SDK', async () => {
     await t.adminFetch('/room/phoenix/shutdown', { method: 'DELETE' });
   });
 
+  it('sends moderation frames and delivers their results as typed events', async () => {
+    const modPort = await t.createRoom('modsdk');
+    const modUrl = `ws://127.0.0.1:${modPort}/`;
+    const host = client({ url: modUrl });
+    await within(host.join({ token: await token({ sub: 'h2', name: 'Hal', role: 'host', room: 'modsdk' }) }), 'host');
+    const guest = client({ url: modUrl });
+    const me = await within(guest.join({ name: 'Gus' }), 'guest');
+
+    const users = host.once('users', (u) => u.users.some((x) => x.id === me.you.id));
+    assert.equal(host.users(), true);
+    assert.deepEqual(
+      (await within(users, 'users')).users.find((u) => u.id === me.you.id),
+      me.you,
+    );
+
+    const sent = await within(guest.send('to be deleted'), 'ack');
+    const deleted = guest.once('deleted');
+    assert.equal(sent.ok && host.delete(sent.id), true);
+    assert.equal((await within(deleted, 'deleted')).id, sent.ok ? sent.id : -1);
+
+    const settings = guest.once('settings');
+    host.slow(30);
+    assert.equal((await within(settings, 'settings')).slow, 30);
+    assert.equal(guest.slowSeconds, 30);
+    assert.equal((await within(guest.send('one'), 'first in slow mode')).ok, true);
+    const refused = await within(guest.send('two'), 'second in slow mode');
+    assert.equal(!refused.ok && refused.error.code, 'SLOW_MODE');
+    assert.ok(!refused.ok && (refused.error.retryAfterMs ?? 0) > 0);
+
+    const timedOut = guest.once('timeout');
+    host.timeout(me.you.id, 60, 'calm down');
+    assert.equal((await within(timedOut, 'timeout')).user, me.you.id);
+
+    const cleared = guest.once('cleared');
+    host.clear();
+    await within(cleared, 'cleared');
+    await t.adminFetch('/room/modsdk/shutdown', { method: 'DELETE' });
+  });
+
   it('does not reconnect after 4001 and says why', async () => {
     const c = client();
     const seen = states(c);
@@ -243,6 +283,26 @@ describe('client SDK', async () => {
       final: true,
     });
     assert.equal(guest.state, 'closed');
+  });
+
+  it('drops a connection that is never welcomed, retries, and gives up after maxReconnects', async () => {
+    // A loopback server that accepts and never answers the WebSocket handshake.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentPort = (silent.address() as AddressInfo).port;
+    const c = client({ url: `ws://127.0.0.1:${silentPort}/`, connectTimeoutMs: 100, maxReconnects: 1 });
+    const seen = states(c);
+    await assert.rejects(within(c.join({ name: 'Nobody' }), 'give up'), /Gave up after 1 reconnect attempts/);
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+    assert.deepEqual(
+      seen.map((s) => s.state),
+      ['connecting', 'reconnecting', 'connecting', 'closed'],
+    );
   });
 
   it('closes for good on close(), once', async () => {

@@ -125,7 +125,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   room = '';
   viewers = 0;
   /** Slow mode in seconds (0: off). */
-  slow = 0;
+  slowSeconds = 0;
 
   constructor(private readonly options: ChatClientOptions) {
     super();
@@ -186,7 +186,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   }
 
   /** Slow mode: one message per user per `seconds` (0 turns it off). */
-  setSlow(seconds: number): boolean {
+  slow(seconds: number): boolean {
     return this.write({ type: 'slow', seconds });
   }
 
@@ -329,7 +329,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         this.viewers = frame.viewers;
         return this.emit('users', frame);
       case 'settings':
-        this.slow = frame.slow;
+        this.slowSeconds = frame.slow;
         return this.emit('settings', frame);
       case 'deleted':
         return this.emit('deleted', frame);
@@ -353,7 +353,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.me = frame.you;
     this.room = frame.room;
     this.viewers = frame.viewers;
-    this.slow = frame.settings.slow;
+    this.slowSeconds = frame.settings.slow;
     const attempt = this.attempt;
     this.attempt = 0;
     this.setState({ state: 'open', attempt });

@@ -343,7 +343,7 @@ ui.slowForm.addEventListener('submit', (event) => {
   const seconds = Number(ui.slowInput.value);
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600)
     return showError('Slow mode takes a whole number of seconds from 0 to 3600.');
-  client?.setSlow(seconds);
+  client?.slow(seconds);
 });
 ui.clear.addEventListener('click', () => client?.clear());
 ui.usersButton.addEventListener('click', () => client?.users());
