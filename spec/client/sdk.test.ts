@@ -181,9 +181,12 @@ describe('client SDK', async () => {
     assert.equal(c.state, 'open');
   });
 
-  it('reconnects to a room that was shut down and re-created through the API, on its new port', async () => {
+  it('reconnects to a room that was shut down and re-created through the API, and shows its history', async () => {
     await t.createRoom('phoenix');
+    const hold = gate();
+    let dropped = false;
     const lookup = async () => {
+      if (dropped) await hold.wait;
       const res = await t.publicFetch('/room/phoenix', { key: null });
       if (res.status !== 200) throw new Error(`room lookup answered ${res.status}`);
       return `ws://127.0.0.1:${((await res.json()) as { data: { port: number } }).data.port}/`;
@@ -193,18 +196,30 @@ describe('client SDK', async () => {
     await within(c.send('first life'), 'ack');
 
     const reconnecting = c.once('state', (s) => s.state === 'reconnecting');
+    dropped = true;
     await t.adminFetch('/room/phoenix/shutdown', { method: 'DELETE' });
     const change = await within(reconnecting, 'reconnecting');
     assert.equal(change.state === 'reconnecting' && change.code, 1001);
 
-    // Lookups answer 404 until the room is back; the client keeps trying.
-    const rejoined = c.once('welcome');
+    // The new room starts its ids again: 'second life' gets the id 'first life' had,
+    // so only a join without `since` can show it.
     const newPort = await t.createRoom('phoenix');
-    await within(rejoined, 'welcome after the room came back');
     const { client: other } = await TestClient.join(newPort, { name: 'Other' });
-    const seen = c.once('message', (m) => m.text === 'second life');
-    other.send({ type: 'message', text: 'second life' });
-    assert.equal((await within(seen, 'message in the new room')).user.name, 'Other');
+    other.send({ type: 'message', text: 'second life', ref: 'x' });
+    await other.next('ack');
+    const rejoined = c.once('welcome');
+    hold.open();
+    const welcome = await within(rejoined, 'welcome after the room came back');
+    assert.deepEqual(
+      welcome.history.map((m) => m.text),
+      ['second life'],
+    );
+    assert.equal(welcome.recovered, undefined, 'joined without since');
+    assert.equal(c.lastMessageId, welcome.history[0]!.id);
+
+    const live = c.once('message', (m) => m.text === 'third');
+    other.send({ type: 'message', text: 'third' });
+    await within(live, 'live message in the new room');
     other.close();
     await t.adminFetch('/room/phoenix/shutdown', { method: 'DELETE' });
   });
