@@ -17,6 +17,11 @@ export default tseslint.config(
     },
   },
   {
+    // The chat page runs in browsers.
+    files: ['src/client/web/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['scripts/**', 'spec/**'],
     rules: { 'no-console': 'off' },
   },

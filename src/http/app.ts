@@ -12,6 +12,7 @@ import type { ApiDeps } from './deps.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { publicRouter } from './public-router.js';
 import { requestLog } from './request-log.js';
+import { webApp } from './web-app.js';
 
 export const JSON_BODY_LIMIT = '100kb';
 
@@ -43,6 +44,8 @@ export function createApp(options: AppOptions): Express {
     router.use(refuseWhileStopping);
     router.use(express.json({ limit: JSON_BODY_LIMIT }));
     router.use('/api/v1', kind === 'admin' ? adminRouter(options) : publicRouter(options));
+    // The chat page, for browsers: public listener only.
+    if (kind === 'public') router.use('/app', webApp());
     router.use(notFound());
     return router;
   };

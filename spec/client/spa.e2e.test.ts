@@ -1,0 +1,180 @@
+/**
+ * The chat page in a real browser: Debian's Chromium driven by playwright-core
+ * (no browser download) against a real server. Without /usr/bin/chromium the
+ * suite is skipped and says how to enable it. Each scenario saves a screenshot
+ * of the view it ends on in docs/screenshots/.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { ensureWebBuilt } from '../../scripts/build-web.js';
+import { startTestServer } from '../helpers/server.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SECRET = 'e2e-secret';
+const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+const WAIT_MS = 10_000;
+
+function token(claims: Record<string, unknown>): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(SECRET));
+}
+
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `no Chromium at ${CHROMIUM}; install it to run this suite: apt-get install chromium`;
+
+describe('chat page in Chromium', { skip }, async () => {
+  if (skip) return;
+  await ensureWebBuilt();
+  const t = await startTestServer({
+    AUTH_SECRET: SECRET,
+    ALLOW_GUESTS: 'on',
+    RATE_LIMIT_MESSAGES: '3',
+    RATE_LIMIT_WINDOW_S: '60',
+  });
+  const base = t.api.replace('/api/v1', '');
+  const profile = mkdtempSync(join(tmpdir(), 'chat-e2e-'));
+  after(() => rmSync(profile, { recursive: true, force: true }));
+  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 820, height: 520 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  after(() => context.close());
+  context.setDefaultTimeout(WAIT_MS);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+
+  const open = async (query: string): Promise<Page> => {
+    const page = await context.newPage();
+    await page.goto(`${base}/app/?${query}`);
+    return page;
+  };
+
+  const joinAsGuest = async (room: string, name: string): Promise<Page> => {
+    const page = await open(`room=${room}`);
+    await page.getByTestId('join-name').fill(name);
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    await page.locator('[data-testid=connection-status][data-state=open]').waitFor();
+    return page;
+  };
+
+  const say = async (page: Page, text: string) => {
+    await page.getByTestId('message-input').fill(text);
+    await page.getByTestId('message-input').press('Enter');
+  };
+
+  const line = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+
+  it('shows a line one guest sends on the other guest page', async () => {
+    await t.createRoom('lobby');
+    const ann = await joinAsGuest('lobby', 'Ann');
+    const bob = await joinAsGuest('lobby', 'Bob');
+    await say(ann, 'Hello from Ann');
+    await line(bob, 'Hello from Ann').waitFor();
+    assert.match((await line(bob, 'Hello from Ann').textContent()) ?? '', /Ann.*guest.*Hello from Ann/);
+    await say(bob, 'Hi Ann, Bob here');
+    await line(ann, 'Hi Ann, Bob here').waitFor();
+    await bob.getByTestId('viewer-count').filter({ hasText: /^2$/ }).waitFor();
+    assert.equal(await ann.getByTestId('message-input').inputValue(), '', 'the composer empties once sent');
+    await shot(bob, 'guest');
+    await Promise.all([ann.close(), bob.close()]);
+  });
+
+  it('removes a line a host deletes from the viewer page', async () => {
+    await t.createRoom('modroom');
+    const host = await open(
+      `room=modroom&token=${await token({ sub: 'h1', name: 'Hana', role: 'host', room: 'modroom' })}`,
+    );
+    await host.getByTestId('clear-button').waitFor({ state: 'visible' });
+    assert.doesNotMatch(host.url(), /token=/, 'the token leaves the address bar');
+    const viewer = await joinAsGuest('modroom', 'Vic');
+    await say(viewer, 'buy cheap followers');
+    await say(viewer, 'nice stream');
+    await line(host, 'nice stream').waitFor();
+    const spam = line(host, 'buy cheap followers');
+    const id = await spam.getAttribute('data-id');
+    assert.equal(await line(viewer, 'buy cheap followers').getAttribute('data-id'), id);
+    await host.getByTestId('users-list').getByText('Vic').waitFor();
+    await shot(host, 'host');
+    await spam.getByTestId('delete-button').click();
+    await line(viewer, 'buy cheap followers').waitFor({ state: 'detached' });
+    await line(host, 'buy cheap followers').waitFor({ state: 'detached' });
+    assert.equal(await line(viewer, 'nice stream').count(), 1, 'other lines stay');
+    await Promise.all([host.close(), viewer.close()]);
+  });
+
+  it('reconnects a dropped page by itself and shows the messages sent meanwhile', async () => {
+    const port = await t.createRoom('droproom');
+    const page = await open(`room=droproom&token=${await token({ sub: 'dropper', name: 'Dora' })}`);
+    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    await say(page, 'still here');
+    await line(page, 'still here').waitFor();
+
+    // Hold the page's room lookup (done before every reconnect) until the room has moved on.
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/v1/room/droproom', async (route) => {
+      await held;
+      await route.continue();
+    });
+    const kick = await t.adminFetch('/room/droproom/kick', {
+      method: 'POST',
+      body: JSON.stringify({ user: 'dropper' }),
+    });
+    assert.equal(kick.status, 200);
+    await page.locator('[data-testid=connection-status]:not([data-state=open])').waitFor();
+    assert.match((await page.getByTestId('connection-status').textContent()) ?? '', /Reconnect/);
+
+    const { client: other } = await TestClient.join(port, { name: 'Otto' });
+    for (const text of ['sent while you were away', 'and one more']) {
+      other.send({ type: 'message', text, ref: text });
+      await other.next('ack', (f) => f.ref === text);
+    }
+    await shot(page, 'reconnecting');
+    release();
+    await line(page, 'and one more').waitFor();
+    await line(page, 'sent while you were away').waitFor();
+    await page.locator('[data-testid=connection-status][data-state=open]').waitFor();
+    assert.equal(await line(page, 'still here').count(), 1, 'lines from before the drop stay, once');
+    other.close();
+    await page.close();
+  });
+
+  it('shows the rate limit inline with the time to wait', async () => {
+    await t.createRoom('busyroom');
+    const page = await joinAsGuest('busyroom', 'Speedy');
+    for (let i = 1; i <= 3; i++) {
+      await say(page, `message ${i}`);
+      await line(page, `message ${i}`).waitFor();
+    }
+    await say(page, 'message 4');
+    const error = page.getByTestId('error');
+    await error.waitFor({ state: 'visible' });
+    assert.match((await error.textContent()) ?? '', /Too many messages.*Try again in \d+ s/);
+    assert.equal(await page.getByTestId('message-input').inputValue(), 'message 4', 'the refused text stays to retry');
+    await shot(page, 'rate-limited');
+    await page.close();
+  });
+});

@@ -1,0 +1,369 @@
+/**
+ * The chat page (served at /app/?room=<name>[&token=<join token>]): finds the room
+ * through the public API, joins through the client SDK (as the token's user, as a
+ * guest with a typed name, or read-only until then) and renders what the room
+ * says. Moderators and hosts also get per-message delete/timeout/ban, slow mode,
+ * clear and the users list. Plain DOM code: the page has one screen and needs
+ * no framework.
+ */
+import './styles.css';
+import { ChatClient, type ChatMessage, type ErrorFrame, type Identity, type UserInfo } from '../sdk.js';
+import { byId, h, waitText } from './dom.js';
+import { clock, MessageList } from './message-list.js';
+import { roomSocketUrl } from './room-url.js';
+
+/** The protocol's default message limit (MAX_MESSAGE_CHARS); the room has the last word. */
+const MAX_MESSAGE_CHARS = 500;
+const TIMEOUT_SECONDS = 600;
+
+const params = new URLSearchParams(window.location.search);
+const roomName = params.get('room')?.trim() ?? '';
+const token = params.get('token') ?? '';
+
+const ui = {
+  title: byId('room-title'),
+  meta: byId('meta'),
+  viewers: byId('viewer-count'),
+  slowIndicator: byId('slow-indicator'),
+  status: byId('status'),
+  roomForm: byId<HTMLFormElement>('room-form'),
+  layout: byId('layout'),
+  error: byId('error'),
+  joinForm: byId<HTMLFormElement>('join-form'),
+  joinName: byId<HTMLInputElement>('join-name'),
+  joinHint: byId('join-hint'),
+  composer: byId<HTMLFormElement>('composer'),
+  input: byId<HTMLInputElement>('message-input'),
+  count: byId('char-count'),
+  send: byId<HTMLButtonElement>('send-button'),
+  modPanel: byId('mod-panel'),
+  slowForm: byId<HTMLFormElement>('slow-form'),
+  slowInput: byId<HTMLInputElement>('slow-input'),
+  clear: byId<HTMLButtonElement>('clear-button'),
+  usersButton: byId<HTMLButtonElement>('users-button'),
+  users: byId<HTMLUListElement>('users'),
+  bannedTitle: byId('banned-title'),
+  banned: byId<HTMLUListElement>('banned'),
+};
+
+let client: ChatClient | null = null;
+let identity: Identity = {};
+let me: UserInfo | null = null;
+/** Names of users seen in this session, for notices about them. */
+const names = new Map<string, string>();
+const list = new MessageList(byId<HTMLOListElement>('messages'), byId<HTMLButtonElement>('jump'), renderMessage);
+
+const isModerator = (user: UserInfo | null) => user?.role === 'mod' || user?.role === 'host';
+/** Mirrors the room's rule: nobody moderates a host, only a host moderates a mod. */
+const mayModerate = (author: UserInfo) =>
+  me !== null &&
+  isModerator(me) &&
+  author.id !== me.id &&
+  author.role !== 'host' &&
+  (author.role !== 'mod' || me.role === 'host');
+
+function renderMessage(m: ChatMessage): HTMLLIElement {
+  names.set(m.user.id, m.user.name);
+  const at = new Date(m.ts);
+  const badge = m.user.role === 'viewer' ? '' : m.user.role;
+  const line = h(
+    'li',
+    { 'data-testid': 'message', 'data-id': String(m.id), 'data-user': m.user.id, class: 'msg' },
+    h('time', { datetime: at.toISOString() }, clock(at)),
+    h('span', { class: 'name' }, m.user.name),
+    badge ? h('span', { class: `badge badge-${badge}`, title: `${m.user.role}` }, badge) : '',
+    h('span', { class: 'text' }, m.text),
+  );
+  if (m.user.id === me?.id) line.classList.add('mine');
+  if (mayModerate(m.user)) line.append(moderationButtons(m));
+  return line;
+}
+
+function moderationButtons(m: ChatMessage): HTMLElement {
+  const button = (testid: string, text: string, label: string, act: () => void, danger = false) => {
+    const b = h(
+      'button',
+      { type: 'button', class: danger ? 'quiet danger' : 'quiet', 'data-testid': testid, 'aria-label': label },
+      text,
+    );
+    b.addEventListener('click', act);
+    return b;
+  };
+  const who = m.user.name;
+  return h(
+    'span',
+    { class: 'actions' },
+    button('delete-button', 'Delete', `Delete this message from ${who}`, () => client?.delete(m.id)),
+    button('timeout-button', 'Timeout', `Time out ${who} for 10 minutes`, () =>
+      client?.timeout(m.user.id, TIMEOUT_SECONDS),
+    ),
+    button('ban-button', 'Ban', `Ban ${who} from this room`, () => client?.ban(m.user.id), true),
+  );
+}
+
+// ── inline errors ───────────────────────────────────────────────────────────────
+let errorTimer: ReturnType<typeof setInterval> | undefined;
+
+/** Shows an error under the log; with `until`, counts down and goes away when it passes. */
+function showError(text: string, until?: number): void {
+  clearInterval(errorTimer);
+  const paint = () => {
+    const left = until === undefined ? 0 : until - Date.now();
+    if (until !== undefined && left <= 0) return hideError();
+    ui.error.textContent = until === undefined ? text : `${text} Try again in ${waitText(left)}.`;
+  };
+  ui.error.hidden = false;
+  paint();
+  if (until !== undefined) errorTimer = setInterval(paint, 1000);
+}
+
+function hideError(): void {
+  clearInterval(errorTimer);
+  ui.error.hidden = true;
+  ui.error.textContent = '';
+}
+
+function roomError(e: ErrorFrame): void {
+  if (e.code === 'TIMED_OUT' && e.until !== undefined) return showError('You are timed out.', e.until);
+  if (e.retryAfterMs !== undefined) return showError(ensureStop(e.message), Date.now() + e.retryAfterMs);
+  showError(ensureStop(e.message));
+}
+
+const ensureStop = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
+
+// ── status and controls ─────────────────────────────────────────────────────────
+function setStatus(state: string, text: string): void {
+  ui.status.dataset.state = state;
+  ui.status.textContent = text;
+}
+
+function setCanWrite(open: boolean): void {
+  ui.send.disabled = !open || tooLong();
+}
+
+const length = () => [...ui.input.value.trim()].length;
+const tooLong = () => length() > MAX_MESSAGE_CHARS;
+
+function updateCount(): void {
+  ui.count.textContent = `${length()}/${MAX_MESSAGE_CHARS}`;
+  ui.count.classList.toggle('over', tooLong());
+  ui.send.disabled = client?.state !== 'open' || tooLong();
+}
+
+function renderUsers(users: UserInfo[]): void {
+  ui.users.replaceChildren(
+    ...users
+      .slice()
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((u) => {
+        names.set(u.id, u.name);
+        return h('li', {}, u.name, u.role === 'viewer' ? '' : ` (${u.role})`);
+      }),
+  );
+}
+
+function addBanned(userId: string): void {
+  const name = names.get(userId) ?? userId;
+  ui.bannedTitle.hidden = false;
+  const unban = h('button', { type: 'button', class: 'quiet', 'aria-label': `Unban ${name}` }, 'Unban');
+  const item = h('li', {}, `${name} `, unban);
+  unban.addEventListener('click', () => {
+    if (client?.unban(userId)) item.remove();
+  });
+  ui.banned.append(item);
+}
+
+// ── the connection ──────────────────────────────────────────────────────────────
+function start(who: Identity): void {
+  const previous = client;
+  client = null; // its closing events are no longer this page's business
+  previous?.close();
+  identity = who;
+  me = null;
+  const c = new ChatClient({ url: () => roomSocketUrl(roomName) });
+  client = c;
+  const mine =
+    <T>(listener: (payload: T) => void) =>
+    (payload: T) => {
+      if (client === c) listener(payload);
+    };
+  let welcomedBefore = false;
+
+  c.on(
+    'state',
+    mine((s) => {
+      if (s.state === 'connecting') setStatus('connecting', s.attempt > 0 ? 'Reconnecting…' : 'Connecting…');
+      else if (s.state === 'open')
+        setStatus('open', me?.role === 'anonymous' ? 'Connected, reading along' : `Connected as ${me?.name ?? ''}`);
+      else if (s.state === 'reconnecting')
+        setStatus(
+          'reconnecting',
+          `${ensureStop(s.explanation)} ${welcomedBefore ? 'Reconnecting' : 'Trying again'} in ${waitText(s.delayMs)}…`,
+        );
+      else if (s.state === 'closed') closed(s.code, s.explanation);
+      setCanWrite(s.state === 'open');
+    }),
+  );
+  c.on(
+    'welcome',
+    mine((w) => {
+      me = w.you;
+      ui.viewers.textContent = String(w.viewers);
+      showSlow(w.settings.slow);
+      const anonymous = w.you.role === 'anonymous';
+      ui.composer.hidden = anonymous;
+      ui.joinForm.hidden = !anonymous;
+      ui.modPanel.hidden = !isModerator(w.you);
+      if (w.recovered === true) {
+        for (const m of w.history) list.addMessage(m);
+        if (w.history.length > 0)
+          list.addNotice(`Reconnected: ${w.history.length} message${w.history.length === 1 ? '' : 's'} caught up.`);
+      } else {
+        list.replace(w.history);
+        if (welcomedBefore) list.addNotice('Reconnected.');
+      }
+      welcomedBefore = true;
+      setStatus('open', anonymous ? 'Connected, reading along' : `Connected as ${w.you.name}`);
+      if (isModerator(w.you)) c.users();
+      if (!anonymous && document.activeElement === document.body) ui.input.focus();
+    }),
+  );
+  c.on(
+    'message',
+    mine((m) => list.addMessage(m)),
+  );
+  c.on(
+    'deleted',
+    mine((d) => list.remove(d.id)),
+  );
+  c.on(
+    'cleared',
+    mine(() => {
+      list.clear();
+      list.addNotice('The chat was cleared by a moderator.');
+    }),
+  );
+  c.on(
+    'settings',
+    mine((s) => {
+      showSlow(s.slow);
+      list.addNotice(s.slow > 0 ? `Slow mode is on: one message every ${s.slow} s.` : 'Slow mode is off.');
+    }),
+  );
+  c.on(
+    'timeout',
+    mine((t) => {
+      if (t.user === me?.id) showError('A moderator timed you out.', t.until);
+      else if (isModerator(me)) list.addNotice(`${names.get(t.user) ?? 'A user'} was timed out.`);
+    }),
+  );
+  c.on(
+    'ban',
+    mine((b) => {
+      list.removeUser(b.user);
+      if (isModerator(me)) {
+        list.addNotice(`${names.get(b.user) ?? 'A user'} was banned.`);
+        addBanned(b.user);
+      }
+    }),
+  );
+  c.on(
+    'presence',
+    mine((p) => {
+      ui.viewers.textContent = String(p.viewers);
+      if (isModerator(me)) c.users();
+    }),
+  );
+  c.on(
+    'users',
+    mine((u) => {
+      ui.viewers.textContent = String(u.viewers);
+      renderUsers(u.users);
+    }),
+  );
+  c.on(
+    'system',
+    mine((s) => list.addSystem(s.text, s.ts)),
+  );
+  c.on('error', mine(roomError));
+  c.join(who).catch(() => undefined); // a refusal arrives as the 'closed' state too
+}
+
+function closed(code: number, explanation: string): void {
+  setStatus('closed', explanation);
+  ui.composer.hidden = true;
+  if (identity.token !== undefined) return;
+  // A guest or anonymous join that was refused: offer (again) to join with a name.
+  ui.joinForm.hidden = false;
+  if (code === 4001 && identity.name !== undefined) {
+    showError(explanation);
+    start({});
+  } else if (code === 4001) {
+    ui.joinHint.textContent = 'This room does not allow reading along without a name.';
+  }
+}
+
+function showSlow(seconds: number): void {
+  ui.slowIndicator.hidden = seconds === 0;
+  ui.slowIndicator.textContent = `Slow mode: ${seconds} s`;
+  if (document.activeElement !== ui.slowInput) ui.slowInput.value = String(seconds);
+}
+
+// ── forms ───────────────────────────────────────────────────────────────────────
+ui.composer.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const text = ui.input.value;
+  if (length() === 0) return;
+  if (tooLong()) return showError(`A message is at most ${MAX_MESSAGE_CHARS} characters.`);
+  const c = client;
+  if (c === null) return;
+  void c.send(text).then((result) => {
+    if (result.ok) {
+      hideError();
+      if (ui.input.value === text) ui.input.value = '';
+      updateCount();
+    } else if (result.error.code === 'NOT_CONNECTED' || result.error.code === 'DISCONNECTED') {
+      showError('Not connected: the message was not sent.');
+    }
+  });
+});
+ui.input.addEventListener('input', updateCount);
+
+ui.joinForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const name = ui.joinName.value.trim();
+  if (name.length === 0) return;
+  hideError();
+  ui.joinForm.hidden = true;
+  start({ name });
+});
+
+ui.slowForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const seconds = Number(ui.slowInput.value);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 3600)
+    return showError('Slow mode takes a whole number of seconds from 0 to 3600.');
+  client?.slow(seconds);
+});
+ui.clear.addEventListener('click', () => client?.clear());
+ui.usersButton.addEventListener('click', () => client?.users());
+
+// ── boot ────────────────────────────────────────────────────────────────────────
+if (roomName === '') {
+  ui.roomForm.hidden = false;
+  ui.meta.hidden = true;
+  setStatus('idle', 'Choose a room to open.');
+} else {
+  ui.title.textContent = roomName;
+  document.title = `${roomName} · Chat`;
+  ui.layout.hidden = false;
+  if (token) {
+    // Keep the token out of the address bar, bookmarks and shared links.
+    params.delete('token');
+    window.history.replaceState(null, '', `${window.location.pathname}?${params.toString()}`);
+    start({ token });
+  } else {
+    start({});
+  }
+  updateCount();
+}

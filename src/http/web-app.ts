@@ -1,0 +1,44 @@
+/**
+ * The chat page at /app/ on the public listener: the static files `npm run build`
+ * puts in dist/web. The page opens WebSockets to room ports (other origins than
+ * the page's), which helmet's default CSP (`default-src 'self'`) forbids; this
+ * route's CSP allows ws:/wss: connections and keeps everything else to 'self'.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { Router } from 'express';
+import helmet from 'helmet';
+import { ApiError } from '../errors.js';
+
+/** dist/web, next to dist/src where this file runs from. */
+export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+
+export function webApp(root: string = WEB_ROOT): Router {
+  const router = Router();
+  router.use(
+    helmet.contentSecurityPolicy({
+      useDefaults: false,
+      directives: {
+        'default-src': ["'self'"],
+        'connect-src': ["'self'", 'ws:', 'wss:'],
+        'script-src': ["'self'"],
+        'style-src': ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        'font-src': ["'self'"],
+        'object-src': ["'none'"],
+        'base-uri': ["'self'"],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'self'"],
+      },
+    }),
+  );
+  // No long caching: the file names carry no hash, and the files are small.
+  router.use(express.static(root, { index: 'index.html', maxAge: 0 }));
+  router.use((_req, _res, next) => {
+    if (!existsSync(join(root, 'index.html')))
+      next(new ApiError('NOT_FOUND', 'The chat page is not built; run `npm run build`'));
+    else next();
+  });
+  return router;
+}
