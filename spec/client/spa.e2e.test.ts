@@ -2,7 +2,8 @@
  * The chat page in a real browser: Debian's Chromium driven by playwright-core
  * (no browser download) against a real server. Without /usr/bin/chromium the
  * suite is skipped and says how to enable it. Each scenario saves a screenshot
- * of the view it ends on in docs/screenshots/.
+ * of the view it ends on in dist/screenshots/ (docs/screenshots/ with
+ * SAVE_SCREENSHOTS=1, to refresh the pictures the README shows).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +19,9 @@ import { TestClient } from '../helpers/ws-client.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SECRET = 'e2e-secret';
-const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+const SCREENSHOTS = fileURLToPath(
+  new URL(process.env.SAVE_SCREENSHOTS === '1' ? '../../../docs/screenshots/' : '../../screenshots/', import.meta.url),
+);
 const WAIT_MS = 10_000;
 
 function token(claims: Record<string, unknown>): Promise<string> {
