@@ -97,7 +97,11 @@ export class TestClient {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) {
           this.waiters.splice(i, 1);
-          reject(new Error(`no "${type}" frame within ${WAIT_MS} ms; got ${JSON.stringify(this.frames.slice(-5))}`));
+          reject(
+            new Error(
+              `no "${type}" frame within ${WAIT_MS} ms; got ${JSON.stringify(this.frames.slice(-5)).slice(0, 600)}`,
+            ),
+          );
         }
       }, WAIT_MS).unref();
     });

@@ -6,7 +6,9 @@ import { type Frame, TestClient } from '../helpers/ws-client.js';
 async function postMany(client: TestClient, prefix: string, count: number): Promise<Frame[]> {
   for (let i = 1; i <= count; i++) client.send({ type: 'message', text: `${prefix}${i}` });
   const last = await client.next('message', (f) => f.text === `${prefix}${count}`);
-  return client.frames.filter((f) => f.type === 'message' && String(f.text).startsWith(prefix) && (f.id as number) <= (last.id as number));
+  return client.frames.filter(
+    (f) => f.type === 'message' && String(f.text).startsWith(prefix) && (f.id as number) <= (last.id as number),
+  );
 }
 
 const texts = (frames: unknown) => (frames as Frame[]).map((f) => f.text);

@@ -52,12 +52,28 @@ describe('joining a room', async () => {
   });
 
   const refusals: Array<[string, () => Promise<Record<string, unknown>>, RegExp]> = [
-    ['an expired token', async () => ({ token: await token({ sub: 'u', name: 'N' }, { expiresIn: Math.floor(Date.now() / 1000) - 60 }) }), /expired/i],
-    ['a token signed with another secret', async () => ({ token: await token({ sub: 'u', name: 'N' }, { secret: 'another-secret-entirely-xxxxxxxx' }) }), /invalid/i],
-    ['a token for another room', async () => ({ token: await token({ sub: 'u', name: 'N', room: 'elsewhere' }) }), /another room/i],
+    [
+      'an expired token',
+      async () => ({ token: await token({ sub: 'u', name: 'N' }, { expiresIn: Math.floor(Date.now() / 1000) - 60 }) }),
+      /expired/i,
+    ],
+    [
+      'a token signed with another secret',
+      async () => ({ token: await token({ sub: 'u', name: 'N' }, { secret: 'another-secret-entirely-xxxxxxxx' }) }),
+      /invalid/i,
+    ],
+    [
+      'a token for another room',
+      async () => ({ token: await token({ sub: 'u', name: 'N', room: 'elsewhere' }) }),
+      /another room/i,
+    ],
     ['a token without a name', async () => ({ token: await token({ sub: 'u' }) }), /name/i],
     ['a token without a subject', async () => ({ token: await token({ name: 'N' }) }), /invalid/i],
-    ['a token with an unknown role', async () => ({ token: await token({ sub: 'u', name: 'N', role: 'admin', room: 'joinroom' }) }), /role/i],
+    [
+      'a token with an unknown role',
+      async () => ({ token: await token({ sub: 'u', name: 'N', role: 'admin', room: 'joinroom' }) }),
+      /role/i,
+    ],
     ['garbage as a token', async () => ({ token: 'not.a.jwt' }), /invalid/i],
     ['an empty guest name', async () => ({ name: '   ' }), /guest name/i],
   ];

@@ -48,7 +48,7 @@ export class Client implements OutboxTarget {
   }
 
   onTooSlow(): void {
-    this.close(CloseCode.SLOW_READER, 'Too slow a reader');
+    this.close(CloseCode.SLOW_READER, 'Too slow a reader', { flush: false });
   }
 
   /** Counts a refused frame; true when the connection has now been refused too often. */
@@ -58,12 +58,17 @@ export class Client implements OutboxTarget {
     return bad >= MAX_BAD_FRAMES || refusals >= MAX_REFUSALS;
   }
 
-  /** Closes once; queued frames are dropped, and a peer that never answers is cut off. */
-  close(code: number, reason: string): void {
+  /**
+   * Closes once. Frames already queued go out first (so a client sees the errors
+   * that led to its closing), except for a reader too slow to take them. A peer
+   * that never answers the close is cut off.
+   */
+  close(code: number, reason: string, options: { flush?: boolean } = {}): void {
     if (this.closing) return;
     this.closing = true;
     clearTimeout(this.joinTimer);
-    this.outbox.discard();
+    if (options.flush === false) this.outbox.discard();
+    else this.outbox.flush();
     this.socket.close(code, reason);
     setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
   }
