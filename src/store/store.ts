@@ -34,7 +34,7 @@ export interface RoomSettings {
   slow: number;
 }
 
-export interface RoomRecord {
+export interface StoredRoom {
   name: string;
   /** The server (host name) that last opened the room. */
   server: string;
@@ -109,7 +109,7 @@ export interface Store {
 
   roomOpened(room: string, server: string, at: number): Promise<void>;
   roomClosed(room: string, at: number): Promise<void>;
-  room(room: string): Promise<RoomRecord | null>;
+  room(room: string): Promise<StoredRoom | null>;
   saveSettings(room: string, settings: RoomSettings): Promise<void>;
 
   /** Writes a batch; writing the same batch again (a retry) stores nothing twice. */

@@ -19,7 +19,7 @@ import {
   type ModerationEntry,
   type NewModerationEntry,
   type Page,
-  type RoomRecord,
+  type StoredRoom,
   type RoomSettings,
   type Store,
   type TranscriptMessage,
@@ -116,7 +116,7 @@ export class MongoStore implements Store {
     await this.m.rooms.updateOne({ _id: room }, { $set: { closedAt: at } });
   }
 
-  async room(room: string): Promise<RoomRecord | null> {
+  async room(room: string): Promise<StoredRoom | null> {
     const doc = await this.m.rooms.findById(room).lean();
     if (doc === null) return null;
     return {

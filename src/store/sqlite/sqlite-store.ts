@@ -17,7 +17,7 @@ import {
   type ModerationEntry,
   type NewModerationEntry,
   type Page,
-  type RoomRecord,
+  type StoredRoom,
   type RoomSettings,
   type Store,
   type TranscriptMessage,
@@ -127,7 +127,7 @@ export class SqliteStore implements Store {
     this.sql.roomClosed.run({ room, at });
   }
 
-  async room(room: string): Promise<RoomRecord | null> {
+  async room(room: string): Promise<StoredRoom | null> {
     const row = this.sql.room.get(room) as RoomRow | undefined;
     if (row === undefined) return null;
     return {
