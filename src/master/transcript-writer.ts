@@ -145,11 +145,15 @@ export class TranscriptWriter {
   }
 
   private schedule(): void {
-    if (this.stopped || this.writing !== null || this.timer !== undefined || this.queue.length === 0) return;
+    if (this.stopped || this.writing !== null || this.queue.length === 0) return;
     if (this.failures === 0 && this.queue.length >= this.batchMax) {
+      // A full batch goes now, not when the interval's timer fires.
+      clearTimeout(this.timer);
+      this.timer = undefined;
       void this.writeNext();
       return;
     }
+    if (this.timer !== undefined) return;
     const delay = this.failures === 0 ? this.intervalMs : this.retryDelay();
     this.timer = setTimeout(() => {
       this.timer = undefined;

@@ -10,6 +10,9 @@
 import { type Connection, Schema, type Types } from 'mongoose';
 import { DAY_MS } from '../store.js';
 
+/** No buffering: with the database unreachable, a call fails at once (the connection sets it too). */
+const SCHEMA_OPTIONS = { versionKey: false, bufferCommands: false } as const;
+
 const user = new Schema({ id: String, name: String, role: String }, { _id: false });
 
 export interface MessageDoc {
@@ -73,7 +76,7 @@ export function defineModels(connection: Connection, retentionDays: number) {
       deleted: { type: Boolean, default: false },
       cleared: { type: Boolean, default: false },
     },
-    { versionKey: false },
+    SCHEMA_OPTIONS,
   );
   messageSchema.index({ room: 1, id: 1 }, { unique: true });
   messageSchema.index({ at: 1 }, { expireAfterSeconds: Math.round((retentionDays * DAY_MS) / 1000) });
@@ -87,7 +90,7 @@ export function defineModels(connection: Connection, retentionDays: number) {
       lastMessageId: { type: Number, default: 0 },
       slow: { type: Number, default: 0 },
     },
-    { versionKey: false },
+    SCHEMA_OPTIONS,
   );
 
   const banSchema = new Schema<BanDoc>(
@@ -99,14 +102,14 @@ export function defineModels(connection: Connection, retentionDays: number) {
       at: { type: Number, required: true },
       until: { type: Date, default: null },
     },
-    { versionKey: false },
+    SCHEMA_OPTIONS,
   );
   banSchema.index({ user: 1, room: 1 }, { unique: true });
   banSchema.index({ until: 1 }, { expireAfterSeconds: 0 });
 
   const termsSchema = new Schema<TermsDoc>(
     { _id: { type: String, required: true }, terms: [String], updatedAt: Number },
-    { versionKey: false },
+    SCHEMA_OPTIONS,
   );
 
   const moderationSchema = new Schema<ModerationDoc>(
@@ -120,7 +123,7 @@ export function defineModels(connection: Connection, retentionDays: number) {
       reason: { type: String, default: '' },
       at: { type: Number, required: true },
     },
-    { versionKey: false },
+    SCHEMA_OPTIONS,
   );
   moderationSchema.index({ room: 1, _id: -1 });
 

@@ -61,7 +61,10 @@ export class MongoStore implements Store {
 
   constructor(private readonly options: MongoStoreOptions) {
     this.connection = createConnection();
-    this.connection.on('error', (error: Error) => options.onConnectError?.(error));
+    // A failed connection attempt is reported by connect(); this catches what happens once connected.
+    this.connection.on('error', (error: Error) => {
+      if (this.connected) options.onConnectError?.(error);
+    });
     this.m = defineModels(this.connection, options.retentionDays);
   }
 
