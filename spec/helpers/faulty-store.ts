@@ -42,17 +42,3 @@ export class FaultyStore implements Store {
   moderation = (room: string, page: Page) => this.call(() => this.inner.moderation(room, page));
   removeExpired = (now: number) => this.call(() => this.inner.removeExpired(now));
 }
-
-/** Polls `check` until it is true, up to `timeoutMs`; throws with `what` otherwise. */
-export async function eventually(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`not within ${timeoutMs} ms: ${what}`);
-}

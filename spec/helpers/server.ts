@@ -4,13 +4,11 @@
  * process, so test files running side by side rarely meet (and when they do, the
  * supervisor moves on to the next free port).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { type ChatServer, type ChatServerOptions, startChatServer } from '../../src/server.js';
+import { freshDataDir } from './data-dir.js';
 
 export const KEY = 'test-key';
 export const ADMIN_KEY = 'test-admin-key';
@@ -47,10 +45,9 @@ export async function startTestServer(
   options: ChatServerOptions & { logger?: Logger } = {},
 ): Promise<TestServer> {
   const range = roomPortRange(offset++);
-  // Never the default ./data: a fresh directory per server unless the test names one.
-  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'chatserver-test-'));
   const config = loadConfig({
-    DATA_DIR: dataDir,
+    // Never the default ./data: a fresh directory per server unless the test names one.
+    DATA_DIR: freshDataDir(),
     NODE_ENV: 'test',
     PORT: '0',
     ADMIN_PORT: '0',
@@ -93,7 +90,6 @@ export async function startTestServer(
     },
     async stop() {
       await server.stop(0, 'test finished');
-      if (env.DATA_DIR === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
   after(() => handle.stop());

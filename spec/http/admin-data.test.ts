@@ -3,10 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { eventually } from '../helpers/faulty-store.js';
+import { until } from '../helpers/wait.js';
 import { startTestServer } from '../helpers/server.js';
-import { AUTH_SECRET, joinToken } from '../helpers/token.js';
+import { AUTH_SECRET, token } from '../helpers/tokens.js';
 import { closeOf, type Frame, TestClient } from '../helpers/ws-client.js';
+
+const joinToken = (sub: string, name: string, role = 'viewer', room?: string) =>
+  token(room === undefined ? { sub, name, role } : { sub, name, role, room });
 
 type Json = { data: Record<string, unknown>; error?: { code: string; message: string } };
 const json = async (res: Response) => (await res.json()) as Json;
@@ -243,9 +246,13 @@ describe('bans across a restart', () => {
     const client = await TestClient.connect(port);
     client.send({ type: 'join', token: await joinToken('gone', 'Gone') });
     assert.equal((await closeOf(client)).code, 4003);
-    await eventually('ban listed', async () => {
-      const list = await json(await second.adminFetch('/bans'));
-      return (list.data.bans as Array<{ user: string }>).some((b) => b.user === 'gone');
-    });
+    await until(
+      async () => {
+        const list = await json(await second.adminFetch('/bans'));
+        return (list.data.bans as Array<{ user: string }>).some((b) => b.user === 'gone');
+      },
+      'ban listed',
+      200,
+    );
   });
 });

@@ -8,43 +8,53 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { type ServerProcess, startServerProcess } from '../helpers/process.js';
-import { roomPortRange } from '../helpers/server.js';
+import { CHAT_MAIN, type NodeProcess, spawnNode } from '../helpers/processes.js';
+import { ADMIN_KEY, KEY, roomPortRange } from '../helpers/server.js';
 import { type Frame, TestClient } from '../helpers/ws-client.js';
 
-const running = new Set<ServerProcess>();
-after(async () => {
-  for (const p of running) await p.kill('SIGKILL');
-});
+interface ChatProcess {
+  proc: NodeProcess;
+  adminFetch(path: string): Promise<Response>;
+  createRoom(name: string): Promise<number>;
+}
 
-function env(dataDir: string, offset: number): Record<string, string> {
+async function start(dataDir: string, offset: number): Promise<ChatProcess> {
   const range = roomPortRange(120 + offset);
-  return {
+  const proc = await spawnNode(CHAT_MAIN, {
+    PORT: '0',
+    ADMIN_PORT: '0',
+    KEY,
+    ADMIN_KEY,
     DATA_DIR: dataDir,
     MAX_ROOMS: '4',
     ROOM_PORT_MIN: String(range.min),
     ROOM_PORT_MAX: String(range.max),
     RATE_LIMIT_MESSAGES: '100000',
     SHUTDOWN_TIMEOUT_MS: '10000',
+  });
+  const api = `http://127.0.0.1:${String(proc.listening.publicPort)}/api/v1`;
+  const admin = `http://127.0.0.1:${String(proc.listening.adminPort)}/api/v1`;
+  return {
+    proc,
+    adminFetch: (path) => fetch(`${admin}${path}`, { headers: { 'X-API-Key': ADMIN_KEY } }),
+    async createRoom(name) {
+      const res = await fetch(`${api}/room/${name}`, { method: 'POST', headers: { 'X-API-Key': KEY } });
+      assert.ok(res.status === 201 || res.status === 200, `create ${name}: ${res.status}`);
+      return ((await res.json()) as { data: { port: number } }).data.port;
+    },
   };
 }
 
-async function start(dataDir: string, offset: number): Promise<ServerProcess> {
-  const p = await startServerProcess(env(dataDir, offset));
-  running.add(p);
-  return p;
-}
-
-async function stop(p: ServerProcess): Promise<void> {
-  const code = await p.kill('SIGTERM');
-  running.delete(p);
-  assert.equal(code, 0, `exit code; output:\n${p.output().slice(-2000)}`);
+/** A graceful stop (SIGTERM) that must end with exit code 0. */
+async function stop(p: ChatProcess): Promise<void> {
+  const code = await p.proc.kill('SIGTERM');
+  assert.equal(code, 0, `exit code; last lines: ${JSON.stringify(p.proc.lines.slice(-5))}`);
 }
 
 type Stored = { id: number; text: string };
 
 /** The whole stored transcript of a room, oldest first, read page by page. */
-async function transcript(p: ServerProcess, room: string): Promise<Stored[]> {
+async function transcript(p: ChatProcess, room: string): Promise<Stored[]> {
   const out: Stored[] = [];
   let before: number | null | undefined;
   for (let page = 0; page < 100; page++) {

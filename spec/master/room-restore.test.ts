@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startTestServer } from '../helpers/server.js';
-import { AUTH_SECRET, joinToken } from '../helpers/token.js';
+import { AUTH_SECRET, token } from '../helpers/tokens.js';
 import { closeOf, type Frame, TestClient } from '../helpers/ws-client.js';
+
+const joinToken = (sub: string, name: string, role = 'viewer', room?: string) =>
+  token(room === undefined ? { sub, name, role } : { sub, name, role, room });
 
 describe('a room re-created in a running server', () => {
   it('continues its ids, history, slow mode and moderator bans', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { eventually, FaultyStore } from '../helpers/faulty-store.js';
+import { FaultyStore } from '../helpers/faulty-store.js';
+import { until } from '../helpers/wait.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
@@ -28,7 +29,7 @@ describe('store faults', () => {
     store.failing = true;
     for (let i = 1; i <= 10; i++) client.send({ type: 'message', text: `during ${i}`, ref: `d${i}` });
     for (let i = 1; i <= 10; i++) assert.equal((await client.next('message')).text, `during ${i}`);
-    await eventually('store reported down', async () => (await storeState(t)).state === 'down');
+    await until(async () => (await storeState(t)).state === 'down', 'store reported down', 200);
     const down = await storeState(t);
     assert.equal(down.lastError, 'injected store fault');
     assert.equal(down.queued, 10);
@@ -49,10 +50,14 @@ describe('store faults', () => {
     assert.equal((await second.next('message')).text, 'still fine');
 
     store.failing = false;
-    await eventually('store back up and queue written', async () => {
-      const s = await storeState(t);
-      return s.state === 'up' && s.queued === 0;
-    });
+    await until(
+      async () => {
+        const s = await storeState(t);
+        return s.state === 'up' && s.queued === 0;
+      },
+      'store back up and queue written',
+      200,
+    );
     const stored = (await (await t.adminFetch('/room/outage/messages')).json()) as Json;
     const texts = (stored.data.messages as Array<{ text: string }>).map((m) => m.text).reverse();
     assert.deepEqual(
@@ -71,10 +76,10 @@ describe('store faults', () => {
     store.failing = true;
     for (let i = 1; i <= 8; i++) client.send({ type: 'message', text: `m${i}`, ref: `r${i}` });
     await client.next('ack', (f) => f.ref === 'r8');
-    await eventually('drops counted', async () => (await storeState(t)).dropped === 3);
+    await until(async () => (await storeState(t)).dropped === 3, 'drops counted', 200);
     assert.equal((await storeState(t)).queued, 5);
     store.failing = false;
-    await eventually('queue written', async () => (await storeState(t)).queued === 0);
+    await until(async () => (await storeState(t)).queued === 0, 'queue written', 200);
     client.close();
   });
 });

@@ -7,7 +7,8 @@ import { StoreHealth } from '../../src/master/store-health.js';
 import { TranscriptWriter } from '../../src/master/transcript-writer.js';
 import type { ChatRecord } from '../../src/protocol/room-messages.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { eventually, FaultyStore } from '../helpers/faulty-store.js';
+import { FaultyStore } from '../helpers/faulty-store.js';
+import { until } from '../helpers/wait.js';
 import { testLogger } from '../helpers/server.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chatserver-writer-'));
@@ -42,7 +43,7 @@ describe('transcript writer', () => {
   it('writes 1,200 queued messages in batches of at most 500', async () => {
     const { store, writer } = setup();
     writer.add('r', messages(1, 1200));
-    await eventually('all written', () => writer.status().written === 1200);
+    await until(() => writer.status().written === 1200, 'all written', 200);
     assert.ok(store.batches.length >= 3, `batches: ${store.batches.join(',')}`);
     assert.ok(
       store.batches.every((size) => size <= 500),
@@ -57,7 +58,7 @@ describe('transcript writer', () => {
   it('writes a quiet trickle without waiting for a full batch', async () => {
     const { store, writer } = setup();
     writer.add('r', messages(1, 3));
-    await eventually('written', () => writer.status().written === 3);
+    await until(() => writer.status().written === 3, 'written', 200);
     assert.deepEqual(await storedIds(store, 'r'), [1, 2, 3]);
   });
 
@@ -77,11 +78,11 @@ describe('transcript writer', () => {
         at: Date.now(),
       },
     ]);
-    await eventually('store reported down', () => health.state === 'down');
+    await until(() => health.state === 'down', 'store reported down', 200);
     assert.equal(writer.status().queued, 12);
     writer.add('r', messages(11, 20));
     store.failing = false;
-    await eventually('queue written', () => writer.status().queued === 0);
+    await until(() => writer.status().queued === 0, 'queue written', 200);
     assert.equal(health.state, 'up');
     assert.deepEqual(
       await storedIds(store, 'r'),
