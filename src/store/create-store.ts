@@ -13,6 +13,11 @@ export class StoreOpenError extends Error {
   override readonly name = 'StoreOpenError';
 }
 
+/** The database named in a mongodb:// URI's path, if any. */
+export function databaseIn(uri: string): string {
+  return /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]*)/.exec(uri)?.[1] ?? '';
+}
+
 export function createStore(
   config: Pick<Config, 'mongodbUri' | 'dataDir' | 'transcriptRetentionDays'>,
   logger: Logger,
@@ -22,6 +27,8 @@ export function createStore(
     return new MongoStore({
       uri: config.mongodbUri,
       retentionDays: config.transcriptRetentionDays,
+      // A URI without a database would otherwise put everything in "test".
+      ...(databaseIn(config.mongodbUri) ? {} : { dbName: 'chatserver' }),
       onConnectError: (error) => log.warn('MongoDB connection failed; retrying', { error: error.message }),
     });
   }

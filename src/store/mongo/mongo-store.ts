@@ -124,11 +124,11 @@ export class MongoStore implements Store {
     if (doc === null) return null;
     return {
       name: doc._id,
-      server: doc.server,
+      server: doc.server ?? '',
       createdAt: doc.createdAt,
       closedAt: doc.closedAt ?? null,
-      lastMessageId: doc.lastMessageId,
-      settings: { slow: doc.slow },
+      lastMessageId: doc.lastMessageId ?? 0,
+      settings: { slow: doc.slow ?? 0 },
     };
   }
 
