@@ -93,6 +93,8 @@ describe('restarts on one DATA_DIR', () => {
     await Promise.all(clients.map((c, r) => c.next('ack', (f: Frame) => f.ref === lastRef[r])));
     for (const c of clients) assert.equal(c.frames.filter((f) => f.type === 'error').length, 0);
     await stop(first);
+    const summary = first.proc.lines.find((l) => l.message === 'Transcripts written');
+    assert.deepEqual([summary?.written, summary?.dropped], [2000, 0], 'the graceful stop wrote what was queued');
 
     const second = await start(dataDir, 1);
     let total = 0;
