@@ -15,7 +15,7 @@ type Json = { data: Record<string, unknown>; error?: { code: string; message: st
 const json = async (res: Response) => (await res.json()) as Json;
 
 describe('store-backed admin calls', async () => {
-  const t = await startTestServer({ AUTH_SECRET, MAX_ROOMS: '6', RATE_LIMIT_MESSAGES: '1000' });
+  const t = await startTestServer({ AUTH_SECRET, MAX_ROOMS: '10', RATE_LIMIT_MESSAGES: '1000' });
   const join = async (port: number, sub: string, role: 'viewer' | 'mod' | 'host' = 'viewer', room?: string) =>
     TestClient.join(port, { token: await joinToken(sub, sub, role, room) });
 
@@ -168,6 +168,27 @@ describe('store-backed admin calls', async () => {
     assert.equal((await closeOf(inA)).code, 4003);
     assert.equal((await closeOf(inB)).code, 4003);
     assert.equal((await t.adminFetch('/bans/everywhere', { method: 'DELETE' })).status, 200);
+  });
+
+  it('lets a user back in once a ban with an end has run out, without waiting for a refresh', async () => {
+    const port = await t.createRoom('shortban');
+    const { client } = await join(port, 'brief');
+    const endsAt = Date.now() + 1_500;
+    const res = await t.adminFetch('/bans', { method: 'POST', body: JSON.stringify({ user: 'brief', until: endsAt }) });
+    assert.equal(res.status, 201);
+    assert.equal((await closeOf(client)).code, 4003);
+    const attempt = async (): Promise<'welcome' | 'refused'> => {
+      const c = await TestClient.connect(port);
+      c.send({ type: 'join', token: await joinToken('brief', 'brief') });
+      const outcome = await Promise.race([
+        c.next('welcome').then(() => 'welcome' as const),
+        c.closed.then(() => 'refused' as const),
+      ]);
+      c.close();
+      return outcome;
+    };
+    assert.equal(await attempt(), 'refused');
+    await until(async () => Date.now() > endsAt && (await attempt()) === 'welcome', 'joined after the ban ended', 100);
   });
 
   it('refuses bad ban bodies, naming the field', async () => {

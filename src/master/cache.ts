@@ -45,6 +45,8 @@ export class DataCache {
   private lastRefreshAt: number | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly log: Logger;
 
   constructor(private readonly options: DataCacheOptions) {
@@ -64,6 +66,9 @@ export class DataCache {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    this.stopped = true;
   }
 
   status(): { lastRefreshAt: string | null; bans: number; terms: number } {
@@ -152,9 +157,9 @@ export class DataCache {
 
   /**
    * A moderator banned or unbanned someone in a room: the room has already acted;
-   * this keeps it (best effort: with the store down the ban lasts while this
-   * process does) and re-sends that room its list, in case a refresh that began
-   * before the change has just sent an older one.
+   * this keeps it (best effort: a ban the store did not take lasts until the next
+   * refresh that reaches the store) and re-sends that room its list, in case a
+   * refresh that began before the change has just sent an older one.
    */
   roomModeration(room: string, action: 'ban' | 'unban', user: string, by: string, reason: string): Promise<void> {
     return this.serial(async () => {
@@ -182,6 +187,28 @@ export class DataCache {
   private async push(rooms: string[] | undefined): Promise<void> {
     const { supervisor } = this.options;
     await supervisor.each(rooms, (h) => h.request('cache', this.forRoom(h.name), PUSH_TIMEOUT_MS));
+    this.scheduleExpiry();
+  }
+
+  /** When the next ban runs out, rooms get their lists again, so it ends on time rather than at the next refresh. */
+  private scheduleExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    const now = Date.now();
+    const next = Math.min(...this.bans.map((b) => (b.until !== null && b.until > now ? b.until : Infinity)));
+    if (this.stopped || next === Infinity) return;
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expiryTimer = undefined;
+        void this.serial(async () => {
+          const at = Date.now();
+          this.bans = this.bans.filter((b) => b.until === null || b.until > at);
+          await this.push(undefined);
+        });
+      },
+      Math.min(next - now + 10, 2 ** 31 - 1),
+    );
+    this.expiryTimer.unref();
   }
 
   private async guard<T>(call: () => Promise<T>): Promise<T> {
