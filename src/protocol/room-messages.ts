@@ -3,9 +3,9 @@
  *
  * The master asks, the room answers: each request carries an `id` and is answered
  * by exactly one `reply` with that id (`ok` with the request's result, or an
- * error). The room also sends events of its own (`log`, `viewers`). A worker says
- * `booted` once it can take an `open`; the master's RoomHandle
- * (src/master/room-handle.ts) is the only code that speaks this on the master side,
+ * error). The room also sends events of its own (`log`, `viewers`, and `records`
+ * for the store). A worker says `booted` once it can take an `open`; the master's
+ * RoomHandle (src/master/room-handle.ts) is the only code that speaks this on the master side,
  * src/room/worker.ts the only one on the room side.
  */
 import type { RoomAccess, RoomLimits } from '../config.js';
