@@ -67,6 +67,7 @@ const variables = {
   MONGODB_URI: [text.regex(/^$|^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'), ''],
   DATA_DIR: [text.min(1, 'must not be empty'), './data'],
   TRANSCRIPT_RETENTION_DAYS: [int(1, 36_500), '30'],
+  TRANSCRIPT_QUEUE_LIMIT: [int(1, 10_000_000), '100000'],
   CACHE_REFRESH_S: [int(1, 86_400), '60'],
   LOADBALANCERS: [urlList, ''],
   LOADBALANCER_KEY: [text, ''],
@@ -144,6 +145,8 @@ export interface Config {
   mongodbUri: string;
   dataDir: string;
   transcriptRetentionDays: number;
+  /** Most transcript records waiting for the store; beyond it new ones are dropped (and counted). */
+  transcriptQueueLimit: number;
   cacheRefreshS: number;
   loadBalancers: string[];
   loadBalancerKey: string;
@@ -231,6 +234,7 @@ function build(c: RawConfig): Config {
     mongodbUri: c.MONGODB_URI,
     dataDir: c.DATA_DIR,
     transcriptRetentionDays: c.TRANSCRIPT_RETENTION_DAYS,
+    transcriptQueueLimit: c.TRANSCRIPT_QUEUE_LIMIT,
     cacheRefreshS: c.CACHE_REFRESH_S,
     loadBalancers: c.LOADBALANCERS,
     loadBalancerKey: c.LOADBALANCER_KEY,

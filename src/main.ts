@@ -9,6 +9,7 @@
 import { type Config, ConfigError, loadConfig, readEnvFile } from './config.js';
 import { createLogger, describeError } from './logger.js';
 import { type ChatServer, type ExitCode, PortInUseError, startChatServer } from './server.js';
+import { StoreOpenError } from './store/create-store.js';
 import { APP_VERSION } from './version.js';
 
 function fail(message: string): never {
@@ -64,7 +65,7 @@ process.on('uncaughtException', (error) => {
 try {
   server = await startChatServer(config, logger, { version: APP_VERSION });
 } catch (error) {
-  if (error instanceof PortInUseError) fail(error.message);
+  if (error instanceof PortInUseError || error instanceof StoreOpenError) fail(error.message);
   throw error;
 }
 if (pendingStop) stop(pendingStop.code, pendingStop.reason);

@@ -16,9 +16,12 @@ import { type Config, defaultHost } from './config.js';
 import { createApp } from './http/app.js';
 import type { MasterControls } from './http/deps.js';
 import type { Logger } from './logger.js';
+import { DataLayer } from './master/data-layer.js';
 import { LbClient } from './master/lb-client.js';
 import { Supervisor } from './master/supervisor.js';
 import { Webhooks } from './master/webhooks.js';
+import { createStore } from './store/create-store.js';
+import type { Store } from './store/store.js';
 
 export type ExitCode = 0 | 1 | 3;
 type State = 'running' | 'draining' | 'stopping' | 'stopped';
@@ -27,6 +30,10 @@ export interface ChatServerOptions {
   /** The room worker's entry file; tests point this at fixtures that crash or hang. */
   roomWorkerFile?: URL;
   version?: string;
+  /** Wraps the configured store; tests use it to inject store faults. */
+  wrapStore?: (store: Store) => Store;
+  /** The blocked-term list seeded on first start (default config/blocked-terms.txt). */
+  termsFile?: URL | string;
 }
 
 export class PortInUseError extends Error {
@@ -37,6 +44,7 @@ const DEFAULT_WORKER = new URL('./room/worker.js', import.meta.url);
 
 export class ChatServer {
   readonly supervisor: Supervisor;
+  readonly data: DataLayer;
   readonly version: string;
   /** Registration with the load balancers and room events for the listing service. */
   readonly balancers: LbClient;
@@ -71,9 +79,14 @@ export class ChatServer {
       heartbeatS: config.lbHeartbeatS,
     });
     this.webhooks = new Webhooks({ ...outbound, urls: config.listingWebhookUrls, secret: config.webhookSecret });
+    const store = createStore(config, logger);
+    this.data = new DataLayer(config, options.wrapStore?.(store) ?? store, this.supervisor, logger, {
+      ...(options.termsFile === undefined ? {} : { termsFile: options.termsFile }),
+    });
     const app = createApp({
       config,
       supervisor: this.supervisor,
+      data: this.data,
       master: this.controls(),
       logger,
       isAdminSocket: (socket) => this.adminSockets.has(socket),
@@ -108,7 +121,7 @@ export class ChatServer {
         // After the current answer has gone out.
         setImmediate(() => void this.stop(code, reason));
       },
-      dependencies: () => ({ loadBalancers: this.balancers.status() }),
+      dependencies: () => ({ store: this.data.status(), loadBalancers: this.balancers.status() }),
       connections: () => this.supervisor.openRooms().reduce((sum, h) => sum + h.viewers, 0),
     };
   }
@@ -120,13 +133,20 @@ export class ChatServer {
     const leaving = this.balancers.stop(Math.min(2_500, remaining()));
     // Rooms first (clients get 1001), keeping a margin for closing the listeners after.
     await this.supervisor.stop('Server shutting down', Math.max(100, remaining() - 500));
-    await Promise.all([leaving, this.webhooks.stop(Math.min(1_000, remaining() - 400))]);
+    // The rooms' last records arrived before their close replies: write them all.
+    await Promise.all([
+      leaving,
+      this.webhooks.stop(Math.min(1_000, remaining() - 400)),
+      this.data.stop(deadline - 300),
+    ]);
     await Promise.all([closeServer(this.publicServer, remaining()), closeServer(this.adminServer, remaining())]);
     return 'done';
   }
 
   /** Binds both listeners; a port that cannot be bound names its variable. */
   async listen(): Promise<void> {
+    // Rooms created from here on get the cached bans and terms.
+    await this.data.start();
     this.publicPort = await bind(this.publicServer, this.config.port, undefined, 'PORT');
     this.adminPort = await bind(this.adminServer, this.config.adminPort, this.config.adminBind, 'ADMIN_PORT');
     this.host = this.config.host || defaultHost(this.publicPort);

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import { createInterface } from 'node:readline';
+import { freshDataDir } from './data-dir.js';
 
 export const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -34,7 +35,10 @@ export function run(
   timeoutMs = 20_000,
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', ...env }, cwd: ROOT });
+    const child = spawn(command, args, {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: freshDataDir(), ...env },
+      cwd: ROOT,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -56,7 +60,14 @@ export function startServerProcess(
   command: { cmd: string; args: string[] } = { cmd: process.execPath, args: [MAIN] },
 ): Promise<ServerProcess> {
   const child = spawn(command.cmd, command.args, {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', ADMIN_PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      PORT: '0',
+      ADMIN_PORT: '0',
+      DATA_DIR: freshDataDir(),
+      ...env,
+    },
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

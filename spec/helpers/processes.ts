@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after } from 'node:test';
+import { freshDataDir } from './data-dir.js';
 
 export const CHAT_MAIN = new URL('../../src/main.js', import.meta.url);
 export const LB_MAIN = new URL('../../src/loadbalancer/main.js', import.meta.url);
@@ -31,7 +32,13 @@ after(() => {
 export function spawnNode(entry: URL, env: Record<string, string>, startMs = 20_000): Promise<NodeProcess> {
   const child = spawn(process.execPath, ['--enable-source-maps', entry.pathname], {
     // Only what is given: a developer's own environment or .env must not leak in.
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ENV_FILE: '/nonexistent/.env', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      ENV_FILE: '/nonexistent/.env',
+      DATA_DIR: freshDataDir(),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -8,6 +8,7 @@ import { after } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { type ChatServer, type ChatServerOptions, startChatServer } from '../../src/server.js';
+import { freshDataDir } from './data-dir.js';
 
 export const KEY = 'test-key';
 export const ADMIN_KEY = 'test-admin-key';
@@ -45,6 +46,8 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const range = roomPortRange(offset++);
   const config = loadConfig({
+    // Never the default ./data: a fresh directory per server unless the test names one.
+    DATA_DIR: freshDataDir(),
     NODE_ENV: 'test',
     PORT: '0',
     ADMIN_PORT: '0',

@@ -13,6 +13,7 @@ import { downUrl, failingUrl, hangingUrl } from '../helpers/fake-services.js';
 import { LB_KEY, startTestBalancer } from '../helpers/load-balancer.js';
 import { eventually } from '../helpers/processes.js';
 import { ADMIN_KEY, KEY, roomPortRange, startTestServer, type TestServer } from '../helpers/server.js';
+import { freshDataDir } from '../helpers/data-dir.js';
 
 type Load = { data: { loadBalancers: BalancerStatus[] } };
 
@@ -139,6 +140,7 @@ describe('a balancer that fails', async () => {
       LOADBALANCERS: await downUrl(),
       LOADBALANCER_KEY: LB_KEY,
       LB_HEARTBEAT_S: '1',
+      DATA_DIR: freshDataDir(),
     });
     const server = await startChatServer(config, logger);
     after(() => server.stop(0, 'test finished'));

@@ -6,13 +6,16 @@ import os from 'node:os';
 import { Router } from 'express';
 import { ApiError } from '../errors.js';
 import type { RoomStats } from '../protocol/room-messages.js';
+import { adminDataRouter } from './admin-data-router.js';
 import { requireApiKey } from './api-key.js';
 import type { ApiDeps } from './deps.js';
 import { body, broadcastBody, kickBody, roomName } from './validate.js';
 
-export function adminRouter({ config, supervisor, master }: ApiDeps): Router {
+export function adminRouter(deps: ApiDeps): Router {
+  const { config, supervisor, master } = deps;
   const router = Router();
   router.use(requireApiKey(config.adminKey));
+  router.use(adminDataRouter(deps));
 
   const statsOf = async (name: string): Promise<RoomStats> => {
     const handle = supervisor.get(name);
@@ -84,6 +87,7 @@ export function adminRouter({ config, supervisor, master }: ApiDeps): Router {
     const handle = supervisor.get(name);
     if (handle === undefined) throw new ApiError('NOT_FOUND', `No room named ${name}`);
     const { closed } = await handle.request('kick', { user, reason: reason ?? 'Kicked by an administrator' }, 5_000);
+    deps.data.logAdmin(name, 'kick', user, reason ?? '');
     res.json({ data: { name, user, closed } });
   });
 

@@ -1,5 +1,6 @@
-/** What the routers are given: configuration, the supervisor and the master's controls. */
+/** What the routers are given: configuration, the supervisor, the master's controls and the data layer. */
 import type { Config } from '../config.js';
+import type { DataLayer } from '../master/data-layer.js';
 import type { Supervisor } from '../master/supervisor.js';
 
 export interface MasterControls {
@@ -20,4 +21,6 @@ export interface ApiDeps {
   config: Config;
   supervisor: Supervisor;
   master: MasterControls;
+  /** The store, its cache and the transcript writer. */
+  data: DataLayer;
 }

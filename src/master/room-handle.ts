@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
-import type { FromRoom, RoomRequests, RoomRequestType, RoomWorkerData } from '../protocol/room-messages.js';
+import type { ChatRecord, FromRoom, RoomRequests, RoomRequestType, RoomWorkerData } from '../protocol/room-messages.js';
 
 export class RoomRequestError extends Error {
   override readonly name = 'RoomRequestError';
@@ -33,6 +33,8 @@ export interface RoomHandleOptions {
   /** The worker is gone; `cause` says why (thrown error, exit code, terminated). */
   onExit(handle: RoomHandle, cause: string): void;
   onViewers(handle: RoomHandle, viewers: number): void;
+  /** What the room recorded for the store (src/master/transcript-writer.ts). */
+  onRecords?(room: string, records: ChatRecord[]): void;
 }
 
 export class RoomHandle {
@@ -129,6 +131,9 @@ export class RoomHandle {
       case 'viewers':
         this.viewers = message.viewers;
         this.options.onViewers(this, message.viewers);
+        return;
+      case 'records':
+        this.options.onRecords?.(message.room, message.records);
         return;
     }
   }

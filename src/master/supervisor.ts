@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { RoomStats } from '../protocol/room-messages.js';
+import type { ChatRecord, RoomRestore, RoomStats } from '../protocol/room-messages.js';
 import { PortAllocator } from './port-allocator.js';
 import { RoomHandle, RoomRequestError } from './room-handle.js';
 
@@ -26,6 +26,7 @@ export interface SupervisorEvents {
   roomOpened: [name: string, port: number];
   roomClosed: [name: string, reason: string];
   viewers: [name: string, viewers: number];
+  records: [name: string, records: ChatRecord[]];
 }
 
 /** How long an ordinary request to a room may take before it counts as unanswered. */
@@ -42,6 +43,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly livenessTimer: NodeJS.Timeout;
   private readonly log: Logger;
   private stopping = false;
+  /** What a room continues from when (re-)created; the data layer sets it (src/master/data-layer.ts). */
+  roomState: (name: string) => Promise<RoomRestore | undefined> = async () => undefined;
 
   constructor(
     private readonly config: Config,
@@ -100,7 +103,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.rooms.set(name, handle);
     try {
       await handle.booted;
-      const port = await this.listenOnFreePort(handle, name);
+      const restore = await this.roomState(name);
+      const port = await this.listenOnFreePort(handle, name, restore);
       handle.bind(name, port);
       this.log.info('Room opened', { room: name, port });
       this.emit('roomOpened', name, port);
@@ -115,12 +119,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  private async listenOnFreePort(handle: RoomHandle, name: string): Promise<number> {
+  private async listenOnFreePort(handle: RoomHandle, name: string, restore?: RoomRestore): Promise<number> {
     for (let attempt = 0; attempt < MAX_PORT_ATTEMPTS; attempt++) {
       const port = this.ports.take();
       if (port === null) break;
       try {
-        const opened = await handle.request('open', { name, port }, this.config.roomBootTimeoutMs);
+        const args = restore === undefined ? { name, port } : { name, port, restore };
+        const opened = await handle.request('open', args, this.config.roomBootTimeoutMs);
         return opened.port;
       } catch (error) {
         this.ports.release(port);
@@ -146,6 +151,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       onViewers: (handle, viewers) => {
         if (handle.name) this.emit('viewers', handle.name, viewers);
       },
+      onRecords: (name, records) => this.emit('records', name, records),
     });
   }
 

@@ -4,6 +4,7 @@
  * still tell a gap from a deletion, and is left out of what clients are sent.
  */
 import type { ChatMessage } from '../protocol/frames.js';
+import type { RestoredMessage } from '../protocol/room-messages.js';
 
 export interface StoredMessage {
   message: ChatMessage;
@@ -32,6 +33,13 @@ export class History {
 
   nextId(): number {
     return this.lastId + 1;
+  }
+
+  /** Continues from a stored window (oldest first) after a restart; ids go on after `lastId`. */
+  restore(window: readonly RestoredMessage[], lastId: number): void {
+    this.entries = window.slice(-this.capacity).map(({ message, deleted }) => ({ message, deleted }));
+    for (const e of window) if (e.cleared) this.clearedThrough = Math.max(this.clearedThrough, e.message.id);
+    this.lastId = Math.max(this.lastId, lastId, this.entries.at(-1)?.message.id ?? 0);
   }
 
   add(message: ChatMessage): void {

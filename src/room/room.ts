@@ -18,6 +18,7 @@ import {
   type ServerFrame,
   type UserInfo,
 } from '../protocol/frames.js';
+import type { ChatRecord, ModerationKind, RoomCache, RoomRestore } from '../protocol/room-messages.js';
 import type { Client } from './client.js';
 import { History } from './history.js';
 import { IdentityResolver } from './identity.js';
@@ -29,6 +30,8 @@ import { cleanText, codePoints, TermFilter } from './text.js';
 export interface RoomEvents {
   /** The joined-connection count changed (already throttled to the presence interval). */
   viewers(viewers: number): void;
+  /** An accepted message or a moderation act, for the master to store. */
+  record?(record: ChatRecord): void;
 }
 
 const MAX_USERS_LISTED = 500;
@@ -132,9 +135,9 @@ export class Room {
       case 'delete':
         return this.deleteMessage(client, user, frame.id);
       case 'timeout':
-        return this.timeout(client, user, frame.user, frame.seconds);
+        return this.timeout(client, user, frame.user, frame.seconds, frame.reason);
       case 'ban':
-        return this.ban(client, user, frame.user);
+        return this.ban(client, user, frame.user, frame.reason);
       case 'unban':
         return this.unban(client, user, frame.user);
       case 'slow':
@@ -221,6 +224,7 @@ export class Room {
 
     const message: ChatMessage = { type: 'message', id: this.history.nextId(), ts: now, user, text };
     this.history.add(message);
+    this.events.record?.({ kind: 'message', message });
     this.messageCount += 1;
     if (ref !== undefined) client.push(encode({ type: 'ack', ref, id: message.id }));
     this.broadcast(message);
@@ -278,18 +282,21 @@ export class Room {
     if (entry === undefined || entry.deleted) return this.refuse(client, 'NOT_FOUND', `No message ${id} in this room`);
     if (!this.mayModerate(client, actor, entry.message.user.role)) return;
     this.history.markDeleted(id);
+    this.record(actor, 'delete', entry.message.user.id, { messageId: id });
     this.broadcast({ type: 'deleted', id });
   }
 
-  private timeout(client: Client, actor: UserInfo, userId: string, seconds: number): void {
+  private timeout(client: Client, actor: UserInfo, userId: string, seconds: number, reason = ''): void {
     if (!this.mayModerate(client, actor, this.roleOf(userId))) return;
     const until = Date.now() + seconds * 1000;
     this.timeouts.set(userId, until);
+    this.record(actor, 'timeout', userId, { seconds, reason });
     this.broadcast({ type: 'timeout', user: userId, until });
   }
 
-  private ban(client: Client, actor: UserInfo, userId: string): void {
+  private ban(client: Client, actor: UserInfo, userId: string, reason = ''): void {
     if (!this.mayModerate(client, actor, this.roleOf(userId))) return;
+    this.record(actor, 'ban', userId, { reason });
     this.applyBan(userId);
   }
 
@@ -304,18 +311,21 @@ export class Room {
     if (!this.mayModerate(client, actor, undefined)) return;
     this.bans.delete(userId);
     this.timeouts.delete(userId);
+    this.record(actor, 'unban', userId);
   }
 
   private setSlow(client: Client, actor: UserInfo, seconds: number): void {
     if (!this.mayModerate(client, actor, undefined)) return;
     this.slowSeconds = seconds;
     this.lastPost.clear();
+    this.record(actor, 'slow', null, { seconds });
     this.broadcast({ type: 'settings', slow: seconds });
   }
 
   private clear(client: Client, actor: UserInfo): void {
     if (!this.mayModerate(client, actor, undefined)) return;
     this.history.clear();
+    this.record(actor, 'clear', null, { messageId: this.history.latestId });
     this.broadcast({ type: 'cleared' });
   }
 
@@ -339,6 +349,44 @@ export class Room {
       closed += 1;
     }
     return closed;
+  }
+
+  // ── stored state (the master's store, through its cache and transcripts) ──────
+  /** Continues a room from the store: ids, recovery window, settings, bans and terms. */
+  restore(state: RoomRestore): void {
+    this.history.restore(state.window, state.lastId);
+    this.slowSeconds = state.settings.slow;
+    this.applyCache(state.cache);
+  }
+
+  /** Replaces bans and terms with the master's; a banned user's open connections close at once. */
+  applyCache(cache: RoomCache): void {
+    this.bans.clear();
+    for (const user of cache.bans) this.bans.add(user);
+    this.setBlockedTerms(cache.terms);
+    for (const user of this.bans) {
+      if (!this.byUser.has(user)) continue;
+      this.broadcast({ type: 'ban', user });
+      this.closeUser(user, CloseCode.BANNED, 'Banned from this room');
+    }
+  }
+
+  private record(
+    by: UserInfo,
+    action: ModerationKind,
+    target: string | null,
+    extra: { messageId?: number; seconds?: number; reason?: string } = {},
+  ): void {
+    this.events.record?.({
+      kind: 'moderation',
+      action,
+      by,
+      target,
+      messageId: extra.messageId ?? null,
+      seconds: extra.seconds ?? null,
+      reason: extra.reason ?? '',
+      at: Date.now(),
+    });
   }
 
   // ── refusals and presence ─────────────────────────────────────────────────────

@@ -9,6 +9,7 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CloseCode } from '../protocol/frames.js';
 import type { FromRoom, RoomRequest, RoomStats, RoomWorkerData } from '../protocol/room-messages.js';
+import { RecordBatcher } from './record-batcher.js';
 import { type RoomLog, RoomServer } from './room-server.js';
 
 if (parentPort === null) throw new Error('src/room/worker.ts runs only as a worker thread');
@@ -24,19 +25,24 @@ loopDelay.enable();
 
 let server: RoomServer | null = null;
 let roomPort = 0;
+let records: RecordBatcher | null = null;
 
 async function handle(request: RoomRequest): Promise<unknown> {
   if (request.type === 'ping') return {};
   if (request.type === 'open') {
     if (server !== null) throw new Error('This worker already holds a room');
+    const name = request.name;
+    const batcher = new RecordBatcher((batch) => post({ type: 'records', room: name, records: batch }));
     const opening = new RoomServer(
-      request.name,
+      name,
       limits,
       access,
-      { viewers: (viewers) => post({ type: 'viewers', viewers }) },
+      { viewers: (viewers) => post({ type: 'viewers', viewers }), record: (record) => batcher.add(record) },
       log,
     );
+    if (request.restore !== undefined) opening.room.restore(request.restore);
     roomPort = await opening.listen(request.port);
+    records = batcher;
     server = opening;
     return { port: roomPort };
   }
@@ -49,8 +55,15 @@ async function handle(request: RoomRequest): Promise<unknown> {
       return { delivered: room.systemMessage(request.text, request.ts) };
     case 'kick':
       return { closed: room.closeUser(request.user, CloseCode.KICKED, request.reason || 'Kicked') };
-    case 'close':
-      return { closed: await server.close(request.reason) };
+    case 'cache':
+      room.applyCache({ bans: request.bans, terms: request.terms });
+      return {};
+    case 'close': {
+      const closed = await server.close(request.reason);
+      // Before the reply: the master writes these before it stops.
+      records?.flush();
+      return { closed };
+    }
   }
 }
 

@@ -1,0 +1,44 @@
+/**
+ * A test-only Store that wraps a real one and fails on demand: while `failing`
+ * is set, every call throws as an unreachable database would. Our tests run as
+ * root, so file permissions cannot make a real store fail; this can. It also
+ * counts the batches that reach the real store.
+ */
+import type { Ban, Page, RoomSettings, Store, WriteBatch } from '../../src/store/store.js';
+
+export class FaultyStore implements Store {
+  failing = false;
+  /** Records per writeBatch call that reached the real store. */
+  readonly batches: number[] = [];
+
+  constructor(readonly inner: Store) {}
+
+  get kind() {
+    return this.inner.kind;
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.failing) throw new Error('injected store fault');
+    return fn();
+  }
+
+  open = () => this.inner.open();
+  close = () => this.inner.close();
+  roomOpened = (room: string, server: string, at: number) => this.call(() => this.inner.roomOpened(room, server, at));
+  roomClosed = (room: string, at: number) => this.call(() => this.inner.roomClosed(room, at));
+  room = (room: string) => this.call(() => this.inner.room(room));
+  saveSettings = (room: string, settings: RoomSettings) => this.call(() => this.inner.saveSettings(room, settings));
+  writeBatch = (batch: WriteBatch) =>
+    this.call(async () => {
+      await this.inner.writeBatch(batch);
+      this.batches.push(batch.messages.length + batch.deletions.length + batch.clears.length + batch.moderation.length);
+    });
+  messages = (room: string, page: Page) => this.call(() => this.inner.messages(room, page));
+  bans = (now: number) => this.call(() => this.inner.bans(now));
+  addBan = (ban: Ban) => this.call(() => this.inner.addBan(ban));
+  removeBan = (user: string, room: string | null) => this.call(() => this.inner.removeBan(user, room));
+  blockedTerms = () => this.call(() => this.inner.blockedTerms());
+  setBlockedTerms = (terms: string[]) => this.call(() => this.inner.setBlockedTerms(terms));
+  moderation = (room: string, page: Page) => this.call(() => this.inner.moderation(room, page));
+  removeExpired = (now: number) => this.call(() => this.inner.removeExpired(now));
+}

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { freshDataDir } from '../helpers/data-dir.js';
+import { FaultyStore } from '../helpers/faulty-store.js';
+import { startTestServer } from '../helpers/server.js';
+import { closeOf, TestClient } from '../helpers/ws-client.js';
+
+describe('the master cache', () => {
+  it('picks up a change made in the store on its periodic refresh and pushes it to running rooms', async () => {
+    let store: FaultyStore | undefined;
+    const t = await startTestServer({ CACHE_REFRESH_S: '1' }, { wrapStore: (s) => (store = new FaultyStore(s)) });
+    const port = await t.createRoom('periodic');
+    const { client, welcome } = await TestClient.join(port, { name: 'Sam' });
+    const id = (welcome.you as { id: string }).id;
+    // Another server sharing the store (or an operator) bans the user: no admin call here.
+    await store!.inner.addBan({ user: id, room: null, reason: 'elsewhere', by: 'admin', at: Date.now(), until: null });
+    assert.equal((await closeOf(client)).code, 4003);
+  });
+
+  it('reloads on POST /cache/refresh, so a term added in the store applies at once', async () => {
+    let store: FaultyStore | undefined;
+    const t = await startTestServer({}, { wrapStore: (s) => (store = new FaultyStore(s)) });
+    const port = await t.createRoom('ondemand');
+    const { client } = await TestClient.join(port, { name: 'Ola' });
+    await store!.inner.setBlockedTerms(['quux']);
+    assert.equal((await t.adminFetch('/cache/refresh', { method: 'POST' })).status, 200);
+    client.send({ type: 'message', text: 'quux', ref: 'q' });
+    assert.equal((await client.next('error', (f) => f.ref === 'q')).code, 'BLOCKED_TERM');
+    client.close();
+  });
+
+  it('seeds the term list from the file only once: a saved list survives a restart', async () => {
+    const dataDir = freshDataDir();
+    const first = await startTestServer({ DATA_DIR: dataDir });
+    const put = await first.adminFetch('/blocked-terms', { method: 'PUT', body: JSON.stringify({ terms: ['only'] }) });
+    assert.equal(put.status, 200);
+    await first.stop();
+    const second = await startTestServer({ DATA_DIR: dataDir });
+    const terms = (await (await second.adminFetch('/blocked-terms')).json()) as { data: { terms: string[] } };
+    assert.deepEqual(terms.data.terms, ['only']);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * The store-backed admin calls (docs/http-api.md): a room's transcript and
+ * moderation log (newest first, paged with `before`), bans, blocked terms and a
+ * cache refresh. Mounted by the admin router, behind its key check. A store that
+ * does not answer is a 503 that says so; bans and terms are changed in the store
+ * first and then pushed to running rooms, so what a room enforces is what is kept.
+ */
+import { Router } from 'express';
+import { ApiError } from '../errors.js';
+import type { Ban } from '../store/store.js';
+import { banBody, bansQuery, messagesQuery, moderationQuery, query, termsBody } from './data-schemas.js';
+import type { ApiDeps } from './deps.js';
+import { body, roomName } from './validate.js';
+
+/** How long a read waits for queued records to be written first, so it sees them. */
+const FLUSH_BEFORE_READ_MS = 1_000;
+
+async function fromStore<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new ApiError('UNAVAILABLE', `The store is not answering: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export function adminDataRouter({ data, supervisor }: ApiDeps): Router {
+  const router = Router();
+  const { store, cache, writer } = data;
+
+  router.get('/room/:name/messages', async (req, res) => {
+    const room = roomName(req.params.name);
+    const { limit, before } = query(messagesQuery, req.query);
+    await writer.flush(Date.now() + FLUSH_BEFORE_READ_MS);
+    const rows = await fromStore(() => store.messages(room, { limit, before }));
+    const messages = rows.map(({ room: _room, ...m }) => m);
+    res.json({ data: { room, messages, next: rows.length === limit ? (rows.at(-1)?.id ?? null) : null } });
+  });
+
+  router.get('/room/:name/moderation', async (req, res) => {
+    const room = roomName(req.params.name);
+    const { limit, before } = query(moderationQuery, req.query);
+    await writer.flush(Date.now() + FLUSH_BEFORE_READ_MS);
+    const rows = await fromStore(() => store.moderation(room, { limit, before }));
+    const entries = rows.map(({ room: _room, ...e }) => e);
+    res.json({ data: { room, entries, next: rows.length === limit ? (rows.at(-1)?.id ?? null) : null } });
+  });
+
+  router.get('/bans', async (req, res) => {
+    const { room } = query(bansQuery, req.query);
+    const bans = await fromStore(() => store.bans(Date.now()));
+    const shown = room === undefined ? bans : bans.filter((b) => b.room === null || b.room === room);
+    res.json({ data: { bans: shown } });
+  });
+
+  router.post('/bans', async (req, res) => {
+    const input = body(banBody, req.body);
+    const ban: Ban = {
+      user: input.user,
+      room: input.room ?? null,
+      reason: input.reason ?? '',
+      by: 'admin',
+      at: Date.now(),
+      until: input.until ?? null,
+    };
+    await fromStore(() => cache.addBan(ban));
+    if (ban.room !== null) data.logAdmin(ban.room, 'ban', ban.user, ban.reason);
+    res.status(201).json({ data: { ban } });
+  });
+
+  router.delete('/bans/:user', async (req, res) => {
+    const user = req.params.user;
+    const { room } = query(bansQuery, req.query);
+    const removed = await fromStore(() => cache.removeBan(user, room ?? null));
+    const where = room === undefined ? 'globally' : `in room ${room}`;
+    if (!removed) throw new ApiError('NOT_FOUND', `${user} is not banned ${where}`);
+    if (room !== undefined) data.logAdmin(room, 'unban', user, '');
+    res.json({ data: { user, room: room ?? null, removed: true } });
+  });
+
+  router.get('/blocked-terms', (_req, res) => {
+    res.json({ data: { terms: cache.blockedTerms() } });
+  });
+
+  router.put('/blocked-terms', async (req, res) => {
+    const { terms } = body(termsBody, req.body);
+    const unique = [...new Set(terms)];
+    await fromStore(() => cache.setBlockedTerms(unique));
+    res.json({ data: { terms: unique } });
+  });
+
+  router.post('/cache/refresh', async (_req, res) => {
+    if (!(await cache.refresh()))
+      throw new ApiError('UNAVAILABLE', 'The store is not answering; rooms keep the last good copy');
+    res.json({ data: { refreshed: true, rooms: supervisor.openRooms().length, ...cache.status() } });
+  });
+
+  return router;
+}

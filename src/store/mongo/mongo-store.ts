@@ -1,0 +1,287 @@
+/**
+ * The MongoDB store, through mongoose with `bufferCommands: false`: while the
+ * database is unreachable every call fails at once instead of queueing in memory,
+ * so the master's cache and transcript writer see the outage, keep their last
+ * good data and retry on their own schedule. The first connection is retried in
+ * the background until it succeeds (mongoose does not retry it by itself); after
+ * that the driver reconnects on its own.
+ *
+ * Writes are made safe to repeat, since the writer retries a batch whose outcome
+ * it does not know: messages have a unique (room, id), moderation entries get
+ * their ObjectId once per entry, and duplicates of either are ignored.
+ */
+import { type Connection, createConnection, Types } from 'mongoose';
+import type { Role } from '../../protocol/frames.js';
+import {
+  type Ban,
+  DAY_MS,
+  type ModerationAction,
+  type ModerationEntry,
+  type NewModerationEntry,
+  type Page,
+  type StoredRoom,
+  type RoomSettings,
+  type Store,
+  type TranscriptMessage,
+  type WriteBatch,
+} from '../store.js';
+import { defineModels, type Models } from './models.js';
+
+export interface MongoStoreOptions {
+  uri: string;
+  retentionDays: number;
+  /** Overrides the database named in the URI (the tests use a throwaway one). */
+  dbName?: string;
+  /** How long a call waits to find a server before failing. */
+  serverSelectionTimeoutMS?: number;
+  onConnectError?(error: Error): void;
+}
+
+const TERMS_ID = 'blocked';
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
+/** True when every failed write of a bulk insert was a duplicate key (the row is already there). */
+function onlyDuplicates(error: unknown): boolean {
+  const e = error as { code?: number; writeErrors?: Array<{ code?: number; err?: { code?: number } }> };
+  if (Array.isArray(e.writeErrors) && e.writeErrors.length > 0)
+    return e.writeErrors.every((w) => (w.code ?? w.err?.code) === 11000);
+  return e.code === 11000;
+}
+
+export class MongoStore implements Store {
+  readonly kind = 'mongodb' as const;
+  private readonly connection: Connection;
+  private readonly m: Models;
+  /** The ObjectId each moderation entry was first written with, so a retry reuses it. */
+  private readonly entryIds = new WeakMap<NewModerationEntry, Types.ObjectId>();
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private opening: Promise<void> | null = null;
+
+  constructor(private readonly options: MongoStoreOptions) {
+    this.connection = createConnection();
+    // A failed connection attempt is reported by connect(); this catches what happens once connected.
+    this.connection.on('error', (error: Error) => {
+      if (this.connected) options.onConnectError?.(error);
+    });
+    this.m = defineModels(this.connection, options.retentionDays);
+  }
+
+  open(): Promise<void> {
+    this.opening ??= this.connect(RETRY_MIN_MS);
+    return this.opening;
+  }
+
+  /** One attempt; on failure schedules the next with a doubling delay and resolves. */
+  private async connect(delayMs: number): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.connection.openUri(this.options.uri, {
+        bufferCommands: false,
+        autoIndex: false,
+        autoCreate: true,
+        serverSelectionTimeoutMS: this.options.serverSelectionTimeoutMS ?? 5_000,
+        ...(this.options.dbName === undefined ? {} : { dbName: this.options.dbName }),
+      });
+      // syncIndexes also changes the TTL when TRANSCRIPT_RETENTION_DAYS changed.
+      for (const model of Object.values(this.m)) await model.syncIndexes();
+    } catch (error) {
+      this.options.onConnectError?.(error as Error);
+      if (this.closed) return;
+      this.retryTimer = setTimeout(() => void this.connect(Math.min(delayMs * 2, RETRY_MAX_MS)), delayMs);
+      this.retryTimer.unref();
+    }
+  }
+
+  /** True while a server is reachable (after the first connection). */
+  get connected(): boolean {
+    return this.connection.readyState === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    await this.connection.close();
+  }
+
+  /** Drops the whole database; for throwaway test databases only. */
+  async dropDatabase(): Promise<void> {
+    await this.connection.dropDatabase();
+  }
+
+  async roomOpened(room: string, server: string, at: number): Promise<void> {
+    await this.m.rooms.updateOne({ _id: room }, { $set: { server, createdAt: at, closedAt: null } }, { upsert: true });
+  }
+
+  async roomClosed(room: string, at: number): Promise<void> {
+    await this.m.rooms.updateOne({ _id: room }, { $set: { closedAt: at } });
+  }
+
+  async room(room: string): Promise<StoredRoom | null> {
+    const doc = await this.m.rooms.findById(room).lean();
+    if (doc === null) return null;
+    return {
+      name: doc._id,
+      server: doc.server ?? '',
+      createdAt: doc.createdAt,
+      closedAt: doc.closedAt ?? null,
+      lastMessageId: doc.lastMessageId ?? 0,
+      settings: { slow: doc.slow ?? 0 },
+    };
+  }
+
+  async saveSettings(room: string, settings: RoomSettings): Promise<void> {
+    await this.m.rooms.updateOne(
+      { _id: room },
+      { $set: { slow: settings.slow }, $setOnInsert: { createdAt: Date.now() } },
+      { upsert: true },
+    );
+  }
+
+  async writeBatch(batch: WriteBatch): Promise<void> {
+    if (batch.messages.length > 0) {
+      const docs = batch.messages.map((m) => ({
+        room: m.room,
+        id: m.id,
+        ts: m.ts,
+        at: new Date(m.ts),
+        user: { id: m.user.id, name: m.user.name, role: m.user.role },
+        text: m.text,
+        deleted: false,
+        cleared: false,
+      }));
+      try {
+        await this.m.messages.insertMany(docs, { ordered: false, lean: true });
+      } catch (error) {
+        if (!onlyDuplicates(error)) throw error;
+      }
+      const lastIds = new Map<string, number>();
+      for (const m of batch.messages) lastIds.set(m.room, Math.max(lastIds.get(m.room) ?? 0, m.id));
+      const now = Date.now();
+      await this.m.rooms.bulkWrite(
+        [...lastIds].map(([room, id]) => ({
+          updateOne: {
+            filter: { _id: room },
+            update: { $max: { lastMessageId: id }, $setOnInsert: { createdAt: now, server: '', slow: 0 } },
+            upsert: true,
+            setDefaultsOnInsert: false,
+          },
+        })),
+      );
+    }
+    if (batch.deletions.length > 0)
+      await this.m.messages.bulkWrite(
+        batch.deletions.map((d) => ({
+          updateOne: { filter: { room: d.room, id: d.id }, update: { $set: { deleted: true } } },
+        })),
+      );
+    for (const c of batch.clears)
+      await this.m.messages.updateMany(
+        { room: c.room, id: { $lte: c.throughId }, cleared: false },
+        { $set: { cleared: true } },
+      );
+    if (batch.moderation.length > 0) {
+      const docs = batch.moderation.map((e) => {
+        let _id = this.entryIds.get(e);
+        if (_id === undefined) this.entryIds.set(e, (_id = new Types.ObjectId()));
+        return { _id, ...e };
+      });
+      try {
+        await this.m.moderation.insertMany(docs, { ordered: false, lean: true });
+      } catch (error) {
+        if (!onlyDuplicates(error)) throw error;
+      }
+    }
+  }
+
+  async messages(room: string, page: Page): Promise<TranscriptMessage[]> {
+    const filter = page.before === undefined ? { room } : { room, id: { $lt: Number(page.before) } };
+    const docs = await this.m.messages.find(filter).sort({ id: -1 }).limit(page.limit).lean();
+    return docs.map((d) => ({
+      room: d.room,
+      id: d.id,
+      ts: d.ts,
+      user: { id: d.user.id, name: d.user.name, role: d.user.role as Role },
+      text: d.text,
+      deleted: d.deleted,
+      cleared: d.cleared,
+    }));
+  }
+
+  async bans(now: number): Promise<Ban[]> {
+    const docs = await this.m.bans
+      .find({ $or: [{ until: null }, { until: { $gt: new Date(now) } }] })
+      .sort({ at: 1, user: 1 })
+      .lean();
+    return docs.map((d) => ({
+      user: d.user,
+      room: d.room === '' ? null : d.room,
+      reason: d.reason,
+      by: d.by,
+      at: d.at,
+      until: d.until === null ? null : d.until.getTime(),
+    }));
+  }
+
+  async addBan(ban: Ban): Promise<void> {
+    const room = ban.room ?? '';
+    await this.m.bans.replaceOne(
+      { user: ban.user, room },
+      {
+        user: ban.user,
+        room,
+        reason: ban.reason,
+        by: ban.by,
+        at: ban.at,
+        until: ban.until === null ? null : new Date(ban.until),
+      },
+      { upsert: true },
+    );
+  }
+
+  async removeBan(user: string, room: string | null): Promise<boolean> {
+    const result = await this.m.bans.deleteOne({ user, room: room ?? '' });
+    return result.deletedCount > 0;
+  }
+
+  async blockedTerms(): Promise<string[] | null> {
+    const doc = await this.m.terms.findById(TERMS_ID).lean();
+    return doc === null ? null : [...doc.terms];
+  }
+
+  async setBlockedTerms(terms: string[]): Promise<void> {
+    await this.m.terms.updateOne({ _id: TERMS_ID }, { $set: { terms, updatedAt: Date.now() } }, { upsert: true });
+  }
+
+  async moderation(room: string, page: Page): Promise<ModerationEntry[]> {
+    let filter: Record<string, unknown> = { room };
+    if (page.before !== undefined) {
+      const before = String(page.before);
+      // Not an id this store gave out: nothing is older than it.
+      if (!/^[0-9a-f]{24}$/i.test(before)) return [];
+      filter = { room, _id: { $lt: new Types.ObjectId(before) } };
+    }
+    const docs = await this.m.moderation.find(filter).sort({ _id: -1 }).limit(page.limit).lean();
+    return docs.map((d) => ({
+      id: d._id.toHexString(),
+      room: d.room,
+      action: d.action as ModerationAction,
+      by: { id: d.by.id, name: d.by.name, role: d.by.role },
+      target: d.target ?? null,
+      messageId: d.messageId ?? null,
+      seconds: d.seconds ?? null,
+      reason: d.reason,
+      at: d.at,
+    }));
+  }
+
+  /** The TTL indexes do this on their own about once a minute; this is the same, at once. */
+  async removeExpired(now: number): Promise<number> {
+    const oldest = new Date(now - this.options.retentionDays * DAY_MS);
+    const messages = await this.m.messages.deleteMany({ at: { $lt: oldest } });
+    const bans = await this.m.bans.deleteMany({ until: { $ne: null, $lte: new Date(now) } });
+    return messages.deletedCount + bans.deletedCount;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The embedded store's tables. Each table's key and index is the one its queries
+ * walk: transcripts by (room, id) for paging and recovery, by ts for retention;
+ * the moderation log by (room, id). `user_version` numbers the schema so a later
+ * change can migrate a file written by this one.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS rooms (
+  name            TEXT PRIMARY KEY,
+  server          TEXT    NOT NULL DEFAULT '',
+  created_at      INTEGER NOT NULL,
+  closed_at       INTEGER,
+  last_message_id INTEGER NOT NULL DEFAULT 0,
+  slow_seconds    INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS messages (
+  room      TEXT    NOT NULL,
+  id        INTEGER NOT NULL,
+  ts        INTEGER NOT NULL,
+  user_id   TEXT    NOT NULL,
+  user_name TEXT    NOT NULL,
+  user_role TEXT    NOT NULL,
+  text      TEXT    NOT NULL,
+  deleted   INTEGER NOT NULL DEFAULT 0,
+  cleared   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (room, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS messages_by_ts ON messages (ts);
+
+-- room '' is a ban from every room (a primary key cannot hold NULL usefully).
+CREATE TABLE IF NOT EXISTS bans (
+  user_id TEXT    NOT NULL,
+  room    TEXT    NOT NULL,
+  reason  TEXT    NOT NULL,
+  by      TEXT    NOT NULL,
+  at      INTEGER NOT NULL,
+  until   INTEGER,
+  PRIMARY KEY (user_id, room)
+);
+
+CREATE TABLE IF NOT EXISTS blocked_terms (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  terms      TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS moderation (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  room       TEXT    NOT NULL,
+  action     TEXT    NOT NULL,
+  by_id      TEXT    NOT NULL,
+  by_name    TEXT    NOT NULL,
+  by_role    TEXT    NOT NULL,
+  target     TEXT,
+  message_id INTEGER,
+  seconds    INTEGER,
+  reason     TEXT    NOT NULL,
+  at         INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS moderation_by_room ON moderation (room, id);
+`;

@@ -1,0 +1,272 @@
+/**
+ * The embedded store: SQLite through better-sqlite3 in DATA_DIR/chatserver.db, in
+ * WAL mode (readers do not wait for the writer, and a commit is one append).
+ * Every statement is prepared once; a transcript batch is one transaction, so a
+ * crash leaves either the whole batch or none of it. better-sqlite3 is
+ * synchronous: the calls are short (a 500-row batch is a few milliseconds) and
+ * the master is their only caller. Retention runs hourly on an unref()ed timer.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import type { Role } from '../../protocol/frames.js';
+import {
+  type Ban,
+  DAY_MS,
+  type ModerationAction,
+  type ModerationEntry,
+  type NewModerationEntry,
+  type Page,
+  type StoredRoom,
+  type RoomSettings,
+  type Store,
+  type TranscriptMessage,
+  type WriteBatch,
+} from '../store.js';
+import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+
+export const DB_FILE = 'chatserver.db';
+const RETENTION_SWEEP_MS = 3_600_000;
+
+export interface SqliteStoreOptions {
+  dataDir: string;
+  retentionDays: number;
+}
+
+interface MessageRow {
+  room: string;
+  id: number;
+  ts: number;
+  user_id: string;
+  user_name: string;
+  user_role: string;
+  text: string;
+  deleted: number;
+  cleared: number;
+}
+interface RoomRow {
+  name: string;
+  server: string;
+  created_at: number;
+  closed_at: number | null;
+  last_message_id: number;
+  slow_seconds: number;
+}
+interface BanRow {
+  user_id: string;
+  room: string;
+  reason: string;
+  by: string;
+  at: number;
+  until: number | null;
+}
+interface ModerationRow {
+  id: number;
+  room: string;
+  action: string;
+  by_id: string;
+  by_name: string;
+  by_role: string;
+  target: string | null;
+  message_id: number | null;
+  seconds: number | null;
+  reason: string;
+  at: number;
+}
+
+/** Cursor of a page: anything that is not a whole number matches nothing older. */
+const cursor = (before: Page['before']): number => {
+  if (before === undefined) return Number.MAX_SAFE_INTEGER;
+  const n = Number(before);
+  return Number.isSafeInteger(n) ? n : 0;
+};
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly file: string;
+  private readonly db: Db;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private closed = false;
+  /** Moderation entries already committed, so writing their batch again adds nothing (as messages' keys do). */
+  private readonly written = new WeakSet<NewModerationEntry>();
+  private readonly sql: ReturnType<typeof prepare>;
+  private readonly writeTx: (batch: WriteBatch) => void;
+
+  constructor(private readonly options: SqliteStoreOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    this.file = join(options.dataDir, DB_FILE);
+    this.db = new Database(this.file);
+    this.db.pragma('journal_mode = WAL');
+    // With WAL, NORMAL loses at most the last commits on power loss, never consistency.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    this.sql = prepare(this.db);
+    this.writeTx = this.db.transaction((batch: WriteBatch) => this.applyBatch(batch));
+    this.sweepTimer = setInterval(() => void this.removeExpired(Date.now()), RETENTION_SWEEP_MS);
+    this.sweepTimer.unref();
+  }
+
+  async open(): Promise<void> {
+    await this.removeExpired(Date.now());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    this.db.close();
+  }
+
+  async roomOpened(room: string, server: string, at: number): Promise<void> {
+    this.sql.roomOpened.run({ room, server, at });
+  }
+
+  async roomClosed(room: string, at: number): Promise<void> {
+    this.sql.roomClosed.run({ room, at });
+  }
+
+  async room(room: string): Promise<StoredRoom | null> {
+    const row = this.sql.room.get(room) as RoomRow | undefined;
+    if (row === undefined) return null;
+    return {
+      name: row.name,
+      server: row.server,
+      createdAt: row.created_at,
+      closedAt: row.closed_at,
+      lastMessageId: row.last_message_id,
+      settings: { slow: row.slow_seconds },
+    };
+  }
+
+  async saveSettings(room: string, settings: RoomSettings): Promise<void> {
+    this.sql.saveSettings.run({ room, slow: settings.slow, at: Date.now() });
+  }
+
+  async writeBatch(batch: WriteBatch): Promise<void> {
+    this.writeTx(batch);
+    // Only after the commit: a rolled-back batch must write its entries on the retry.
+    for (const e of batch.moderation) this.written.add(e);
+  }
+
+  private applyBatch(batch: WriteBatch): void {
+    const lastIds = new Map<string, number>();
+    const now = Date.now();
+    for (const m of batch.messages) {
+      this.sql.insertMessage.run(m.room, m.id, m.ts, m.user.id, m.user.name, m.user.role, m.text);
+      lastIds.set(m.room, Math.max(lastIds.get(m.room) ?? 0, m.id));
+    }
+    for (const [room, id] of lastIds) this.sql.raiseLastId.run({ room, id, at: now });
+    for (const d of batch.deletions) this.sql.markDeleted.run(d.room, d.id);
+    for (const c of batch.clears) this.sql.markCleared.run(c.room, c.throughId);
+    for (const e of batch.moderation) {
+      if (this.written.has(e)) continue;
+      this.sql.insertModeration.run(
+        e.room,
+        e.action,
+        e.by.id,
+        e.by.name,
+        e.by.role,
+        e.target,
+        e.messageId,
+        e.seconds,
+        e.reason,
+        e.at,
+      );
+    }
+  }
+
+  async messages(room: string, page: Page): Promise<TranscriptMessage[]> {
+    const rows = this.sql.messages.all(room, cursor(page.before), page.limit) as MessageRow[];
+    return rows.map((r) => ({
+      room: r.room,
+      id: r.id,
+      ts: r.ts,
+      user: { id: r.user_id, name: r.user_name, role: r.user_role as Role },
+      text: r.text,
+      deleted: r.deleted === 1,
+      cleared: r.cleared === 1,
+    }));
+  }
+
+  async bans(now: number): Promise<Ban[]> {
+    return (this.sql.bans.all(now) as BanRow[]).map((r) => ({
+      user: r.user_id,
+      room: r.room === '' ? null : r.room,
+      reason: r.reason,
+      by: r.by,
+      at: r.at,
+      until: r.until,
+    }));
+  }
+
+  async addBan(ban: Ban): Promise<void> {
+    this.sql.addBan.run(ban.user, ban.room ?? '', ban.reason, ban.by, ban.at, ban.until);
+  }
+
+  async removeBan(user: string, room: string | null): Promise<boolean> {
+    return this.sql.removeBan.run(user, room ?? '').changes > 0;
+  }
+
+  async blockedTerms(): Promise<string[] | null> {
+    const row = this.sql.terms.get() as { terms: string } | undefined;
+    return row === undefined ? null : (JSON.parse(row.terms) as string[]);
+  }
+
+  async setBlockedTerms(terms: string[]): Promise<void> {
+    this.sql.setTerms.run(JSON.stringify(terms), Date.now());
+  }
+
+  async moderation(room: string, page: Page): Promise<ModerationEntry[]> {
+    const rows = this.sql.moderation.all(room, cursor(page.before), page.limit) as ModerationRow[];
+    return rows.map((r) => ({
+      id: String(r.id),
+      room: r.room,
+      action: r.action as ModerationAction,
+      by: { id: r.by_id, name: r.by_name, role: r.by_role },
+      target: r.target,
+      messageId: r.message_id,
+      seconds: r.seconds,
+      reason: r.reason,
+      at: r.at,
+    }));
+  }
+
+  async removeExpired(now: number): Promise<number> {
+    if (this.closed) return 0;
+    const oldest = now - this.options.retentionDays * DAY_MS;
+    return this.sql.expireMessages.run(oldest).changes + this.sql.expireBans.run(now).changes;
+  }
+}
+
+function prepare(db: Db) {
+  const s = (sql: string): Statement => db.prepare(sql);
+  return {
+    roomOpened: s(`INSERT INTO rooms (name, server, created_at) VALUES (@room, @server, @at)
+      ON CONFLICT (name) DO UPDATE SET server = excluded.server, created_at = excluded.created_at, closed_at = NULL`),
+    roomClosed: s(`UPDATE rooms SET closed_at = @at WHERE name = @room`),
+    room: s(`SELECT * FROM rooms WHERE name = ?`),
+    saveSettings: s(`INSERT INTO rooms (name, created_at, slow_seconds) VALUES (@room, @at, @slow)
+      ON CONFLICT (name) DO UPDATE SET slow_seconds = excluded.slow_seconds`),
+    // OR IGNORE: a retried batch finds its rows already there and adds nothing.
+    insertMessage: s(`INSERT OR IGNORE INTO messages (room, id, ts, user_id, user_name, user_role, text)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    raiseLastId: s(`INSERT INTO rooms (name, created_at, last_message_id) VALUES (@room, @at, @id)
+      ON CONFLICT (name) DO UPDATE SET last_message_id = max(last_message_id, excluded.last_message_id)`),
+    markDeleted: s(`UPDATE messages SET deleted = 1 WHERE room = ? AND id = ?`),
+    markCleared: s(`UPDATE messages SET cleared = 1 WHERE room = ? AND id <= ? AND cleared = 0`),
+    insertModeration:
+      s(`INSERT INTO moderation (room, action, by_id, by_name, by_role, target, message_id, seconds, reason, at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    messages: s(`SELECT * FROM messages WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?`),
+    bans: s(`SELECT * FROM bans WHERE until IS NULL OR until > ? ORDER BY at, user_id`),
+    addBan: s(`INSERT OR REPLACE INTO bans (user_id, room, reason, by, at, until) VALUES (?, ?, ?, ?, ?, ?)`),
+    removeBan: s(`DELETE FROM bans WHERE user_id = ? AND room = ?`),
+    terms: s(`SELECT terms FROM blocked_terms WHERE id = 1`),
+    setTerms: s(`INSERT OR REPLACE INTO blocked_terms (id, terms, updated_at) VALUES (1, ?, ?)`),
+    moderation: s(`SELECT * FROM moderation WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?`),
+    expireMessages: s(`DELETE FROM messages WHERE ts < ?`),
+    expireBans: s(`DELETE FROM bans WHERE until IS NOT NULL AND until <= ?`),
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * The Store: everything the server keeps across restarts, behind one interface
+ * with two implementations (src/store/sqlite/ embedded, src/store/mongo/ for
+ * MongoDB). Only the master talks to it; rooms get its data through the master's
+ * cache and hand their messages to the master's transcript writer.
+ *
+ * Reads that page go newest first and take `before` (an id from the previous
+ * page), so a page is stable while new rows arrive. Deletions and clears of
+ * messages are marks on the stored rows, never erasures. Both implementations
+ * pass one contract suite (spec/store/contract.ts).
+ */
+import type { UserInfo } from '../protocol/frames.js';
+
+export type StoreKind = 'sqlite' | 'mongodb';
+
+/** An accepted chat message as the room gave it out. */
+export interface NewMessage {
+  room: string;
+  id: number;
+  ts: number;
+  user: UserInfo;
+  text: string;
+}
+
+/** A stored message with its moderation marks. */
+export interface TranscriptMessage extends NewMessage {
+  deleted: boolean;
+  /** Hidden by a `clear` (history starts after it). */
+  cleared: boolean;
+}
+
+export interface RoomSettings {
+  /** Slow mode: seconds between two messages of a user; 0 is off. */
+  slow: number;
+}
+
+export interface StoredRoom {
+  name: string;
+  /** The server (host name) that last opened the room. */
+  server: string;
+  createdAt: number;
+  closedAt: number | null;
+  /** The highest message id the room ever gave out; ids continue after it. */
+  lastMessageId: number;
+  settings: RoomSettings;
+}
+
+export interface Ban {
+  user: string;
+  /** null: banned from every room. */
+  room: string | null;
+  reason: string;
+  /** Who banned: a moderator's user id, or "admin". */
+  by: string;
+  at: number;
+  /** ms since the epoch; null: until lifted. */
+  until: number | null;
+}
+
+export type ModerationAction = 'delete' | 'timeout' | 'ban' | 'unban' | 'clear' | 'slow' | 'kick';
+
+export interface Actor {
+  id: string;
+  name: string;
+  /** A chat role, or "admin" for the admin API. */
+  role: string;
+}
+
+export interface NewModerationEntry {
+  room: string;
+  action: ModerationAction;
+  by: Actor;
+  /** The user acted on, where there is one. */
+  target: string | null;
+  /** The deleted message, for `delete`. */
+  messageId: number | null;
+  /** Timeout length or slow-mode interval. */
+  seconds: number | null;
+  reason: string;
+  at: number;
+}
+
+export interface ModerationEntry extends NewModerationEntry {
+  /** Opaque, ordered within a room; pass it as `before` for the next page. */
+  id: string;
+}
+
+/** One transcript write: applied together (messages first, then the marks). */
+export interface WriteBatch {
+  messages: NewMessage[];
+  deletions: Array<{ room: string; id: number }>;
+  /** Every message of `room` with an id up to `throughId` is marked cleared. */
+  clears: Array<{ room: string; throughId: number }>;
+  moderation: NewModerationEntry[];
+}
+
+export interface Page {
+  limit: number;
+  /** Only rows older than this id (a message id, or a moderation entry id). */
+  before?: number | string | undefined;
+}
+
+export interface Store {
+  readonly kind: StoreKind;
+  /** Connects (MongoDB keeps retrying in the background); resolves once the store is usable or the first attempt failed. */
+  open(): Promise<void>;
+  /** Idempotent. */
+  close(): Promise<void>;
+
+  roomOpened(room: string, server: string, at: number): Promise<void>;
+  roomClosed(room: string, at: number): Promise<void>;
+  room(room: string): Promise<StoredRoom | null>;
+  saveSettings(room: string, settings: RoomSettings): Promise<void>;
+
+  /** Writes a batch; writing the same batch again (a retry) stores nothing twice. */
+  writeBatch(batch: WriteBatch): Promise<void>;
+  /** Newest first. */
+  messages(room: string, page: Page): Promise<TranscriptMessage[]>;
+
+  /** Bans in force at `now` (an expired ban is as good as gone). */
+  bans(now: number): Promise<Ban[]>;
+  /** Adds or replaces the ban of that user in that room (or globally). */
+  addBan(ban: Ban): Promise<void>;
+  /** False when there was no such ban. */
+  removeBan(user: string, room: string | null): Promise<boolean>;
+
+  /** null until a list has ever been saved (so the first start seeds it). */
+  blockedTerms(): Promise<string[] | null>;
+  setBlockedTerms(terms: string[]): Promise<void>;
+
+  /** Newest first. */
+  moderation(room: string, page: Page): Promise<ModerationEntry[]>;
+
+  /** Drops transcripts older than the retention and bans past their `until`; returns rows removed. */
+  removeExpired(now: number): Promise<number>;
+}
+
+export const DAY_MS = 86_400_000;
+
+/** An empty batch to fill. */
+export function emptyBatch(): WriteBatch {
+  return { messages: [], deletions: [], clears: [], moderation: [] };
+}
+
+export function batchSize(batch: WriteBatch): number {
+  return batch.messages.length + batch.deletions.length + batch.clears.length + batch.moderation.length;
+}
