@@ -3,8 +3,8 @@
  * connection to a room. It joins, splits the server's newline-batched messages
  * into typed events, tracks the acks of what it sends, and after a drop
  * reconnects with exponential backoff and jitter, re-joining with `since` set to
- * the last message id it saw so the room fills the gap (after the room itself
- * closed, 1001, it asks for the room's recent history instead). It stops for good after
+ * the last message id it saw so the room fills the gap (message ids keep growing
+ * across restarts of a room, so this holds after a 1001 too). It stops for good after
  * 4001 (not allowed) and 4003 (banned), where trying again cannot help.
  *
  * Typed from src/protocol/frames.ts, the same types the room uses. It depends on
@@ -13,7 +13,6 @@
  */
 import {
   type ChatMessage,
-  CloseCode,
   type ClientFrame,
   type ErrorFrame,
   type FrameErrorCode,
@@ -115,8 +114,6 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private current: ConnectionState = 'idle';
   private attempt = 0;
   private lastId = 0;
-  /** Set when the room itself closed: the next join asks for plain history, not `since`. */
-  private roomClosed = false;
   private refSeq = 0;
   private stopped = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -250,7 +247,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     socket.onerror = () => undefined; // a close event always follows
     socket.onopen = () => {
       const join: ClientFrame = { type: 'join', ...this.identity };
-      if (this.lastId > 0 && !this.roomClosed) join.since = this.lastId;
+      if (this.lastId > 0) join.since = this.lastId;
       socket.send(JSON.stringify(join));
     };
     socket.onmessage = (event: { data: unknown }) => {
@@ -283,10 +280,6 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       this.finish(code, reason, true);
       return;
     }
-    // A room that closed (1001) comes back as a new room; without a message store
-    // it starts its ids again, so an old `since` could match a new id and skip
-    // messages. Its plain history (the last 50) is the safe answer.
-    if (code === CloseCode.GOING_AWAY) this.roomClosed = true;
     const delayMs = backoffDelay(this.attempt, this.options.backoff, this.options.random);
     this.attempt += 1;
     this.setState({
@@ -358,7 +351,6 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     // Without recovery the history replaces what we had: the room may even have
     // restarted and begun its ids again, so the old last id no longer counts.
     this.lastId = frame.recovered === true ? Math.max(this.lastId, newest) : newest;
-    this.roomClosed = false;
     this.me = frame.you;
     this.room = frame.room;
     this.viewers = frame.viewers;
