@@ -6,10 +6,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { freshDataDir } from './data-dir.js';
 
 export const CHAT_MAIN = new URL('../../src/main.js', import.meta.url);
 export const LB_MAIN = new URL('../../src/loadbalancer/main.js', import.meta.url);
+/** The checkout's root, where `npm start` runs. */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export type LogLine = Record<string, unknown> & { message?: string };
 
@@ -29,8 +32,19 @@ after(() => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export function spawnNode(entry: URL, env: Record<string, string>, startMs = 20_000): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--enable-source-maps', entry.pathname], {
+/**
+ * Starts `entry` with node (or `command` instead, e.g. `npm start`) and resolves at
+ * its "Listening" line: a JSON line in production, or the readable development line,
+ * whose trailing JSON fields are read the same way.
+ */
+export function spawnNode(
+  entry: URL,
+  env: Record<string, string>,
+  startMs = 20_000,
+  command: string[] = [process.execPath, '--enable-source-maps', entry.pathname],
+): Promise<NodeProcess> {
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: ROOT,
     // Only what is given: a developer's own environment or .env must not leak in.
     env: {
       PATH: process.env.PATH ?? '',
@@ -57,11 +71,7 @@ export function spawnNode(entry: URL, env: Record<string, string>, startMs = 20_
     buffered = parts.pop()!;
     for (const part of parts) {
       if (!part.trim()) continue;
-      try {
-        lines.push(JSON.parse(part) as LogLine);
-      } catch {
-        lines.push({ message: part });
-      }
+      lines.push(parseLine(part));
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -77,7 +87,7 @@ export function spawnNode(entry: URL, env: Record<string, string>, startMs = 20_
   return new Promise((resolve, reject) => {
     const deadline = setTimeout(() => fail(`no "Listening" line within ${startMs} ms`), startMs);
     const poll = setInterval(() => {
-      const listening = lines.find((l) => l.message === 'Listening');
+      const listening = lines.find((l) => l.message === 'Listening' || l.readableListening === true);
       if (listening === undefined) return;
       clearInterval(poll);
       clearTimeout(deadline);
@@ -93,13 +103,41 @@ export function spawnNode(entry: URL, env: Record<string, string>, startMs = 20_
   });
 }
 
-/** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `ms`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (let i = 0; ; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until || i > 10_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+/** A JSON log line as is; a readable development line as `{ message }`, plus the fields of a Listening line. */
+function parseLine(line: string): LogLine {
+  try {
+    return JSON.parse(line) as LogLine;
+  } catch {
+    const listening = / Listening (\{.*\})$/.exec(line);
+    if (listening) return { message: line, readableListening: true, ...(JSON.parse(listening[1]!) as LogLine) };
+    return { message: line };
   }
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end (bounded by timeoutMs) with only the given environment. */
+export function runToEnd(command: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0]!, command.slice(1), {
+      env: { PATH: process.env.PATH ?? '', ENV_FILE: '/nonexistent/.env', DATA_DIR: freshDataDir(), ...env },
+      cwd: ROOT,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command.join(' ')} did not finish within ${timeoutMs} ms: ${stdout}${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import type { ServerEntry } from '../../src/loadbalancer/registry.js';
 import { medianCreateMs } from '../helpers/create-timing.js';
 import { downUrl, failingUrl, hangingUrl } from '../helpers/fake-services.js';
-import { CHAT_MAIN, eventually, LB_MAIN, type NodeProcess, spawnNode } from '../helpers/processes.js';
+import { CHAT_MAIN, LB_MAIN, type NodeProcess, spawnNode } from '../helpers/processes.js';
+import { eventually } from '../helpers/wait.js';
 import { roomPortRange } from '../helpers/server.js';
 
 const LB_KEY = 'cluster-lb-key';

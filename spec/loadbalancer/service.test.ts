@@ -4,7 +4,7 @@ import { ConfigError } from '../../src/config.js';
 import { loadLbConfig } from '../../src/loadbalancer/config.js';
 import { Registry } from '../../src/loadbalancer/registry.js';
 import { LoadBalancerService } from '../../src/loadbalancer/service.js';
-import { eventually } from '../helpers/processes.js';
+import { eventually } from '../helpers/wait.js';
 import { testLogger } from '../helpers/server.js';
 
 const KEY = 'lb-test-key';

@@ -11,7 +11,7 @@ import type { SupervisorEvents } from '../../src/master/supervisor.js';
 import { startChatServer } from '../../src/server.js';
 import { downUrl, failingUrl, hangingUrl } from '../helpers/fake-services.js';
 import { LB_KEY, startTestBalancer } from '../helpers/load-balancer.js';
-import { eventually } from '../helpers/processes.js';
+import { eventually } from '../helpers/wait.js';
 import { ADMIN_KEY, KEY, roomPortRange, startTestServer, type TestServer } from '../helpers/server.js';
 import { freshDataDir } from '../helpers/data-dir.js';
 

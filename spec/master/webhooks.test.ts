@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { downUrl, hangingUrl, type Received, recordingUrl } from '../helpers/fake-services.js';
-import { eventually } from '../helpers/processes.js';
+import { eventually } from '../helpers/wait.js';
 import { medianCreateMs } from '../helpers/create-timing.js';
 import { startTestServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
