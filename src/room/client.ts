@@ -39,8 +39,9 @@ export class Client implements OutboxTarget {
     return this.socket.bufferedAmount;
   }
 
-  send(data: string): void {
-    this.socket.send(data);
+  send(data: Buffer): void {
+    // A text frame from bytes already UTF-8: ws writes the (shared) buffer as it is.
+    this.socket.send(data, { binary: false });
   }
 
   push(frame: EncodedFrame): void {
