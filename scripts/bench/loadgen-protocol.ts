@@ -33,6 +33,8 @@ export interface StepResult {
   subscribers: number;
   sent: number;
   sendMs: number;
+  /** From the first send to the end of the wait for the last deliveries. */
+  elapsedMs: number;
   expected: number;
   /** Deliveries counted by the end of the sending window. */
   deliveredInWindow: number;

@@ -162,6 +162,7 @@ async function step(cmd: StepCommand): Promise<StepResult> {
     subscribers,
     sent,
     sendMs,
+    elapsedMs: performance.now() - t0,
     expected,
     deliveredInWindow: countAtEnd,
     delivered: group.count,

@@ -75,7 +75,7 @@ async function oneRun(index: number): Promise<RunResult> {
   }
   if (wants('memory')) {
     console.log(`run ${index + 1}: idle connections`);
-    for (const kind of order) result.connections.push(await connectionMemory(kind));
+    for (const kind of order) result.connections.push(await connectionMemory(kind, quick ? 3 : 4));
   }
   return result;
 }

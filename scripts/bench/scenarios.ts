@@ -21,7 +21,7 @@ export interface Timing {
 /** One published message's text: 100 characters, so the bare ws broadcast payload is 128 bytes. */
 const TEXT_BYTES = 100;
 /** Offered publish rates (messages/s); times 1,000 subscribers gives offered deliveries/s. */
-const RATES = [25, 50, 100, 200, 400, 800, 1600, 3200, 6400];
+const RATES = [25, 50, 100, 200, 400, 800, 1600, 3200, 6400, 12800];
 const FANOUT_SUBSCRIBERS = 1000;
 const SAMPLERS = 20;
 const PUBLISHERS = 4;
@@ -92,8 +92,8 @@ export async function fanout(kind: ServerKind, timing: Timing, nodeArgs: string[
         offered: rate * r.subscribers,
         achieved: Math.round(r.deliveredInWindow / (r.sendMs / 1000)),
         cpuUsPerDelivery: r.delivered > 0 ? (cpu * 1e6) / r.delivered : null,
-        serverCores: cpu / ((r.sendMs + timing.graceMs) / 1000),
-        loadgenCores: loadgenCpu / ((r.sendMs + timing.graceMs) / 1000),
+        serverCores: cpu / (r.elapsedMs / 1000),
+        loadgenCores: loadgenCpu / (r.elapsedMs / 1000),
         ok,
       };
       steps.push(step);
@@ -127,8 +127,9 @@ export interface IsolationResult {
   ratio: number | null;
 }
 
-const ISOLATION_B = { subscribers: 100, rate: 50 };
-const FLOOD = { subscribers: 500, publishers: 4, rate: 1000 };
+export const ISOLATION_B = { subscribers: 100, rate: 50 };
+/** Room A's flood: about as much as one load generator process can take in. */
+export const FLOOD = { subscribers: 500, publishers: 4, rate: 4000 };
 
 export async function isolation(kind: 'chatserver' | 'ws', timing: Timing): Promise<IsolationResult> {
   const { server, ports } = await startServer(kind, 2);
@@ -235,20 +236,24 @@ export async function rooms(warmWorkers: number): Promise<RoomsResult> {
 
 export interface ConnectionMemoryResult {
   server: ServerKind;
-  /** RSS after 0, 1,000 and 2,000 idle connections. */
+  /** Idle connections open at each measurement, and the server's RSS then. */
+  connections: number[];
   rss: number[];
-  /** RSS growth per connection over the second thousand: the cost at the margin. */
+  /**
+   * RSS growth per connection at the margin: the least-squares slope of RSS against
+   * connections from the first thousand on (the first thousand also pays for warm-up).
+   * RSS moves with garbage collection, so one delta alone is too noisy.
+   */
   bytesPerConnection: number;
 }
 
-export async function connectionMemory(kind: ServerKind): Promise<ConnectionMemoryResult> {
+export async function connectionMemory(kind: ServerKind, thousands: number): Promise<ConnectionMemoryResult> {
   const { server, ports } = await startServer(kind, 1);
   const loadgen = new Loadgen();
   try {
+    const connections: number[] = [];
     const rss: number[] = [];
-    await sleep(1_000);
-    rss.push(rssBytes((server as ServerProcess).pid));
-    for (let i = 0; i < 2; i++) {
+    for (let i = 1; i <= thousands; i++) {
       await loadgen.connect({
         group: 'idle',
         dialect: kind,
@@ -257,16 +262,29 @@ export async function connectionMemory(kind: ServerKind): Promise<ConnectionMemo
         samplers: 0,
         publishers: 0,
       });
-      await sleep(2_000);
-      rss.push(rssBytes(server.pid));
+      await sleep(1_500);
+      connections.push(i * 1000);
+      rss.push(rssBytes((server as ServerProcess).pid));
     }
-    const result = { server: kind, rss, bytesPerConnection: (rss[2]! - rss[1]!) / 1000 };
+    const result = { server: kind, connections, rss, bytesPerConnection: slope(connections, rss) };
     console.log(`  ${kind}: ${(result.bytesPerConnection / 1024).toFixed(1)} KB per idle connection at the margin`);
     return result;
   } finally {
     loadgen.stop();
     await server.stop();
   }
+}
+
+function slope(xs: number[], ys: number[]): number {
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
 }
 
 export const fmt = (n: number) =>
