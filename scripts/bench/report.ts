@@ -220,7 +220,8 @@ export function markdown(r: BenchFile, notes: string): string {
     '## Store',
     '',
     r.store.status === 'measured'
-      ? `Transcript writes/s, embedded store: ${n(r.store.writesPerSecond ?? null)} (${r.store.detail}).`
+      ? `Transcript writes/s, embedded store (SQLite through the TranscriptWriter, from \`npm run bench:store\`): ` +
+          `${n(r.store.writesPerSecond ?? null)} (${r.store.detail}).`
       : `Transcript writes/s, embedded store: **${r.store.status}**: ${r.store.detail}`,
     '',
     '## What each optimisation bought',

@@ -4,8 +4,9 @@
  * isolation, rooms, connection memory and the store; writes
  * bench-results/<date>.json and regenerates docs/benchmarks.md.
  *
- * Options: --quick; --only=fanout,isolation,rooms,memory,store (a partial run,
- * printed but not written to docs/); --servers=chatserver,ws (fan-out servers);
+ * Options: --quick (docs/ is left as it is unless --docs is given too: it holds
+ * the full run's results); --only=fanout,isolation,rooms,memory,store (a partial
+ * run, printed but not written to docs/); --servers=chatserver,ws (fan-out servers);
  * --cpu-prof (chatserver under --cpu-prof, profiles in bench-results/profiles/).
  * Loopback only; every scenario is bounded in time and count.
  */
@@ -37,18 +38,29 @@ const nodeArgs = flag('cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(result
 
 function store(): BenchFile['store'] {
   // The embedded store brings its own write benchmark (`npm run bench:store`); this
-  // hook runs it when the script exists and reads its last line of JSON output.
+  // hook runs it when the script exists and reads its "<store> <path>: N messages/s"
+  // lines. The headline is the embedded (SQLite) store through the TranscriptWriter.
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
   if (!pkg.scripts?.['bench:store'])
     return { status: 'pending', detail: 'the embedded store and its `npm run bench:store` are not in this build yet.' };
   try {
-    const out = execFileSync('npm', ['run', '--silent', 'bench:store'], { cwd: root, timeout: 120_000 }).toString();
-    const last = out.trim().split('\n').pop() ?? '';
-    const parsed = JSON.parse(last) as { writesPerSecond?: number; detail?: string };
+    const out = execFileSync('npm', ['run', '--silent', 'bench:store'], {
+      cwd: root,
+      timeout: 180_000,
+      env: { ...process.env, MONGODB_URI: '', BENCH_MESSAGES: quick ? '20000' : '100000' },
+    }).toString();
+    const lines = [...out.matchAll(/^(\S+)\s+(.+?): ([\d,]+) messages\/s/gm)].map((m) => ({
+      store: m[1]!,
+      path: m[2]!,
+      perSecond: Number(m[3]!.replace(/,/g, '')),
+    }));
+    const sqlite = lines.filter((l) => l.store === 'SQLite');
+    const headline = sqlite.find((l) => l.path.startsWith('TranscriptWriter')) ?? sqlite[0];
+    if (!headline) return { status: 'failed', detail: `no "messages/s" line in: ${out.slice(0, 200)}` };
     return {
       status: 'measured',
-      writesPerSecond: parsed.writesPerSecond,
-      detail: parsed.detail ?? 'npm run bench:store',
+      writesPerSecond: headline.perSecond,
+      detail: sqlite.map((l) => `${l.path}: ${l.perSecond.toLocaleString('en-US')}/s`).join('; '),
     };
   } catch (error) {
     return { status: 'failed', detail: `npm run bench:store failed: ${String(error).slice(0, 200)}` };
@@ -110,7 +122,8 @@ const file: BenchFile = {
 };
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(root, resultFile), JSON.stringify(file, null, 2) + '\n');
-if (!only && !flag('cpu-prof')) writeReport(root, file);
+const writeDocs = !only && !flag('cpu-prof') && (!quick || flag('docs'));
+if (writeDocs) writeReport(root, file);
 
 const r = (key: string) => summary[key]?.median;
 const x = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${v.toFixed(2)}×`);
@@ -125,4 +138,4 @@ for (const g of file.goals)
   console.log(
     `goal ${g.met === null ? '?' : g.met ? '✓' : '✗'} ${g.goal}: ${g.value === null ? '–' : g.value.toFixed(2)} (${g.limit})`,
   );
-console.log(`wrote ${resultFile}${!only && !flag('cpu-prof') ? ' and docs/benchmarks.md' : ''} in ${file.durationS} s`);
+console.log(`wrote ${resultFile}${writeDocs ? ' and docs/benchmarks.md' : ''} in ${file.durationS} s`);

@@ -21,7 +21,7 @@ export interface Timing {
 /** One published message's text: 100 characters, so the bare ws broadcast payload is 128 bytes. */
 const TEXT_BYTES = 100;
 /** Offered publish rates (messages/s); times 1,000 subscribers gives offered deliveries/s. */
-const RATES = [25, 50, 100, 200, 400, 800, 1600, 3200, 6400, 12800];
+const RATES = [25, 50, 100, 200, 400, 800, 1600, 3200, 6400];
 const FANOUT_SUBSCRIBERS = 1000;
 const SAMPLERS = 20;
 const PUBLISHERS = 4;
