@@ -39,8 +39,9 @@ export class Client implements OutboxTarget {
     return this.socket.bufferedAmount;
   }
 
-  send(data: string): void {
-    this.socket.send(data);
+  send(data: Buffer): void {
+    // A text frame from bytes already UTF-8: ws writes the (shared) buffer as it is.
+    this.socket.send(data, { binary: false });
   }
 
   push(frame: EncodedFrame): void {
@@ -68,7 +69,7 @@ export class Client implements OutboxTarget {
     this.closing = true;
     clearTimeout(this.joinTimer);
     if (options.flush === false) this.outbox.discard();
-    else this.outbox.flush();
+    else this.outbox.flushNow();
     this.socket.close(code, reason);
     setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
   }

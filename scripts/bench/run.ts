@@ -1,0 +1,141 @@
+/**
+ * `npm run bench` (three runs, the lead's numbers) and `npm run bench -- --quick`
+ * (one shorter run, under three minutes): fan-out against bare ws and Socket.IO,
+ * isolation, rooms, connection memory and the store; writes
+ * bench-results/<date>.json and regenerates docs/benchmarks.md.
+ *
+ * Options: --quick (docs/ is left as it is unless --docs is given too: it holds
+ * the full run's results); --only=fanout,isolation,rooms,memory,store (a partial
+ * run, printed but not written to docs/); --servers=chatserver,ws (fan-out servers);
+ * --cpu-prof (chatserver under --cpu-prof, profiles in bench-results/profiles/).
+ * Loopback only; every scenario is bounded in time and count.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchFile, writeReport } from './report.js';
+import { connectionMemory, fanout, isolation, rooms, type ServerKind, type Timing } from './scenarios.js';
+import { CHATSERVER_BENCH_ENV } from './servers.js';
+import { goals, type RunResult, summarise } from './summary.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+
+const quick = flag('quick');
+const only = option('only')?.split(',');
+const wants = (part: string) => !only || only.includes(part);
+const servers = (option('servers')?.split(',') ?? ['chatserver', 'ws', 'socketio']) as ServerKind[];
+const runCount = Number(option('runs') ?? (quick ? 1 : 3));
+const timing: Timing = quick
+  ? { stepMs: 1_500, graceMs: 1_000, isolationMs: 3_000 }
+  : { stepMs: 4_000, graceMs: 1_500, isolationMs: 6_000 };
+const resultsDir = join(root, 'bench-results');
+const nodeArgs = flag('cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`] : [];
+
+function store(): BenchFile['store'] {
+  // The embedded store brings its own write benchmark (`npm run bench:store`); this
+  // hook runs it when the script exists and reads its "<store> <path>: N messages/s"
+  // lines. The headline is the embedded (SQLite) store through the TranscriptWriter.
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  if (!pkg.scripts?.['bench:store'])
+    return { status: 'pending', detail: 'the embedded store and its `npm run bench:store` are not in this build yet.' };
+  try {
+    const out = execFileSync('npm', ['run', '--silent', 'bench:store'], {
+      cwd: root,
+      timeout: 180_000,
+      env: { ...process.env, MONGODB_URI: '', BENCH_MESSAGES: quick ? '20000' : '100000' },
+    }).toString();
+    const lines = [...out.matchAll(/^(\S+)\s+(.+?): ([\d,]+) messages\/s/gm)].map((m) => ({
+      store: m[1]!,
+      path: m[2]!,
+      perSecond: Number(m[3]!.replace(/,/g, '')),
+    }));
+    const sqlite = lines.filter((l) => l.store === 'SQLite');
+    const headline = sqlite.find((l) => l.path.startsWith('TranscriptWriter')) ?? sqlite[0];
+    if (!headline) return { status: 'failed', detail: `no "messages/s" line in: ${out.slice(0, 200)}` };
+    return {
+      status: 'measured',
+      writesPerSecond: headline.perSecond,
+      detail: sqlite.map((l) => `${l.path}: ${l.perSecond.toLocaleString('en-US')}/s`).join('; '),
+    };
+  } catch (error) {
+    return { status: 'failed', detail: `npm run bench:store failed: ${String(error).slice(0, 200)}` };
+  }
+}
+
+async function oneRun(index: number): Promise<RunResult> {
+  const result: RunResult = { fanout: [], isolation: [], rooms: [], connections: [] };
+  // The order of servers rotates between runs, so none always runs on a warmer (or busier) machine.
+  const order = servers.map((_, i) => servers[(i + index) % servers.length]!);
+  if (wants('fanout')) {
+    console.log(`run ${index + 1}: fan-out`);
+    for (const kind of order) result.fanout.push(await fanout(kind, timing, kind === 'chatserver' ? nodeArgs : []));
+  }
+  if (wants('isolation')) {
+    console.log(`run ${index + 1}: isolation`);
+    result.isolation.push(await isolation('chatserver', timing));
+    result.isolation.push(await isolation('ws', timing));
+  }
+  if (wants('rooms')) {
+    console.log(`run ${index + 1}: rooms`);
+    result.rooms.push(await rooms(2));
+    result.rooms.push(await rooms(0));
+  }
+  if (wants('memory')) {
+    console.log(`run ${index + 1}: idle connections`);
+    for (const kind of order) result.connections.push(await connectionMemory(kind, quick ? 3 : 4));
+  }
+  return result;
+}
+
+const started = Date.now();
+const machine = {
+  cores: cpus().length,
+  cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+  node: process.version,
+  loadAverage: loadavg(),
+};
+console.log(
+  `chatserver bench (${quick ? 'quick' : 'full'}, ${runCount} run(s)) on ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}`,
+);
+const runs: RunResult[] = [];
+for (let i = 0; i < runCount; i++) runs.push(await oneRun(i));
+const storeResult = wants('store') ? store() : { status: 'pending' as const, detail: 'not run (--only)' };
+const summary = summarise(runs);
+const date = new Date().toISOString().replace(/[:.]/g, '-');
+const resultFile = `bench-results/${date}${quick ? '-quick' : ''}${only ? '-partial' : ''}.json`;
+const file: BenchFile = {
+  date: new Date().toISOString(),
+  mode: quick ? 'quick' : 'full',
+  machine,
+  settings: CHATSERVER_BENCH_ENV,
+  runs,
+  summary,
+  goals: goals(summary),
+  store: storeResult,
+  durationS: Math.round((Date.now() - started) / 1000),
+  resultFile,
+};
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(join(root, resultFile), JSON.stringify(file, null, 2) + '\n');
+const writeDocs = !only && !flag('cpu-prof') && (!quick || flag('docs'));
+if (writeDocs) writeReport(root, file);
+
+const r = (key: string) => summary[key]?.median;
+const x = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${v.toFixed(2)}×`);
+console.log('');
+console.log(
+  `sustained fan-out: chatserver/ws ${x(r('ratio.sustained.chatserver/ws'))}, chatserver/Socket.IO ${x(r('ratio.sustained.chatserver/socketio'))}`,
+);
+console.log(
+  `saturation:        chatserver/ws ${x(r('ratio.saturation.chatserver/ws'))}, chatserver/Socket.IO ${x(r('ratio.saturation.chatserver/socketio'))}`,
+);
+for (const g of file.goals)
+  console.log(
+    `goal ${g.met === null ? '?' : g.met ? '✓' : '✗'} ${g.goal}: ${g.value === null ? '–' : g.value.toFixed(2)} (${g.limit})`,
+  );
+console.log(`wrote ${resultFile}${writeDocs ? ' and docs/benchmarks.md' : ''} in ${file.durationS} s`);
