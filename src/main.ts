@@ -10,7 +10,6 @@ import { type Config, ConfigError, loadConfig, readEnvFile } from './config.js';
 import { createLogger, describeError } from './logger.js';
 import { type ChatServer, type ExitCode, PortInUseError, startChatServer } from './server.js';
 import { StoreOpenError } from './store/create-store.js';
-import { APP_VERSION } from './version.js';
 
 function fail(message: string): never {
   process.stderr.write(`chatserver: ${message}\n`);
@@ -63,7 +62,7 @@ process.on('uncaughtException', (error) => {
 });
 
 try {
-  server = await startChatServer(config, logger, { version: APP_VERSION });
+  server = await startChatServer(config, logger);
 } catch (error) {
   if (error instanceof PortInUseError || error instanceof StoreOpenError) fail(error.message);
   throw error;

@@ -19,6 +19,7 @@ import type { Logger } from './logger.js';
 import { DataLayer } from './master/data-layer.js';
 import { LbClient } from './master/lb-client.js';
 import { Supervisor } from './master/supervisor.js';
+import { APP_VERSION } from './version.js';
 import { Webhooks } from './master/webhooks.js';
 import { createStore } from './store/create-store.js';
 import type { Store } from './store/store.js';
@@ -68,7 +69,7 @@ export class ChatServer {
     options: ChatServerOptions = {},
   ) {
     this.log = logger.child({ component: 'master' });
-    this.version = options.version ?? '1.0.0';
+    this.version = options.version ?? APP_VERSION;
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     this.supervisor = new Supervisor(config, logger, options.roomWorkerFile ?? DEFAULT_WORKER);
     const outbound = { version: this.version, host: () => this.host, rooms: this.supervisor, logger };
