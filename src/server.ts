@@ -18,6 +18,7 @@ import type { MasterControls } from './http/deps.js';
 import type { Logger } from './logger.js';
 import { DataLayer } from './master/data-layer.js';
 import { LbClient } from './master/lb-client.js';
+import { Metrics } from './master/metrics.js';
 import { Supervisor } from './master/supervisor.js';
 import { Webhooks } from './master/webhooks.js';
 import { createStore } from './store/create-store.js';
@@ -49,6 +50,7 @@ export class ChatServer {
   /** Registration with the load balancers and room events for the listing service. */
   readonly balancers: LbClient;
   readonly webhooks: Webhooks;
+  readonly metrics: Metrics;
   /** Resolves with the exit code once a stop has finished. */
   readonly exited: Promise<ExitCode>;
   publicPort = 0;
@@ -83,10 +85,18 @@ export class ChatServer {
     this.data = new DataLayer(config, options.wrapStore?.(store) ?? store, this.supervisor, logger, {
       ...(options.termsFile === undefined ? {} : { termsFile: options.termsFile }),
     });
+    this.metrics = new Metrics({
+      supervisor: this.supervisor,
+      data: this.data,
+      balancers: this.balancers,
+      webhooks: this.webhooks,
+      accepting: () => this.state === 'running',
+    });
     const app = createApp({
       config,
       supervisor: this.supervisor,
       data: this.data,
+      metrics: this.metrics,
       master: this.controls(),
       logger,
       isAdminSocket: (socket) => this.adminSockets.has(socket),

@@ -106,6 +106,11 @@ export function adminRouter(deps: ApiDeps): Router {
     master.requestExit(3, 'restart requested by an administrator');
   });
 
+  router.get('/metrics', async (_req, res) => {
+    const text = await deps.metrics.scrape();
+    res.type(deps.metrics.contentType).send(text);
+  });
+
   router.delete('/shutdown', (_req, res) => {
     res.status(202).json({ data: { message: 'Shutting down: graceful stop, then exit code 0' } });
     master.requestExit(0, 'shutdown requested by an administrator');
