@@ -13,7 +13,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type Config, defaultHost } from './config.js';
-import { createApp } from './http/app.js';
+import { createApp, type RouteTable } from './http/app.js';
 import type { MasterControls } from './http/deps.js';
 import type { Logger } from './logger.js';
 import { DataLayer } from './master/data-layer.js';
@@ -51,6 +51,8 @@ export class ChatServer {
   readonly balancers: LbClient;
   readonly webhooks: Webhooks;
   readonly metrics: Metrics;
+  /** Every route each listener answers (checked against docs/openapi.yaml). */
+  readonly routes: RouteTable;
   /** Resolves with the exit code once a stop has finished. */
   readonly exited: Promise<ExitCode>;
   publicPort = 0;
@@ -101,6 +103,7 @@ export class ChatServer {
       logger,
       isAdminSocket: (socket) => this.adminSockets.has(socket),
     });
+    this.routes = app.locals.routes as RouteTable;
     this.publicServer = createServer(app);
     this.adminServer = createServer(app);
     this.adminServer.on('connection', (socket: Socket) => this.adminSockets.add(socket));
