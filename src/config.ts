@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { cpus, networkInterfaces } from 'node:os';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
@@ -35,6 +36,17 @@ const list = z.string().transform((s) =>
     .map((item) => item.trim())
     .filter(Boolean),
 );
+/** An IP address or a CIDR range (10.0.0.0/8, fd00::/8). */
+const isAddressOrRange = (entry: string): boolean => {
+  const [address = '', prefix, ...more] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || more.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+};
+const addressList = list.pipe(
+  z.array(z.string().refine(isAddressOrRange, 'must be a comma list of IP addresses or CIDR ranges (10.0.0.0/8)')),
+);
 const urlList = list.pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma list of http(s) URLs' })));
 
 /** Each variable: its schema and its default, as a string exactly as an operator would write it. */
@@ -44,7 +56,7 @@ const variables = {
   PORT: [port, '80'],
   ADMIN_PORT: [port, '8090'],
   ADMIN_BIND: [z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' }), '127.0.0.1'],
-  ADMIN_ALLOWED_IPS: [list, ''],
+  ADMIN_ALLOWED_IPS: [addressList, ''],
   TRUSTED_PROXIES: [list, ''],
   KEY: [text, ''],
   ADMIN_KEY: [text, ''],

@@ -13,11 +13,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type Config, defaultHost } from './config.js';
-import { createApp } from './http/app.js';
+import { createApp, type RouteTable } from './http/app.js';
 import type { MasterControls } from './http/deps.js';
 import type { Logger } from './logger.js';
 import { DataLayer } from './master/data-layer.js';
 import { LbClient } from './master/lb-client.js';
+import { Metrics } from './master/metrics.js';
 import { Supervisor } from './master/supervisor.js';
 import { APP_VERSION } from './version.js';
 import { Webhooks } from './master/webhooks.js';
@@ -50,6 +51,9 @@ export class ChatServer {
   /** Registration with the load balancers and room events for the listing service. */
   readonly balancers: LbClient;
   readonly webhooks: Webhooks;
+  readonly metrics: Metrics;
+  /** Every route each listener answers (checked against docs/openapi.yaml). */
+  readonly routes: RouteTable;
   /** Resolves with the exit code once a stop has finished. */
   readonly exited: Promise<ExitCode>;
   publicPort = 0;
@@ -84,14 +88,23 @@ export class ChatServer {
     this.data = new DataLayer(config, options.wrapStore?.(store) ?? store, this.supervisor, logger, {
       ...(options.termsFile === undefined ? {} : { termsFile: options.termsFile }),
     });
+    this.metrics = new Metrics({
+      supervisor: this.supervisor,
+      data: this.data,
+      balancers: this.balancers,
+      webhooks: this.webhooks,
+      accepting: () => this.state === 'running',
+    });
     const app = createApp({
       config,
       supervisor: this.supervisor,
       data: this.data,
+      metrics: this.metrics,
       master: this.controls(),
       logger,
       isAdminSocket: (socket) => this.adminSockets.has(socket),
     });
+    this.routes = app.locals.routes as RouteTable;
     this.publicServer = createServer(app);
     this.adminServer = createServer(app);
     this.adminServer.on('connection', (socket: Socket) => this.adminSockets.add(socket));

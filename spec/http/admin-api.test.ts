@@ -6,7 +6,11 @@ import { closeOf, TestClient } from '../helpers/ws-client.js';
 type Body = { data: Record<string, unknown> & { message?: string }; error?: { code: string; message: string } };
 
 describe('admin API', async () => {
-  const t = await startTestServer({ MAX_ROOMS: '10' });
+  // Behind a "proxy" on loopback, so each refused call below can come from its own
+  // address (X-Forwarded-For) and none of them reaches the wrong-key lock-out.
+  const t = await startTestServer({ MAX_ROOMS: '10', TRUSTED_PROXIES: '127.0.0.1' });
+  let caller = 0;
+  const nextAddress = () => `198.51.100.${++caller}`;
 
   it('answers its name and version with the admin key', async () => {
     const res = await t.adminFetch('/');
@@ -31,7 +35,7 @@ describe('admin API', async () => {
     ];
     for (const key of [null, 'wrong', 'test-key', `${ADMIN_KEY}x`]) {
       for (const [method, path] of calls) {
-        const res = await t.adminFetch(path, { method, key });
+        const res = await t.adminFetch(path, { method, key, headers: { 'X-Forwarded-For': nextAddress() } });
         assert.equal(res.status, 401, `${method} ${path} with ${String(key)}`);
         assert.equal(((await res.json()) as Body).error?.code, 'UNAUTHORIZED');
       }

@@ -7,14 +7,16 @@ import { Router } from 'express';
 import { ApiError } from '../errors.js';
 import type { RoomStats } from '../protocol/room-messages.js';
 import { adminDataRouter } from './admin-data-router.js';
-import { requireApiKey } from './api-key.js';
+import type { Logger } from '../logger.js';
+import { adminKeyWithLockout, allowedAddresses } from './admin-access.js';
 import type { ApiDeps } from './deps.js';
 import { body, broadcastBody, kickBody, roomName } from './validate.js';
 
-export function adminRouter(deps: ApiDeps): Router {
+export function adminRouter(deps: ApiDeps & { logger: Logger }): Router {
   const { config, supervisor, master } = deps;
   const router = Router();
-  router.use(requireApiKey(config.adminKey));
+  router.use(allowedAddresses(config.adminAllowedIps));
+  router.use(adminKeyWithLockout(config.adminKey, deps.logger.child({ component: 'admin-access' })));
   router.use(adminDataRouter(deps));
 
   const statsOf = async (name: string): Promise<RoomStats> => {
@@ -104,6 +106,11 @@ export function adminRouter(deps: ApiDeps): Router {
   router.post('/restart', (_req, res) => {
     res.status(202).json({ data: { message: 'Restarting: graceful stop, then exit code 3' } });
     master.requestExit(3, 'restart requested by an administrator');
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    const text = await deps.metrics.scrape();
+    res.type(deps.metrics.contentType).send(text);
   });
 
   router.delete('/shutdown', (_req, res) => {

@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { ApiError } from '../errors.js';
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+export const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 export function keyMatches(given: string | undefined, expectedDigest: Buffer): boolean {
   return given !== undefined && timingSafeEqual(digest(given), expectedDigest);

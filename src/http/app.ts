@@ -12,6 +12,7 @@ import type { ApiDeps } from './deps.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { publicRouter } from './public-router.js';
 import { requestLog } from './request-log.js';
+import { type RouteInfo, routesOf } from './routes.js';
 import { webApp } from './web-app.js';
 
 export const JSON_BODY_LIMIT = '100kb';
@@ -20,6 +21,15 @@ export interface AppOptions extends ApiDeps {
   logger: Logger;
   /** True for a socket accepted by the admin listener. */
   isAdminSocket(socket: object): boolean;
+}
+
+/** Where the chat page is served on the public listener. */
+export const WEB_APP_PATH = '/app';
+
+/** Every route each listener registers (app.locals.routes), for checking the API description. */
+export interface RouteTable {
+  public: RouteInfo[];
+  admin: RouteInfo[];
 }
 
 export function createApp(options: AppOptions): Express {
@@ -38,14 +48,21 @@ export function createApp(options: AppOptions): Express {
       .json({ error: { code: 'UNAVAILABLE', message: 'The server is stopping' } });
   };
 
+  const routers = { public: publicRouter(options), admin: adminRouter(options) };
+  const routes: RouteTable = {
+    public: [...routesOf(routers.public, '/api/v1'), { method: 'GET', path: `${WEB_APP_PATH}/` }],
+    admin: routesOf(routers.admin, '/api/v1'),
+  };
+  app.locals.routes = routes;
+
   const api = (kind: 'public' | 'admin') => {
     const router = express.Router();
     router.use(requestLog(logger.child({ component: `${kind}-api` }), kind));
     router.use(refuseWhileStopping);
     router.use(express.json({ limit: JSON_BODY_LIMIT }));
-    router.use('/api/v1', kind === 'admin' ? adminRouter(options) : publicRouter(options));
+    router.use('/api/v1', routers[kind]);
     // The chat page, for browsers: public listener only.
-    if (kind === 'public') router.use('/app', webApp());
+    if (kind === 'public') router.use(WEB_APP_PATH, webApp());
     router.use(notFound());
     return router;
   };

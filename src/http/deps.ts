@@ -1,6 +1,7 @@
-/** What the routers are given: configuration, the supervisor, the master's controls and the data layer. */
+/** What the routers are given: configuration, the supervisor, the master's controls, the data layer and the metrics. */
 import type { Config } from '../config.js';
 import type { DataLayer } from '../master/data-layer.js';
+import type { Metrics } from '../master/metrics.js';
 import type { Supervisor } from '../master/supervisor.js';
 
 export interface MasterControls {
@@ -23,4 +24,6 @@ export interface ApiDeps {
   master: MasterControls;
   /** The store, its cache and the transcript writer. */
   data: DataLayer;
+  /** The Prometheus registry behind GET /api/v1/metrics. */
+  metrics: Metrics;
 }

@@ -18,6 +18,7 @@ import axios from 'axios';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
 import { type BreakerState, CircuitBreaker, CircuitOpenError } from './circuit-breaker.js';
+import type { CallCounts } from './webhooks.js';
 import { bounded, describeFailure, OUTBOUND_TIMEOUT_MS } from './outbound.js';
 import type { SupervisorEvents } from './supervisor.js';
 
@@ -65,6 +66,8 @@ interface Balancer {
 }
 
 export class LbClient {
+  /** Registration calls (PUT and DELETE) by outcome since the server started, for the metrics. */
+  readonly calls: CallCounts = { ok: 0, failed: 0, refused: 0 };
   private readonly balancers: Balancer[];
   private readonly log: Logger;
   private readonly timeoutMs: number;
@@ -198,6 +201,7 @@ export class LbClient {
         });
         if (res.data?.status !== 'ok') throw new Error(`unexpected answer: ${JSON.stringify(res.data).slice(0, 200)}`);
       });
+      this.calls.ok += 1;
       b.lastSuccess = new Date();
       b.lastError = null;
       if (b.registered === leaving) {
@@ -210,7 +214,11 @@ export class LbClient {
       }
     } catch (error) {
       // A refused call (circuit open) says nothing new about the balancer.
-      if (!(error instanceof CircuitOpenError)) b.lastError = describeFailure(error);
+      if (error instanceof CircuitOpenError) this.calls.refused += 1;
+      else {
+        this.calls.failed += 1;
+        b.lastError = describeFailure(error);
+      }
     }
   }
 

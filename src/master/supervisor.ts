@@ -34,7 +34,23 @@ const REQUEST_TIMEOUT_MS = 5_000;
 /** How many ports to try when other processes hold some of the range. */
 const MAX_PORT_ATTEMPTS = 10;
 
+/** Worker deaths and replacements since the server started, for the metrics. */
+export interface WorkerCounts {
+  /** Unplanned ends, by cause: a room's worker died or hung, or an idle worker died. */
+  crashes: { died: number; hung: number; idle: number };
+  /** Rooms opened again after their worker crashed. */
+  restarts: number;
+  /** Every worker thread started (rooms and the idle pool). */
+  started: number;
+}
+
+/** How many crashed room names are remembered to count their restart; the oldest is forgotten first. */
+const CRASHED_NAMES_KEPT = 1_000;
+
 export class Supervisor extends EventEmitter<SupervisorEvents> {
+  readonly workerCounts: WorkerCounts = { crashes: { died: 0, hung: 0, idle: 0 }, restarts: 0, started: 0 };
+  /** Rooms whose worker crashed and that have not been opened again (insertion-ordered, bounded). */
+  private readonly crashed = new Set<string>();
   /** Rooms open or opening, by name; its size is the slots in use. */
   private readonly rooms = new Map<string, RoomHandle>();
   private readonly opening = new Map<string, Promise<CreateResult>>();
@@ -106,6 +122,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const restore = await this.roomState(name);
       const port = await this.listenOnFreePort(handle, name, restore);
       handle.bind(name, port);
+      if (this.crashed.delete(name)) this.workerCounts.restarts += 1;
       this.log.info('Room opened', { room: name, port });
       this.emit('roomOpened', name, port);
       return { created: true, port };
@@ -141,6 +158,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private spawn(): RoomHandle {
+    this.workerCounts.started += 1;
     return new RoomHandle({
       workerFile: this.workerFile,
       workerData: { access: this.config.access, limits: this.config.limits },
@@ -176,13 +194,22 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private onExit(handle: RoomHandle, cause: string): void {
-    if (this.warm.delete(handle)) return; // an idle worker; fillWarmPool replaces it on the next create
+    if (this.warm.delete(handle)) {
+      // An idle worker; fillWarmPool replaces it on the next create.
+      if (!this.stopping) this.workerCounts.crashes.idle += 1;
+      return;
+    }
     for (const [name, h] of this.rooms) {
       if (h !== handle) continue;
       this.rooms.delete(name);
       if (handle.port !== 0) this.ports.release(handle.port);
-      if (!this.stopping && handle.port !== 0) {
+      const crashed = !this.stopping && handle.port !== 0;
+      if (crashed) {
         this.log.error('Room worker died; room cleaned up', { room: name, port: handle.port, cause });
+        if (cause.startsWith('hung')) this.workerCounts.crashes.hung += 1;
+        else this.workerCounts.crashes.died += 1;
+        this.crashed.add(name);
+        if (this.crashed.size > CRASHED_NAMES_KEPT) this.crashed.delete(this.crashed.values().next().value!);
       }
       if (handle.port !== 0) this.emit('roomClosed', name, this.stopping ? 'server stopping' : `died: ${cause}`);
       this.fillWarmPool();

@@ -52,6 +52,10 @@ export class TranscriptWriter {
   private droppedUnlogged = 0;
   private lastDropLog = 0;
   private stopped = false;
+  /** Batches the store took and refused, for the metrics. */
+  readonly batches = { ok: 0, failed: 0 };
+  /** Told how long each batch write took (seconds) and whether it succeeded; set by the metrics. */
+  onBatch: ((seconds: number, ok: boolean) => void) | null = null;
   /** The highest message id seen per room, written or not, so a re-created room never reuses one. */
   private readonly lastIds = new Map<string, number>();
   private readonly batchMax: number;
@@ -171,10 +175,14 @@ export class TranscriptWriter {
     if (this.writing !== null) return this.writing;
     if (this.queue.length === 0) return Promise.resolve();
     const ops = this.queue.slice(0, this.batchMax);
+    const started = performance.now();
+    const took = () => (performance.now() - started) / 1000;
     this.writing = this.options.store
       .writeBatch(toBatch(ops))
       .then(
         () => {
+          this.batches.ok += 1;
+          this.onBatch?.(took(), true);
           // Only now is the batch off the queue: nothing is lost if the write failed.
           this.queue.splice(0, ops.length);
           this.written += ops.filter((o) => o.op === 'message').length;
@@ -182,6 +190,8 @@ export class TranscriptWriter {
           this.options.health.ok();
         },
         (error: unknown) => {
+          this.batches.failed += 1;
+          this.onBatch?.(took(), false);
           this.failures += 1;
           this.options.health.failed(error);
           if (this.failures === 1 || this.failures % 10 === 0)

@@ -69,7 +69,17 @@ interface Occupancy {
   timer: NodeJS.Timeout | null;
 }
 
+/** Webhook calls by outcome since the server started, for the metrics. */
+export interface CallCounts {
+  ok: number;
+  failed: number;
+  /** Not made: the endpoint's circuit was open. */
+  refused: number;
+}
+
 export class Webhooks {
+  /** POSTs by outcome, plus events given up (after every attempt failed, or a full queue). */
+  readonly calls: CallCounts & { dropped: number } = { ok: 0, failed: 0, refused: 0, dropped: 0 };
   private readonly endpoints: Endpoint[];
   private readonly occupancy = new Map<string, Occupancy>();
   private readonly log: Logger;
@@ -193,6 +203,7 @@ export class Webhooks {
     for (const endpoint of this.endpoints) {
       if (endpoint.queue.length >= this.maxQueue) {
         endpoint.queue.shift();
+        this.calls.dropped += 1;
         if (endpoint.dropped++ === 0)
           this.log.warn('Webhook queue full; dropping the oldest events', { url: endpoint.url });
       }
@@ -235,15 +246,21 @@ export class Webhooks {
         await endpoint.breaker.run(() =>
           axios.post(endpoint.url, body, { headers, ...bounded(this.timeoutMs), transformRequest: [(d: string) => d] }),
         );
+        this.calls.ok += 1;
         return true;
       } catch (error) {
         if (error instanceof CircuitOpenError) {
+          this.calls.refused += 1;
           attempts--; // not a call: wait for the trial instead
           await this.sleep(Math.max(50, endpoint.breaker.msUntilTrial()));
-        } else if (attempts < this.maxAttempts) await this.sleep(this.retryBaseMs * 2 ** (attempts - 1));
+          continue;
+        }
+        this.calls.failed += 1;
+        if (attempts < this.maxAttempts) await this.sleep(this.retryBaseMs * 2 ** (attempts - 1));
       }
     }
     endpoint.dropped++;
+    this.calls.dropped += 1;
     this.log.debug('Webhook event given up', { url: endpoint.url, attempts });
     return false;
   }

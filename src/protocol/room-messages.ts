@@ -28,6 +28,17 @@ export interface RoomStats {
   createdAt: string;
   heapUsedBytes: number;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** Running totals since the worker started (src/room/counters.ts), for the metrics. */
+  counters: RoomCounterValues;
+}
+
+export interface RoomCounterValues {
+  accepted: number;
+  /** By refusal code (FrameErrorCode): a fixed, small set. */
+  refused: Partial<Record<string, number>>;
+  deliveries: number;
+  slowReaders: number;
+  connections: number;
 }
 
 // ── stored data (src/master/cache.ts, src/master/transcript-writer.ts) ─────────

@@ -31,6 +31,8 @@ export class Client implements OutboxTarget {
     readonly socket: WebSocket,
     scheduler: FlushScheduler,
     limits: RoomLimits,
+    /** The room's counters; a slow reader cut off is counted there. */
+    private readonly counters?: { slowReaders: number },
   ) {
     this.outbox = new Outbox(this, scheduler, limits.slowReaderBytes);
   }
@@ -49,6 +51,7 @@ export class Client implements OutboxTarget {
   }
 
   onTooSlow(): void {
+    if (this.counters !== undefined && !this.closing) this.counters.slowReaders += 1;
     this.close(CloseCode.SLOW_READER, 'Too slow a reader', { flush: false });
   }
 

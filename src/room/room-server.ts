@@ -92,7 +92,7 @@ export class RoomServer {
   }
 
   private accept(ws: WebSocket): void {
-    const client = new Client(ws, this.scheduler, this.limits);
+    const client = new Client(ws, this.scheduler, this.limits, this.room.counters);
     // Without an 'error' listener, one malformed frame would crash the whole room.
     ws.on('error', () => ws.terminate());
     ws.on('pong', () => {

@@ -20,6 +20,7 @@ import {
 } from '../protocol/frames.js';
 import type { ChatRecord, ModerationKind, RoomCache, RoomRestore } from '../protocol/room-messages.js';
 import type { Client } from './client.js';
+import { RoomCounters } from './counters.js';
 import { History } from './history.js';
 import { IdentityResolver } from './identity.js';
 import { encode } from './outbox.js';
@@ -41,6 +42,7 @@ const isModerator = (user: UserInfo) => user.role === 'mod' || user.role === 'ho
 export class Room {
   readonly createdAt = new Date();
   readonly clients = new Set<Client>();
+  readonly counters = new RoomCounters();
   private readonly byUser = new Map<string, Set<Client>>();
   private readonly history: History;
   private readonly identity: IdentityResolver;
@@ -87,6 +89,7 @@ export class Room {
   // ── connection lifecycle ──────────────────────────────────────────────────────
   attach(client: Client): void {
     this.clients.add(client);
+    this.counters.connections += 1;
     client.joinTimer = setTimeout(
       () => client.close(CloseCode.UNAUTHORIZED, 'No join in time'),
       this.limits.joinTimeoutMs,
@@ -226,6 +229,7 @@ export class Room {
     this.history.add(message);
     this.events.record?.({ kind: 'message', message });
     this.messageCount += 1;
+    this.counters.accepted += 1;
     if (ref !== undefined) client.push(encode({ type: 'ack', ref, id: message.id }));
     this.broadcast(message);
   }
@@ -240,6 +244,7 @@ export class Room {
         delivered += 1;
       }
     }
+    this.counters.deliveries += delivered;
     return delivered;
   }
 
@@ -402,6 +407,7 @@ export class Room {
     if (extra?.retryAfterMs !== undefined) frame.retryAfterMs = extra.retryAfterMs;
     if (extra?.until !== undefined) frame.until = extra.until;
     client.push(encode(frame));
+    this.counters.refuse(code);
     if (client.refused(code === 'BAD_FRAME', Date.now()))
       client.close(CloseCode.TOO_MANY_REFUSALS, 'Too many refused frames');
   }
