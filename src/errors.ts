@@ -10,7 +10,6 @@ export const errorCodes = {
   FORBIDDEN: { status: 403, message: 'This address may not use this API' },
   NOT_FOUND: { status: 404, message: 'No such resource' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be application/json' },
   TOO_MANY_REQUESTS: { status: 429, message: 'Too many requests; retry later' },
   INTERNAL: { status: 500, message: 'Internal error; it has been logged' },
   UNAVAILABLE: { status: 503, message: 'The server is not accepting this request now' },

@@ -15,7 +15,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { type Config, defaultHost } from './config.js';
 import { createApp, type RouteTable } from './http/app.js';
 import type { MasterControls } from './http/deps.js';
-import type { Logger } from './logger.js';
+import { describeError, type Logger } from './logger.js';
 import { DataLayer } from './master/data-layer.js';
 import { LbClient } from './master/lb-client.js';
 import { Metrics } from './master/metrics.js';
@@ -189,12 +189,20 @@ export class ChatServer {
     const overran = new Promise<'overran'>((resolve) => {
       watchdog = setTimeout(() => resolve('overran'), timeoutMs);
     });
-    const outcome = await Promise.race([this.stopSteps(Date.now() + timeoutMs), overran]);
+    // A step that fails is treated like one that overran: the stop still ends, and
+    // `exited` always resolves, so the process always exits.
+    const outcome = await Promise.race([this.stopSteps(Date.now() + timeoutMs), overran]).catch((error: unknown) => {
+      this.log.error('A step of the graceful stop failed', describeError(error));
+      return 'failed' as const;
+    });
     clearTimeout(watchdog);
-    if (outcome === 'overran') {
-      this.log.error('Graceful stop overran SHUTDOWN_TIMEOUT_MS; cutting what is left', { timeoutMs });
-      this.publicServer.closeAllConnections();
-      this.adminServer.closeAllConnections();
+    if (outcome !== 'done') {
+      if (outcome === 'overran')
+        this.log.error('Graceful stop overran SHUTDOWN_TIMEOUT_MS; cutting what is left', { timeoutMs });
+      for (const server of [this.publicServer, this.adminServer]) {
+        server.close();
+        server.closeAllConnections();
+      }
     }
     this.state = 'stopped';
     this.log.info('Stopped', { exitCode: code });

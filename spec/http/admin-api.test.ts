@@ -153,6 +153,18 @@ describe('admin API', async () => {
     bystander.close();
   });
 
+  it('kicks with a reason longer than a close frame can carry, cutting the reason', async () => {
+    const port = await t.createRoom('longkick');
+    const { client, welcome } = await TestClient.join(port, { name: 'Wordy' });
+    const user = (welcome.you as { id: string }).id;
+    const reason = 'é'.repeat(300);
+    const res = await t.adminFetch('/room/longkick/kick', { method: 'POST', body: JSON.stringify({ user, reason }) });
+    assert.equal(res.status, 200);
+    const closed = await closeOf(client);
+    assert.equal(closed.code, 4004);
+    assert.ok(Buffer.byteLength(closed.reason) <= 123 && closed.reason.startsWith('éé'));
+  });
+
   it('shuts a room down (clients get 1001) and then says it is gone', async () => {
     const port = await t.createRoom('closeme');
     const { client } = await TestClient.join(port);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startTestServer } from '../helpers/server.js';
+import { RawSocket } from '../helpers/raw-ws.js';
 import { until } from '../helpers/wait.js';
 import { TestClient } from '../helpers/ws-client.js';
 
@@ -36,6 +37,36 @@ describe('room creation under concurrency', () => {
     const created = await Promise.all(answers.filter((r) => r.status === 201).map((r) => r.json()));
     const ports = new Set((created as Array<{ data: { port: number } }>).map((b) => b.data.port));
     assert.equal(ports.size, 3, 'each room has its own port');
+  });
+});
+
+describe('closing and re-creating a room', () => {
+  it('opens the new room only after the old one of the same name has closed', async () => {
+    const t = await startTestServer({ MAX_ROOMS: '2' });
+    const first = await t.createRoom('again');
+    const { client } = await TestClient.join(first, { name: 'Old' });
+    client.send({ type: 'message', text: 'before' });
+    await client.next('message');
+    // A client that never answers the close keeps the old room closing for a while.
+    const silent = await RawSocket.open(first);
+    silent.text(JSON.stringify({ type: 'join' }));
+    await until(() => silent.received.includes('welcome'), 'the silent client joined');
+    silent.socket.pause();
+    const closing = t.adminFetch('/room/again/shutdown', { method: 'DELETE' });
+    const order: string[] = [];
+    t.server.supervisor.on('roomClosed', (name) => order.push(`closed ${name}`));
+    t.server.supervisor.on('roomOpened', (name) => order.push(`opened ${name}`));
+    await closing;
+    const second = await t.createRoom('again');
+    assert.deepEqual(order, ['closed again', 'opened again']);
+    const { client: fresh, welcome } = await TestClient.join(second, { name: 'New' });
+    assert.deepEqual(
+      (welcome.history as Array<{ text: string }>).map((m) => m.text),
+      ['before'],
+      'the new room continues the old one',
+    );
+    fresh.close();
+    silent.destroy();
   });
 });
 

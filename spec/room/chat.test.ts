@@ -71,6 +71,8 @@ describe('chatting in a room', async () => {
   });
 
   it('sends presence when the viewer count changes, counting anonymous readers', async () => {
+    // A room of its own: connections other tests are still closing would change the count.
+    const port = await t.createRoom('presenceroom');
     const { client: watcher } = await TestClient.join(port, { name: 'Watch' });
     const before = watcher.frames.length;
     const { client: anon } = await TestClient.join(port);
@@ -86,6 +88,7 @@ describe('chatting in a room', async () => {
   });
 
   it('sends one presence frame, not one per join, when many join at once', async () => {
+    const port = await t.createRoom('crowdroom');
     const { client: watcher } = await TestClient.join(port, { name: 'Crowd' });
     await new Promise((r) => setTimeout(r, 120)); // let presence for this join go out
     const start = watcher.frames.length;

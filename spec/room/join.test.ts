@@ -94,6 +94,19 @@ describe('joining a room', async () => {
     assert.match(closed.reason, /join/i);
   });
 
+  it('handles a message sent right after a token join, once the join is verified', async () => {
+    const client = await TestClient.connect(port);
+    client.send({ type: 'join', token: await token({ sub: 'eager', name: 'Eager', room: 'joinroom' }) });
+    client.send({ type: 'message', text: 'straight away', ref: 'e' });
+    await client.next('welcome');
+    assert.equal((await client.next('ack')).ref, 'e');
+    assert.ok(
+      !client.frames.some((f) => f.type === 'error'),
+      JSON.stringify(client.frames.filter((f) => f.type === 'error')),
+    );
+    client.close();
+  });
+
   it('refuses frames before join with NOT_JOINED and a second join with ALREADY_JOINED', async () => {
     const client = await TestClient.connect(port);
     client.send({ type: 'message', text: 'early', ref: 'e1' });

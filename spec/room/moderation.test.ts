@@ -37,6 +37,19 @@ describe('moderation', async () => {
     for (const c of [mod, viewer, late]) c.close();
   });
 
+  it('lets a mod or host delete their own message', async () => {
+    for (const [sub, role] of [
+      ['mod-own', 'mod'],
+      ['host-own', 'host'],
+    ]) {
+      const { client } = await as(port, sub!, role!);
+      const line = await post(client, client, `${role} line`);
+      client.send({ type: 'delete', id: line.id });
+      assert.equal((await client.next('deleted')).id, line.id);
+      client.close();
+    }
+  });
+
   it('refuses moderation frames from viewers and guests with FORBIDDEN', async () => {
     const { client: viewer } = await as(port, 'v2', 'viewer');
     const { client: guest } = await TestClient.join(port, { name: 'G' });

@@ -1,6 +1,6 @@
 /**
  * The one place errors become HTTP answers: `{"error":{"code","message"}}` with the
- * status from src/errors.ts. Body-parser failures are the client's (400, 413, 415);
+ * status from src/errors.ts. Body-parser failures are the client's (400, 413);
  * anything unexpected is logged and answered 500 without a stack trace.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
@@ -22,7 +22,7 @@ function fromBodyParser(error: { type?: unknown; limit?: unknown }): ApiError | 
       });
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'The body must be UTF-8 JSON', { cause: error });
+      return new ApiError('BAD_REQUEST', 'The body must be UTF-8 JSON', { cause: error });
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':

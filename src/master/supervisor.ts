@@ -31,6 +31,8 @@ export interface SupervisorEvents {
 
 /** How long an ordinary request to a room may take before it counts as unanswered. */
 const REQUEST_TIMEOUT_MS = 5_000;
+/** Longer than a room's own grace for clients that never answer its close (5 s). */
+const CLOSE_TIMEOUT_MS = 8_000;
 /** How many ports to try when other processes hold some of the range. */
 const MAX_PORT_ATTEMPTS = 10;
 
@@ -54,6 +56,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Rooms open or opening, by name; its size is the slots in use. */
   private readonly rooms = new Map<string, RoomHandle>();
   private readonly opening = new Map<string, Promise<CreateResult>>();
+  private readonly closing = new Map<string, Promise<void>>();
+  private readonly pinging = new WeakSet<RoomHandle>();
   private readonly warm = new Set<RoomHandle>();
   private readonly ports: PortAllocator;
   private readonly livenessTimer: NodeJS.Timeout;
@@ -106,6 +110,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (existing) return Promise.resolve({ created: false, port: existing.port });
     const inFlight = this.opening.get(name);
     if (inFlight) return inFlight.then((r) => ({ created: false, port: r.port }));
+    // A room of this name still closing: its last records and its closed event
+    // must come before a new room of the same name opens.
+    const closing = this.closing.get(name);
+    if (closing) return closing.then(() => this.create(name));
     if (this.stopping || this.rooms.size >= this.config.maxRooms)
       return Promise.reject(new NoSlotError('No more rooms can be created'));
     const attempt = this.open(name).finally(() => this.opening.delete(name));
@@ -220,11 +228,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** A room that does not answer a ping within the deadline is hung: terminate it. */
   private checkLiveness(): void {
     for (const handle of this.openRooms()) {
-      handle.request('ping', {}, this.config.roomLivenessTimeoutMs).catch((error: Error) => {
-        if (handle.exited) return;
-        this.log.error('Room stopped answering; terminating it', { room: handle.name, error: error.message });
-        void handle.terminate(`hung: no answer within ${this.config.roomLivenessTimeoutMs} ms`);
-      });
+      // One ping at a time per room: a hung room is judged (and terminated) once.
+      if (this.pinging.has(handle)) continue;
+      this.pinging.add(handle);
+      handle.request('ping', {}, this.config.roomLivenessTimeoutMs).then(
+        () => this.pinging.delete(handle),
+        (error: Error) => {
+          this.pinging.delete(handle);
+          if (handle.exited) return;
+          this.log.error('Room stopped answering; terminating it', { room: handle.name, error: error.message });
+          void handle.terminate(`hung: no answer within ${this.config.roomLivenessTimeoutMs} ms`);
+        },
+      );
     }
   }
 
@@ -233,9 +248,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** Closes one room: clients get 1001, then the worker stops. False if no such room. */
-  async closeRoom(name: string, reason: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<boolean> {
+  async closeRoom(name: string, reason: string, timeoutMs = CLOSE_TIMEOUT_MS): Promise<boolean> {
     const handle = this.get(name);
     if (handle === undefined) return false;
+    const done = this.finishClose(handle, name, reason, timeoutMs).finally(() => this.closing.delete(name));
+    this.closing.set(name, done);
+    await done;
+    return true;
+  }
+
+  private async finishClose(handle: RoomHandle, name: string, reason: string, timeoutMs: number): Promise<void> {
     this.rooms.delete(name);
     this.ports.release(handle.port);
     this.log.info('Room closing', { room: name, reason });
@@ -247,7 +269,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     await handle.terminate(reason);
     this.emit('roomClosed', name, reason);
     this.fillWarmPool();
-    return true;
   }
 
   /** Sends to each named (or every) open room; resolves with the rooms that took it. */
@@ -260,10 +281,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (r.status === 'fulfilled') out.set(targets[i]!.name, r.value);
     });
     return out;
-  }
-
-  requestTimeoutMs(): number {
-    return REQUEST_TIMEOUT_MS;
   }
 
   /** Stops every room and idle worker within `deadlineMs`; idempotent. */

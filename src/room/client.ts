@@ -23,6 +23,9 @@ export class Client implements OutboxTarget {
   answeredPing = true;
   closing = false;
   joinTimer: NodeJS.Timeout | undefined;
+  /** Frames that arrived while the join was being verified, replayed once joined. */
+  readonly early: string[] = [];
+  private graceTimer: NodeJS.Timeout | undefined;
   private readonly outbox: Outbox;
   private readonly badFrames = new WindowCounter(REFUSAL_WINDOW_MS);
   private readonly refusals = new WindowCounter(REFUSAL_WINDOW_MS);
@@ -73,7 +76,29 @@ export class Client implements OutboxTarget {
     clearTimeout(this.joinTimer);
     if (options.flush === false) this.outbox.discard();
     else this.outbox.flushNow();
-    this.socket.close(code, reason);
-    setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
+    this.graceTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
+    this.graceTimer.unref();
+    try {
+      this.socket.close(code, closeReason(reason));
+    } catch {
+      this.socket.terminate(); // never leave a connection half-closed
+    }
   }
+
+  /** The socket has closed: nothing left to wait for. */
+  closed(): void {
+    clearTimeout(this.joinTimer);
+    clearTimeout(this.graceTimer);
+  }
+}
+
+/** A close reason must fit in 123 bytes of UTF-8 (RFC 6455); longer ones are cut at a character boundary. */
+export function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let cut = '';
+  for (const ch of reason) {
+    if (Buffer.byteLength(cut + ch) > 120) break;
+    cut += ch;
+  }
+  return `${cut}…`;
 }

@@ -47,7 +47,7 @@ export class RoomServer {
     this.sweepTimer = setInterval(() => this.room.sweep(Date.now()), SWEEP_INTERVAL_MS);
   }
 
-  /** Listens on 127.0.0.1-or-all at `port`; rejects with the listen error (EADDRINUSE). */
+  /** Listens on every interface at `port`; rejects with the listen error (EADDRINUSE). */
   listen(port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);

@@ -23,7 +23,7 @@ import type { Client } from './client.js';
 import { RoomCounters } from './counters.js';
 import { History } from './history.js';
 import { IdentityResolver } from './identity.js';
-import { encode } from './outbox.js';
+import { type EncodedFrame, encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
 import { cleanText, codePoints, TermFilter } from './text.js';
@@ -36,6 +36,8 @@ export interface RoomEvents {
 }
 
 const MAX_USERS_LISTED = 500;
+/** Frames kept from a client whose join is still being verified. */
+const MAX_EARLY_FRAMES = 20;
 
 const isModerator = (user: UserInfo) => user.role === 'mod' || user.role === 'host';
 
@@ -58,6 +60,10 @@ export class Room {
   private messageCount = 0;
   private presenceSent = 0;
   private presenceTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** The encoded `users` answer while membership is unchanged (see sendUsers). */
+  private usersFrame: EncodedFrame | null = null;
+  private usersFrameViewers = -1;
 
   constructor(
     readonly name: string,
@@ -98,13 +104,16 @@ export class Room {
 
   detach(client: Client): void {
     if (!this.clients.delete(client)) return;
-    clearTimeout(client.joinTimer);
+    client.closed();
     const user = client.user;
     if (user === null) return;
     this.joined -= 1;
     const same = this.byUser.get(user.id);
     same?.delete(client);
-    if (same?.size === 0) this.byUser.delete(user.id);
+    if (same?.size === 0) {
+      this.byUser.delete(user.id);
+      this.usersFrame = null;
+    }
     this.presenceChanged();
   }
 
@@ -117,6 +126,13 @@ export class Room {
       return;
     }
     const frame = parsed.frame;
+    // A client may send right after its join, before the token is verified: keep a
+    // few such frames and handle them once it has joined, in order.
+    if (client.joining && frame.type !== 'join') {
+      if (client.early.length < MAX_EARLY_FRAMES) client.early.push(data);
+      else this.refuse(client, 'NOT_JOINED', 'Wait for the welcome before sending more', refOf(frame));
+      return;
+    }
     if (frame.type === 'join') {
       void this.join(client, frame);
       return;
@@ -158,6 +174,7 @@ export class Room {
     client.joining = true;
     const result = await this.identity.resolve(frame);
     client.joining = false;
+    const early = client.early.splice(0);
     if (client.closing || !this.clients.has(client)) return;
     if (!result.ok) {
       client.close(CloseCode.UNAUTHORIZED, result.reason);
@@ -175,6 +192,7 @@ export class Room {
     this.joined += 1;
     let same = this.byUser.get(user.id);
     if (same === undefined && user.role !== 'anonymous') this.byUser.set(user.id, (same = new Set()));
+    if (same !== undefined && same.size === 0) this.usersFrame = null;
     same?.add(client);
 
     const recovery = frame.since === undefined ? undefined : this.history.since(frame.since, this.limits.historyOnJoin);
@@ -190,6 +208,7 @@ export class Room {
     if (recovery !== undefined) welcome.recovered = recovery.recovered;
     client.push(encode(welcome));
     this.presenceChanged();
+    for (const data of early) this.receive(client, data);
   }
 
   // ── chat ──────────────────────────────────────────────────────────────────────
@@ -252,14 +271,22 @@ export class Room {
     return this.broadcast({ type: 'system', text, ts });
   }
 
+  /**
+   * The users list is encoded once and kept until someone arrives or leaves, so
+   * clients asking for it over and over cost the room a push each, not a rebuild.
+   */
   private sendUsers(client: Client): void {
-    const users: UserInfo[] = [];
-    for (const same of this.byUser.values()) {
-      const first = same.values().next().value;
-      if (first?.user) users.push(first.user);
-      if (users.length >= MAX_USERS_LISTED) break;
+    if (this.usersFrame === null || this.usersFrameViewers !== this.joined) {
+      const users: UserInfo[] = [];
+      for (const same of this.byUser.values()) {
+        const first = same.values().next().value;
+        if (first?.user) users.push(first.user);
+        if (users.length >= MAX_USERS_LISTED) break;
+      }
+      this.usersFrame = encode({ type: 'users', viewers: this.joined, users });
+      this.usersFrameViewers = this.joined;
     }
-    client.push(encode({ type: 'users', viewers: this.joined, users }));
+    client.push(this.usersFrame);
   }
 
   // ── moderation ────────────────────────────────────────────────────────────────
@@ -285,7 +312,9 @@ export class Room {
     if (!isModerator(actor)) return this.refuse(client, 'FORBIDDEN', 'Only moderators and hosts may do this');
     const entry = this.history.find(id);
     if (entry === undefined || entry.deleted) return this.refuse(client, 'NOT_FOUND', `No message ${id} in this room`);
-    if (!this.mayModerate(client, actor, entry.message.user.role)) return;
+    // Anyone who may moderate may delete their own lines.
+    const own = entry.message.user.id === actor.id;
+    if (!own && !this.mayModerate(client, actor, entry.message.user.role)) return;
     this.history.markDeleted(id);
     this.record(actor, 'delete', entry.message.user.id, { messageId: id });
     this.broadcast({ type: 'deleted', id });
@@ -417,7 +446,7 @@ export class Room {
    * so a thousand joins in one second cost each viewer one frame, not a thousand.
    */
   private presenceChanged(): void {
-    if (this.presenceTimer !== undefined) return;
+    if (this.presenceTimer !== undefined || this.stopped) return;
     this.presenceTimer = setTimeout(() => {
       this.presenceTimer = undefined;
       if (this.joined === this.presenceSent) return;
@@ -431,9 +460,12 @@ export class Room {
   sweep(now: number): void {
     this.rateLimiter.sweep(now);
     for (const [user, until] of this.timeouts) if (until <= now) this.timeouts.delete(user);
+    const slowMs = this.slowSeconds * 1000;
+    for (const [user, at] of this.lastPost) if (at <= now - slowMs) this.lastPost.delete(user);
   }
 
   stopTimers(): void {
+    this.stopped = true;
     clearTimeout(this.presenceTimer);
     this.presenceTimer = undefined;
   }

@@ -41,7 +41,13 @@ async function handle(request: RoomRequest): Promise<unknown> {
       log,
     );
     if (request.restore !== undefined) opening.room.restore(request.restore);
-    roomPort = await opening.listen(request.port);
+    try {
+      roomPort = await opening.listen(request.port);
+    } catch (error) {
+      // The master tries the next port with this worker: leave nothing running.
+      await opening.close('could not listen');
+      throw error;
+    }
     records = batcher;
     server = opening;
     return { port: roomPort };
@@ -59,8 +65,11 @@ async function handle(request: RoomRequest): Promise<unknown> {
       room.applyCache({ bans: request.bans, terms: request.terms });
       return {};
     case 'close': {
-      const closed = await server.close(request.reason);
-      // Before the reply: the master writes these before it stops.
+      const closing = server.close(request.reason);
+      // The room accepts nothing more once closing has begun: hand the master its
+      // last records now, before waiting on slow clients, and again before the reply.
+      records?.flush();
+      const closed = await closing;
       records?.flush();
       return { closed };
     }
