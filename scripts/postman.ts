@@ -38,7 +38,10 @@ interface Newman {
       bail?: boolean;
       timeoutRequest?: number;
     },
-    callback: (error: Error | null, summary: { run: { failures: unknown[] } }) => void,
+    callback: (
+      error: Error | null,
+      summary: { run: { failures: unknown[]; stats: { assertions: { total?: number; failed?: number } } } },
+    ) => void,
   ): void;
 }
 const newman = createRequire(import.meta.url)('newman') as Newman;
@@ -74,6 +77,9 @@ function startServer(env: Record<string, string>): Promise<Server> {
   });
 }
 
+/** Assertions run across the collection runs, for the closing line. */
+const assertions = { total: 0, failed: 0 };
+
 function runCollection(server: Server, keys: { key: string; adminKey: string }, folder: string[]): Promise<number> {
   const collection = JSON.parse(readFileSync(COLLECTION, 'utf8')) as unknown;
   const environment = JSON.parse(readFileSync(ENVIRONMENT, 'utf8')) as unknown;
@@ -93,7 +99,12 @@ function runCollection(server: Server, keys: { key: string; adminKey: string }, 
         reporters: ['cli'],
         timeoutRequest: 10_000,
       },
-      (error, summary) => (error ? reject(error) : resolve(summary.run.failures.length)),
+      (error, summary) => {
+        if (error) return reject(error);
+        assertions.total += summary.run.stats.assertions.total ?? 0;
+        assertions.failed += summary.run.stats.assertions.failed ?? 0;
+        resolve(summary.run.failures.length);
+      },
     );
   });
 }
@@ -146,11 +157,14 @@ async function main(): Promise<number> {
     for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
+  const closing = `postman: ${assertions.total - assertions.failed} passed, ${assertions.failed} failed`;
   if (problems.length > 0) {
     console.error(`test:postman failed:\n  - ${problems.join('\n  - ')}`);
+    console.log(closing);
     return 1;
   }
   console.log('test:postman: every request and test passed; restart exited 3, shutdown exited 0');
+  console.log(closing);
   return 0;
 }
 

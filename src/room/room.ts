@@ -55,6 +55,7 @@ export class Room {
   /** The role each user had when last seen here, so a mod cannot act on an absent host or mod. */
   private readonly knownRoles = new Map<string, UserInfo['role']>();
   private terms = new TermFilter([]);
+  private termsKey = '';
   private slowSeconds = 0;
   private joined = 0;
   private messageCount = 0;
@@ -88,7 +89,11 @@ export class Room {
     return this.messageCount;
   }
 
+  /** Rebuilds the filter only when the list changed: the master pushes it on every refresh. */
   setBlockedTerms(terms: readonly string[]): void {
+    const key = terms.join('\n');
+    if (key === this.termsKey) return;
+    this.termsKey = key;
     this.terms = new TermFilter(terms);
   }
 
