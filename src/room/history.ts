@@ -46,15 +46,12 @@ export class History {
     this.lastId = message.id;
     if (this.capacity === 0) return;
     this.entries.push({ message, deleted: false });
-    if (this.entries.length > this.capacity * 2) this.entries = this.entries.slice(-this.capacity);
-  }
-
-  private window(): StoredMessage[] {
-    return this.entries.length > this.capacity ? this.entries.slice(-this.capacity) : this.entries;
+    // Oldest out as the newest comes in (V8 trims an array's front in place).
+    if (this.entries.length > this.capacity) this.entries.shift();
   }
 
   find(id: number): StoredMessage | undefined {
-    const window = this.window();
+    const window = this.entries;
     // Ids are dense within a room, so the index is a good first guess.
     const guess = window.length - 1 - (this.lastId - id);
     if (window[guess]?.message.id === id) return window[guess];
@@ -75,7 +72,7 @@ export class History {
   /** The last `count` visible messages, oldest first. */
   recent(count: number): ChatMessage[] {
     const out: ChatMessage[] = [];
-    const window = this.window();
+    const window = this.entries;
     for (let i = window.length - 1; i >= 0 && out.length < count; i--) {
       const e = window[i]!;
       if (e.message.id <= this.clearedThrough) break;
@@ -89,7 +86,7 @@ export class History {
    * otherwise `recovered: false` with the last `fallbackCount`.
    */
   since(since: number, fallbackCount: number): Recovery {
-    const window = this.window();
+    const window = this.entries;
     const oldest = window[0]?.message.id ?? this.lastId + 1;
     // `since` must be an id the room has given out, and the window must hold every id after it.
     const known = since <= this.lastId && since >= oldest - 1 && since >= 0;
