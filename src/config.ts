@@ -68,6 +68,7 @@ const variables = {
   ROOM_WARM_WORKERS: [int(0, 64), '1'],
   ROOM_BOOT_TIMEOUT_MS: [int(100, 120_000), '10000'],
   ROOM_MAX_HEAP_MB: [int(16, 65_536), '512'],
+  ROOM_YOUNG_GEN_MB: [int(1, 1024), '4'],
   ROOM_LIVENESS_INTERVAL_MS: [int(50, 60_000), '2000'],
   ROOM_LIVENESS_TIMEOUT_MS: [int(50, 120_000), '5000'],
   PUBLIC_ROOM_PATH_PREFIX: [text.regex(/^$|^\/.*\/$/, 'must start and end with "/", e.g. /rooms/'), ''],
@@ -150,6 +151,7 @@ export interface Config {
   warmWorkers: number;
   roomBootTimeoutMs: number;
   roomMaxHeapMb: number;
+  roomYoungGenMb: number;
   roomLivenessIntervalMs: number;
   roomLivenessTimeoutMs: number;
   publicRoomPathPrefix: string;
@@ -239,6 +241,7 @@ function build(c: RawConfig): Config {
     warmWorkers: Math.min(c.ROOM_WARM_WORKERS, c.MAX_ROOMS),
     roomBootTimeoutMs: c.ROOM_BOOT_TIMEOUT_MS,
     roomMaxHeapMb: c.ROOM_MAX_HEAP_MB,
+    roomYoungGenMb: c.ROOM_YOUNG_GEN_MB,
     roomLivenessIntervalMs: c.ROOM_LIVENESS_INTERVAL_MS,
     roomLivenessTimeoutMs: c.ROOM_LIVENESS_TIMEOUT_MS,
     publicRoomPathPrefix: c.PUBLIC_ROOM_PATH_PREFIX,

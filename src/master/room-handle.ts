@@ -28,6 +28,8 @@ export interface RoomHandleOptions {
   workerFile: URL;
   workerData: RoomWorkerData;
   maxHeapMb: number;
+  /** V8's young generation per room: small keeps an idle connection's memory small (docs/benchmarks.md). */
+  youngGenMb: number;
   bootTimeoutMs: number;
   logger: Logger;
   /** The worker is gone; `cause` says why (thrown error, exit code, terminated). */
@@ -55,7 +57,7 @@ export class RoomHandle {
     this.logger = options.logger;
     this.worker = new Worker(options.workerFile, {
       workerData: options.workerData,
-      resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb },
+      resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb, maxYoungGenerationSizeMb: options.youngGenMb },
       stdout: false,
       stderr: false,
     });

@@ -171,6 +171,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       workerFile: this.workerFile,
       workerData: { access: this.config.access, limits: this.config.limits },
       maxHeapMb: this.config.roomMaxHeapMb,
+      youngGenMb: this.config.roomYoungGenMb,
       bootTimeoutMs: this.config.roomBootTimeoutMs,
       logger: this.log.child({ component: 'room' }),
       onExit: (handle, cause) => this.onExit(handle, cause),
