@@ -8,6 +8,8 @@ import type { Ban, Page, RoomSettings, Store, WriteBatch } from '../../src/store
 
 export class FaultyStore implements Store {
   failing = false;
+  /** While set, every call waits for ever, as a database that accepts and never answers. */
+  hanging = false;
   /** Records per writeBatch call that reached the real store. */
   readonly batches: number[] = [];
 
@@ -19,6 +21,7 @@ export class FaultyStore implements Store {
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     if (this.failing) throw new Error('injected store fault');
+    if (this.hanging) return new Promise<T>(() => undefined);
     return fn();
   }
 

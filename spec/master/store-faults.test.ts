@@ -82,4 +82,21 @@ describe('store faults', () => {
     await until(async () => (await storeState(t)).queued === 0, 'queue written', 200);
     client.close();
   });
+
+  it('does not let a hanging store hold later changes or the stop past its deadline', async () => {
+    const { t, store } = await startFaulty({ SHUTDOWN_TIMEOUT_MS: '2000' });
+    const port = await t.createRoom('hung');
+    const { client } = await TestClient.join(port, { name: 'Ann' });
+    store.hanging = true;
+    const stuck = await t.adminFetch('/blocked-terms', { method: 'PUT', body: JSON.stringify({ terms: ['first'] }) });
+    assert.equal(stuck.status, 503, 'a store call that never answers is given up');
+    store.hanging = false;
+    const next = await t.adminFetch('/blocked-terms', { method: 'PUT', body: JSON.stringify({ terms: ['second'] }) });
+    assert.equal(next.status, 200, 'the change queued behind it goes through');
+
+    store.hanging = true;
+    client.send({ type: 'message', text: 'never stored' });
+    await client.next('message');
+    assert.equal(await t.server.stop(0, 'test'), 0, 'the stop ends although the last batch hangs');
+  });
 });

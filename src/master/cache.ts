@@ -18,6 +18,9 @@ import type { Ban, Store } from '../store/store.js';
 import type { StoreHealth } from './store-health.js';
 import type { Supervisor } from './supervisor.js';
 
+/** How long one store call may take before the cache treats the store as down. */
+const STORE_CALL_TIMEOUT_MS = 5_000;
+
 export const DEFAULT_TERMS_FILE = new URL('../../../config/blocked-terms.txt', import.meta.url);
 const PUSH_TIMEOUT_MS = 5_000;
 
@@ -211,14 +214,27 @@ export class DataCache {
     this.expiryTimer.unref();
   }
 
+  /**
+   * One store call, bounded: a store that hangs counts as failed after
+   * STORE_CALL_TIMEOUT_MS, so the changes queued behind it (serial) go on.
+   */
   private async guard<T>(call: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`The store did not answer within ${STORE_CALL_TIMEOUT_MS} ms`)),
+        STORE_CALL_TIMEOUT_MS,
+      );
+    });
     try {
-      const result = await call();
+      const result = await Promise.race([call(), timeout]);
       this.options.health.ok();
       return result;
     } catch (error) {
       this.options.health.failed(error);
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

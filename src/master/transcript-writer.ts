@@ -218,7 +218,11 @@ export class TranscriptWriter {
         this.timer = undefined;
       }
       const failuresBefore = this.failures;
-      await this.writeNext();
+      // A store that hangs must not hold the stop past its deadline.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+      await Promise.race([this.writeNext(), late]);
+      clearTimeout(timer);
       if (this.failures > failuresBefore) {
         const pause = Math.min(this.retryDelay(), deadline - Date.now());
         if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
