@@ -12,12 +12,11 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
-import winston from 'winston';
 import { loadConfig } from '../../src/config.js';
 import { roomPortPattern, roomPortPatternIn } from '../../scripts/nginx-room-ports.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { ADMIN_KEY, KEY, roomPortRange, startTestServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { freeLoopbackPort, makeCertificate, NGINX, renderSite, SITE_FILE, startNginx } from './nginx-harness.js';
@@ -42,23 +41,6 @@ const skip =
     ? `needs ${missing.join(' and ')}; install with: apt-get install -y nginx openssl (.ci/run does this)`
     : false;
 
-/** Log lines of the chat server, JSON, kept for assertions on what the app saw. */
-function capturingLogger(): { logger: winston.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const logger = winston.createLogger({
-    level: 'info',
-    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-    transports: [new winston.transports.Stream({ stream })],
-  });
-  return { logger, lines };
-}
-
 // One skipped test (not a skipped suite) so the runner counts it among "skipped".
 if (skip) it('chatserver behind the shipped NGINX site', { skip }, () => undefined);
 else
@@ -67,7 +49,7 @@ else
     after(() => rm(work, { recursive: true, force: true }));
     const { certFile, keyFile, cert } = await makeCertificate(work);
     const range = roomPortRange(97);
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = capturingLogger('info');
     const t = await startTestServer(
       {
         TRUSTED_PROXIES: '127.0.0.1',

@@ -4,40 +4,21 @@
  * logged once per block).
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import winston from 'winston';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { plainAddress } from '../../src/http/admin-access.js';
 import { KeyLockout } from '../../src/http/key-lockout.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 
 type ErrorBody = { error: { code: string; message: string } };
-
-/** A logger whose lines a test can read. */
-function capturingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n'))
-        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const logger = winston.createLogger({
-    level: 'warn',
-    format: winston.format.json(),
-    transports: [new winston.transports.Stream({ stream })],
-  });
-  return { logger, lines };
-}
 
 /** A call from `address` as a trusted proxy on loopback would forward it. */
 const from = (t: TestServer, address: string | null, key: string | null = ADMIN_KEY, path = '/load') =>
   t.adminFetch(path, { key, headers: address === null ? {} : { 'X-Forwarded-For': address } });
 
 describe('admin wrong-key lock-out', async () => {
-  const { logger, lines } = capturingLogger();
+  const { logger, lines } = capturingLogger('warn');
   const t = await startTestServer({ TRUSTED_PROXIES: '127.0.0.1' }, { logger });
   const blockLines = (ip: string) => lines.filter((l) => l.ip === ip && String(l.message).includes('blocked'));
 

@@ -3,12 +3,11 @@ import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { Writable } from 'node:stream';
-import winston from 'winston';
 import { loadConfig } from '../../src/config.js';
 import { LbClient, type BalancerStatus } from '../../src/master/lb-client.js';
 import type { SupervisorEvents } from '../../src/master/supervisor.js';
 import { startChatServer } from '../../src/server.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { downUrl, failingUrl, hangingUrl } from '../helpers/fake-services.js';
 import { LB_KEY, startTestBalancer } from '../helpers/load-balancer.js';
 import { eventually } from '../helpers/wait.js';
@@ -19,24 +18,6 @@ type Load = { data: { loadBalancers: BalancerStatus[] } };
 
 async function balancersOf(t: TestServer): Promise<BalancerStatus[]> {
   return ((await (await t.adminFetch('/load')).json()) as Load).data.loadBalancers;
-}
-
-/** A logger whose lines a test can read. */
-function capturingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n'))
-        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  const logger = winston.createLogger({
-    level: 'debug',
-    format: winston.format.json(),
-    transports: [new winston.transports.Stream({ stream })],
-  });
-  return { logger, lines };
 }
 
 describe('load-balancer registration', async () => {
@@ -126,7 +107,7 @@ describe('a balancer that fails', async () => {
   }
 
   it('logs a failing balancer once, not once per heartbeat or room change', async () => {
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = capturingLogger('debug');
     const range = roomPortRange(77);
     const config = loadConfig({
       NODE_ENV: 'test',
@@ -172,7 +153,7 @@ describe('load-balancer client recovery', () => {
     after(() => new Promise<void>((r) => balancer.close(() => r())));
     const url = `http://127.0.0.1:${(balancer.address() as AddressInfo).port}`;
     const rooms = Object.assign(new EventEmitter<SupervisorEvents>(), { slots: 4, roomCount: 0 });
-    const { logger, lines } = capturingLogger();
+    const { logger, lines } = capturingLogger('debug');
     const client = new LbClient({
       urls: [url],
       key: 'k',
