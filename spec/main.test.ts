@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
-import { CHAT_MAIN, type NodeProcess, runToEnd, spawnNode } from './helpers/processes.js';
-import { roomPortRange } from './helpers/server.js';
+import { CHAT_MAIN, runToEnd, spawnChatServer } from './helpers/processes.js';
 import { closeOf, TestClient } from './helpers/ws-client.js';
 
 const keys = { KEY: 'k-process', ADMIN_KEY: 'a-process' };
-const rooms = () => {
-  const r = roomPortRange(7);
-  return { ROOM_PORT_MIN: String(r.min), ROOM_PORT_MAX: String(r.max) };
-};
 
 const MAIN = CHAT_MAIN.pathname;
 const run = (env: Record<string, string>) => runToEnd([process.execPath, MAIN], env);
 
-/** The server process on free ports, with its ports read from its Listening line. */
-async function start(env: Record<string, string>, command?: string[]) {
-  const proc: NodeProcess = await spawnNode(CHAT_MAIN, { PORT: '0', ADMIN_PORT: '0', ...env }, 20_000, command);
-  return {
-    ...proc,
-    publicPort: proc.listening.publicPort as number,
-    adminPort: proc.listening.adminPort as number,
-  };
-}
+const start = (env: Record<string, string>, command?: string[]) =>
+  spawnChatServer(env, command === undefined ? { offset: 7 } : { offset: 7, command });
 
 async function post(port: number, path: string, key: string, method = 'POST'): Promise<Response> {
   return fetch(`http://127.0.0.1:${port}/api/v1${path}`, { method, headers: { 'X-API-Key': key } });
@@ -30,7 +18,7 @@ async function post(port: number, path: string, key: string, method = 'POST'): P
 
 describe('the server process', () => {
   it('stops on SIGTERM: clients get 1001 and the process exits 0', async () => {
-    const server = await start({ ...keys, ...rooms(), SHUTDOWN_TIMEOUT_MS: '5000' });
+    const server = await start({ ...keys, SHUTDOWN_TIMEOUT_MS: '5000' });
     const res = await post(server.publicPort, '/room/sigterm', keys.KEY);
     const { data } = (await res.json()) as { data: { port: number } };
     const { client: a } = await TestClient.join(data.port, { name: 'Ann' });
@@ -49,7 +37,7 @@ describe('the server process', () => {
       ['/shutdown', 'DELETE', 0],
       ['/restart', 'POST', 3],
     ] as const) {
-      const server = await start({ ...keys, ...rooms() });
+      const server = await start({ ...keys });
       const res = await post(server.adminPort, path, keys.ADMIN_KEY, method);
       assert.equal(res.status, 202);
       assert.equal(await server.exited, code, path);
@@ -92,7 +80,7 @@ describe('the server process', () => {
   });
 
   it('generates and prints missing keys once in development, and they work', async () => {
-    const server = await start({ NODE_ENV: 'development', ...rooms() });
+    const server = await start({ NODE_ENV: 'development' });
     const text = server.lines.map((l) => String(l.message)).join('\n');
     const key = /KEY is not set; generated one for this run: (\S+)/.exec(text.replace(/ADMIN_KEY[^\n]*/g, ''))?.[1];
     const adminKey = /ADMIN_KEY is not set; generated one for this run: (\S+)/.exec(text)?.[1];
@@ -105,7 +93,7 @@ describe('the server process', () => {
   });
 
   it('stops gracefully with its own exit code when npm start receives SIGTERM', async () => {
-    const server = await start({ ...keys, ...rooms() }, ['npm', 'start', '--silent']);
+    const server = await start({ ...keys }, ['npm', 'start', '--silent']);
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
     assert.ok(

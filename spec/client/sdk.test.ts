@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import {
   backoffDelay,
@@ -10,19 +9,12 @@ import {
   type StateChange,
   type WelcomeFrame,
 } from '../../src/client/sdk.js';
+import { AUTH_SECRET, token } from '../helpers/tokens.js';
 import { startTestServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-const SECRET = 'sdk-test-secret';
 const FAST = { initialMs: 20, maxMs: 200 };
 const WAIT_MS = 5_000;
-
-function token(claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(SECRET));
-}
 
 /** Fails instead of hanging when `promise` does not settle within a few seconds. */
 function within<T>(promise: Promise<T>, what: string): Promise<T> {
@@ -42,7 +34,7 @@ function gate(): { wait: Promise<void>; open(): void } {
 }
 
 describe('client SDK', async () => {
-  const t = await startTestServer({ AUTH_SECRET: SECRET, ALLOW_GUESTS: 'on', RATE_LIMIT_MESSAGES: '1000' });
+  const t = await startTestServer({ AUTH_SECRET, ALLOW_GUESTS: 'on', RATE_LIMIT_MESSAGES: '1000' });
   const port = await t.createRoom('sdkroom');
   const url = `ws://127.0.0.1:${port}/`;
   const open: ChatClient[] = [];

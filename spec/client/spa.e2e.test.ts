@@ -11,25 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SignJWT } from 'jose';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ensureWebBuilt } from '../../scripts/build-web.js';
+import { AUTH_SECRET, token } from '../helpers/tokens.js';
 import { startTestServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SECRET = 'e2e-secret';
 const SCREENSHOTS = fileURLToPath(
   new URL(process.env.SAVE_SCREENSHOTS === '1' ? '../../../docs/screenshots/' : '../../screenshots/', import.meta.url),
 );
 const WAIT_MS = 10_000;
-
-function token(claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(SECRET));
-}
 
 const skip = existsSync(CHROMIUM)
   ? false
@@ -39,7 +31,7 @@ describe('chat page in Chromium', { skip }, async () => {
   if (skip) return;
   await ensureWebBuilt();
   const t = await startTestServer({
-    AUTH_SECRET: SECRET,
+    AUTH_SECRET,
     ALLOW_GUESTS: 'on',
     RATE_LIMIT_MESSAGES: '3',
     RATE_LIMIT_WINDOW_S: '60',

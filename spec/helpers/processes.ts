@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freshDataDir } from './data-dir.js';
+import { roomPortRange } from './server.js';
 
 export const CHAT_MAIN = new URL('../../src/main.js', import.meta.url);
 export const LB_MAIN = new URL('../../src/loadbalancer/main.js', import.meta.url);
@@ -101,6 +102,36 @@ export function spawnNode(
       reject(new Error(`${entry.pathname}: ${why}`));
     }
   });
+}
+
+export interface ChatServerProcess extends NodeProcess {
+  publicPort: number;
+  adminPort: number;
+  /** Base URLs of the public and admin APIs (…/api/v1). */
+  api: string;
+  admin: string;
+}
+
+/**
+ * The chat server as a process on free ports, its rooms on roomPortRange(offset),
+ * started with node (or `command`, e.g. npm start); `env` adds to or overrides that.
+ */
+export async function spawnChatServer(
+  env: Record<string, string>,
+  options: { offset?: number; command?: string[] } = {},
+): Promise<ChatServerProcess> {
+  const range = roomPortRange(options.offset ?? 0);
+  const base = { PORT: '0', ADMIN_PORT: '0', ROOM_PORT_MIN: String(range.min), ROOM_PORT_MAX: String(range.max) };
+  const proc = await spawnNode(CHAT_MAIN, { ...base, ...env }, 20_000, options.command);
+  const publicPort = proc.listening.publicPort as number;
+  const adminPort = proc.listening.adminPort as number;
+  return {
+    ...proc,
+    publicPort,
+    adminPort,
+    api: `http://127.0.0.1:${publicPort}/api/v1`,
+    admin: `http://127.0.0.1:${adminPort}/api/v1`,
+  };
 }
 
 /** A JSON log line as is; a readable development line as `{ message }`, plus the fields of a Listening line. */

@@ -7,9 +7,8 @@ import { describe, it } from 'node:test';
 import type { ServerEntry } from '../../src/loadbalancer/registry.js';
 import { medianCreateMs } from '../helpers/create-timing.js';
 import { downUrl, failingUrl, hangingUrl } from '../helpers/fake-services.js';
-import { CHAT_MAIN, LB_MAIN, type NodeProcess, spawnNode } from '../helpers/processes.js';
+import { LB_MAIN, type NodeProcess, spawnChatServer, spawnNode } from '../helpers/processes.js';
 import { eventually } from '../helpers/wait.js';
-import { roomPortRange } from '../helpers/server.js';
 
 const LB_KEY = 'cluster-lb-key';
 const KEY = 'cluster-key';
@@ -39,28 +38,25 @@ async function startChatServer(
   offset: number,
   env: Record<string, string> = {},
 ): Promise<ChatServer> {
-  const range = roomPortRange(100 + offset);
-  const proc = await spawnNode(CHAT_MAIN, {
-    PORT: '0',
-    ADMIN_PORT: '0',
-    KEY,
-    ADMIN_KEY,
-    MAX_ROOMS: '3',
-    ROOM_PORT_MIN: String(range.min),
-    ROOM_PORT_MAX: String(range.max),
-    LOADBALANCERS: balancers.map((b) => b.url).join(','),
-    LOADBALANCER_KEY: LB_KEY,
-    LB_HEARTBEAT_S: '1',
-    SHUTDOWN_TIMEOUT_MS: '3000',
-    ...env,
-  });
-  const { publicPort, adminPort, host } = proc.listening;
-  const api = `http://127.0.0.1:${String(publicPort)}/api/v1`;
+  const proc = await spawnChatServer(
+    {
+      KEY,
+      ADMIN_KEY,
+      MAX_ROOMS: '3',
+      LOADBALANCERS: balancers.map((b) => b.url).join(','),
+      LOADBALANCER_KEY: LB_KEY,
+      LB_HEARTBEAT_S: '1',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      ...env,
+    },
+    { offset: 100 + offset },
+  );
+  const { api, admin } = proc;
   return {
     proc,
-    host: String(host),
+    host: String(proc.listening.host),
     api,
-    admin: `http://127.0.0.1:${String(adminPort)}/api/v1`,
+    admin,
     async createRoom(name) {
       const res = await fetch(`${api}/room/${name}`, { method: 'POST', headers: { 'X-API-Key': KEY } });
       assert.equal(res.status, 201, `create ${name}`);

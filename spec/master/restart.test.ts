@@ -8,32 +8,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CHAT_MAIN, type NodeProcess, spawnNode } from '../helpers/processes.js';
-import { ADMIN_KEY, KEY, roomPortRange } from '../helpers/server.js';
+import { type ChatServerProcess, spawnChatServer } from '../helpers/processes.js';
+import { ADMIN_KEY, KEY } from '../helpers/server.js';
 import { type Frame, TestClient } from '../helpers/ws-client.js';
 
 interface ChatProcess {
-  proc: NodeProcess;
+  proc: ChatServerProcess;
   adminFetch(path: string): Promise<Response>;
   createRoom(name: string): Promise<number>;
 }
 
 async function start(dataDir: string, offset: number): Promise<ChatProcess> {
-  const range = roomPortRange(120 + offset);
-  const proc = await spawnNode(CHAT_MAIN, {
-    PORT: '0',
-    ADMIN_PORT: '0',
-    KEY,
-    ADMIN_KEY,
-    DATA_DIR: dataDir,
-    MAX_ROOMS: '4',
-    ROOM_PORT_MIN: String(range.min),
-    ROOM_PORT_MAX: String(range.max),
-    RATE_LIMIT_MESSAGES: '100000',
-    SHUTDOWN_TIMEOUT_MS: '10000',
-  });
-  const api = `http://127.0.0.1:${String(proc.listening.publicPort)}/api/v1`;
-  const admin = `http://127.0.0.1:${String(proc.listening.adminPort)}/api/v1`;
+  const proc = await spawnChatServer(
+    {
+      KEY,
+      ADMIN_KEY,
+      DATA_DIR: dataDir,
+      MAX_ROOMS: '4',
+      RATE_LIMIT_MESSAGES: '100000',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    },
+    { offset: 120 + offset },
+  );
+  const { api, admin } = proc;
   return {
     proc,
     adminFetch: (path) => fetch(`${admin}${path}`, { headers: { 'X-API-Key': ADMIN_KEY } }),

@@ -62,9 +62,7 @@ describe('history and recovery', async () => {
     client.close();
   });
 
-  it('leaves deleted messages out of recovery', async () => {
-    // Deletion needs a moderator; covered with tokens in moderation.test.ts. Here: a
-    // reconnect right after the last message recovers nothing, and says so.
+  it('recovers nothing, and says recovered, for a client that missed nothing', async () => {
     const { client: writer } = await TestClient.join(port, { name: 'W3' });
     const last = (await postMany(writer, 'tail', 1))[0]!;
     const { client, welcome } = await TestClient.join(port, { name: 'UpToDate', since: last.id });

@@ -32,6 +32,13 @@ describe('moderation', async () => {
     assert.equal((await mod.next('deleted')).id, message.id);
     const { client: late, welcome } = await TestClient.join(port, { name: 'Late' });
     assert.ok(!(welcome.history as Frame[]).some((m) => m.id === message.id));
+    const { client: back, welcome: recovered } = await TestClient.join(port, {
+      name: 'Back',
+      since: (message.id as number) - 1,
+    });
+    assert.equal(recovered.recovered, true);
+    assert.ok(!(recovered.history as Frame[]).some((m) => m.id === message.id), 'left out of recovery too');
+    back.close();
     mod.send({ type: 'delete', id: 999_999 });
     assert.equal((await mod.next('error')).code, 'NOT_FOUND');
     for (const c of [mod, viewer, late]) c.close();

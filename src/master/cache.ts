@@ -44,7 +44,6 @@ export function readTermsFile(file: URL | string): string[] {
 export class DataCache {
   private bans: Ban[] = [];
   private terms: string[] = [];
-  private loaded = false;
   private lastRefreshAt: number | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -115,7 +114,6 @@ export class DataCache {
         }
         this.bans = bans;
         this.terms = terms;
-        this.loaded = true;
         this.lastRefreshAt = Date.now();
         health.ok();
       } catch (error) {
@@ -125,10 +123,6 @@ export class DataCache {
       await this.push(undefined);
       return true;
     });
-  }
-
-  get hasLoaded(): boolean {
-    return this.loaded;
   }
 
   /** Stores a ban (throws if the store fails) and applies it in the rooms it concerns at once. */
