@@ -1,3 +1,4 @@
+import { MODERATION_RULE } from '../../src/protocol/moderation-rule.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startTestServer } from '../helpers/server.js';
@@ -18,7 +19,7 @@ describe('joining a room', async () => {
     assert.match(you.id, /^guest:/);
     assert.ok(Array.isArray(welcome.history));
     assert.equal(typeof welcome.viewers, 'number');
-    assert.deepEqual(welcome.settings, { slow: 0 });
+    assert.deepEqual(welcome.settings, { slow: 0, maxMessageChars: 500, moderationRule: MODERATION_RULE });
     assert.equal(welcome.recovered, undefined);
     client.close();
   });
@@ -87,10 +88,10 @@ describe('joining a room', async () => {
     });
   }
 
-  it('closes a connection that does not join in time with 4001', async () => {
+  it('closes a connection that does not join in time with 4002, which a client may retry', async () => {
     const client = await TestClient.connect(port);
     const closed = await closeOf(client);
-    assert.equal(closed.code, 4001);
+    assert.equal(closed.code, 4002);
     assert.match(closed.reason, /join/i);
   });
 

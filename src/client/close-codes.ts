@@ -1,16 +1,12 @@
 /**
- * What a room's close code means to a client: whether reconnecting can help, and
- * a sentence a person can read. 4001 (not allowed to join) and 4003 (banned) are
- * final: the same join would be refused again, so the SDK stops there.
+ * What a room's close code means to a client: whether reconnecting can help (the
+ * protocol's rule, src/protocol/frames.ts: 4001 not allowed and 4003 banned are
+ * final, so the SDK stops there; a late join, 4002, is not), and a sentence a
+ * person can read.
  */
 import { CloseCode } from '../protocol/frames.js';
 
-/** Close codes after which the SDK does not reconnect. */
-export const FINAL_CLOSE_CODES: readonly number[] = [CloseCode.UNAUTHORIZED, CloseCode.BANNED];
-
-export function isFinalClose(code: number): boolean {
-  return FINAL_CLOSE_CODES.includes(code);
-}
+export { FINAL_CLOSE_CODES, isFinalClose } from '../protocol/frames.js';
 
 /** A readable explanation of a close; the server's reason is kept when it has one. */
 export function describeClose(code: number, reason: string): string {
@@ -24,6 +20,8 @@ export function describeClose(code: number, reason: string): string {
       return 'The connection was closed: a frame was too large';
     case CloseCode.UNAUTHORIZED:
       return `Not allowed to join${why}`;
+    case CloseCode.JOIN_TIMEOUT:
+      return 'The connection did not join in time';
     case CloseCode.BANNED:
       return 'You are banned from this room';
     case CloseCode.KICKED:

@@ -22,7 +22,6 @@ import type { Supervisor } from './supervisor.js';
 const STORE_CALL_TIMEOUT_MS = 5_000;
 
 export const DEFAULT_TERMS_FILE = new URL('../../../config/blocked-terms.txt', import.meta.url);
-const PUSH_TIMEOUT_MS = 5_000;
 
 export interface DataCacheOptions {
   store: Store;
@@ -90,7 +89,7 @@ export class DataCache {
     const users = new Set<string>();
     for (const ban of this.bans)
       if ((ban.room === null || ban.room === room) && (ban.until === null || ban.until > now)) users.add(ban.user);
-    return { bans: [...users], terms: [...this.terms] };
+    return { bans: [...users], terms: [...this.terms], through: 0 };
   }
 
   /** Runs changes and refreshes one at a time, in the order asked. */
@@ -183,7 +182,7 @@ export class DataCache {
 
   private async push(rooms: string[] | undefined): Promise<void> {
     const { supervisor } = this.options;
-    await supervisor.each(rooms, (h) => h.request('cache', this.forRoom(h.name), PUSH_TIMEOUT_MS));
+    await supervisor.each(rooms, async (h) => h.notify({ type: 'cache', ...this.forRoom(h.name) }));
     this.scheduleExpiry();
   }
 

@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { ChatRecord, RestoredMessage, RoomRestore } from '../protocol/room-messages.js';
+import type { RecordBatch, RestoredMessage, RoomRestore } from '../protocol/room-messages.js';
 import type { Actor, ModerationAction, Store } from '../store/store.js';
 import { DataCache } from './cache.js';
 import { StoreHealth } from './store-health.js';
@@ -90,7 +90,7 @@ export class DataLayer {
     });
   }
 
-  private onRecords(room: string, records: ChatRecord[]): void {
+  private onRecords(room: string, { records }: RecordBatch): void {
     this.writer.add(room, records);
     for (const r of records) {
       if (r.kind !== 'moderation') continue;

@@ -6,12 +6,20 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
-import type { ChatRecord, FromRoom, RoomRequests, RoomRequestType, RoomWorkerData } from '../protocol/room-messages.js';
+import type {
+  FromRoom,
+  RecordBatch,
+  ReplyErrorCode,
+  RoomNotice,
+  RoomRequests,
+  RoomRequestType,
+  RoomWorkerData,
+} from '../protocol/room-messages.js';
 
 export class RoomRequestError extends Error {
   override readonly name = 'RoomRequestError';
   constructor(
-    readonly code: string,
+    readonly code: ReplyErrorCode,
     message: string,
   ) {
     super(message);
@@ -36,7 +44,7 @@ export interface RoomHandleOptions {
   onExit(handle: RoomHandle, cause: string): void;
   onViewers(handle: RoomHandle, viewers: number): void;
   /** What the room recorded for the store (src/master/transcript-writer.ts). */
-  onRecords?(room: string, records: ChatRecord[]): void;
+  onRecords?(room: string, batch: RecordBatch): void;
 }
 
 export class RoomHandle {
@@ -113,6 +121,11 @@ export class RoomHandle {
     });
   }
 
+  /** A one-way notice (no reply); dropped if the worker has exited. */
+  notify(notice: RoomNotice): void {
+    if (!this.exited) this.worker.postMessage(notice);
+  }
+
   private receive(message: FromRoom): void {
     switch (message.type) {
       case 'booted':
@@ -135,7 +148,7 @@ export class RoomHandle {
         this.options.onViewers(this, message.viewers);
         return;
       case 'records':
-        this.options.onRecords?.(message.room, message.records);
+        this.options.onRecords?.(message.room, message.batch);
         return;
     }
   }

@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { ChatRecord, RoomRestore, RoomStats } from '../protocol/room-messages.js';
+import type { RecordBatch, RoomRestore, RoomStats } from '../protocol/room-messages.js';
 import { PortAllocator } from './port-allocator.js';
 import { RoomHandle, RoomRequestError } from './room-handle.js';
 
@@ -26,7 +26,7 @@ export interface SupervisorEvents {
   roomOpened: [name: string, port: number];
   roomClosed: [name: string, reason: string];
   viewers: [name: string, viewers: number];
-  records: [name: string, records: ChatRecord[]];
+  records: [name: string, batch: RecordBatch];
 }
 
 /** How long an ordinary request to a room may take before it counts as unanswered. */
@@ -149,7 +149,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const port = this.ports.take();
       if (port === null) break;
       try {
-        const args = restore === undefined ? { name, port } : { name, port, restore };
+        const grants = { ids: { through: Number.MAX_SAFE_INTEGER }, writable: { writable: true, retryAfterMs: 0 } };
+        const args = restore === undefined ? { name, port, ...grants } : { name, port, restore, ...grants };
         const opened = await handle.request('open', args, this.config.roomBootTimeoutMs);
         return opened.port;
       } catch (error) {
@@ -178,7 +179,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       onViewers: (handle, viewers) => {
         if (handle.name) this.emit('viewers', handle.name, viewers);
       },
-      onRecords: (name, records) => this.emit('records', name, records),
+      onRecords: (name, batch) => this.emit('records', name, batch),
     });
   }
 

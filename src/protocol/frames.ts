@@ -70,6 +70,23 @@ export interface ChatMessage {
   user: UserInfo;
   text: string;
 }
+/**
+ * What a client needs to know of the room's rules, sent in `welcome.settings`: the
+ * modes in force (`slow`), the message limit, and who may moderate whom, so a page
+ * offers exactly what the room will allow (src/protocol/moderation-rule.ts).
+ */
+export interface WelcomeSettings {
+  /** Slow mode: seconds between two messages of a user; 0 is off. */
+  slow: number;
+  /** The most Unicode code points a message may have after cleaning. */
+  maxMessageChars: number;
+  /** For each role, the roles whose users and messages it may moderate. */
+  moderationRule: ModerationRule;
+}
+
+/** Which target roles each role may moderate; a role not listed moderates nobody. */
+export type ModerationRule = Partial<Record<Role, readonly Role[]>>;
+
 export interface WelcomeFrame {
   type: 'welcome';
   protocol: typeof PROTOCOL_VERSION;
@@ -77,7 +94,7 @@ export interface WelcomeFrame {
   you: UserInfo;
   history: ChatMessage[];
   viewers: number;
-  settings: { slow: number };
+  settings: WelcomeSettings;
   recovered?: boolean;
 }
 export type ServerFrame =
@@ -106,6 +123,7 @@ export const frameErrorCodes = [
   'BLOCKED_TERM',
   'TIMED_OUT',
   'NOT_FOUND',
+  'UNAVAILABLE',
 ] as const;
 export type FrameErrorCode = (typeof frameErrorCodes)[number];
 
@@ -118,14 +136,28 @@ export interface ErrorFrame {
   until?: number;
 }
 
-/** WebSocket close codes the room uses, and what each means to a client. */
+/**
+ * WebSocket close codes the room uses, and what each means to a client. The
+ * reconnect rule (docs/protocol.md, `isFinalClose`): after UNAUTHORIZED and BANNED
+ * the same join would be refused again, so a client stops; after every other code
+ * (a late join, a kick, a room closing) trying again can succeed.
+ */
 export const CloseCode = {
   GOING_AWAY: 1001,
   TOO_LARGE: 1009,
   UNAUTHORIZED: 4001,
+  /** No join frame within JOIN_TIMEOUT_MS: not a refusal, the client may try again. */
+  JOIN_TIMEOUT: 4002,
   BANNED: 4003,
   KICKED: 4004,
   TOO_MANY_REFUSALS: 4008,
   SLOW_READER: 4009,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Close codes after which reconnecting cannot help: the same join would be refused. */
+export const FINAL_CLOSE_CODES: readonly number[] = [CloseCode.UNAUTHORIZED, CloseCode.BANNED];
+
+export function isFinalClose(code: number): boolean {
+  return FINAL_CLOSE_CODES.includes(code);
+}

@@ -3,14 +3,15 @@
  *
  * The master asks, the room answers: each request carries an `id` and is answered
  * by exactly one `reply` with that id (`ok` with the request's result, or an
- * error). The room also sends events of its own (`log`, `viewers`, and `records`
- * for the store). A worker says `booted` once it can take an `open`; the master's
+ * error with a code from `replyErrorCodes`). The master also sends one-way
+ * notices (RoomNotices: cache, committed, ids, writable). The room sends events
+ * of its own (`log`, `viewers`, and numbered `records` for the store). A worker says `booted` once it can take an `open`; the master's
  * RoomHandle (src/master/room-handle.ts) is the only code that speaks this on the master side,
  * src/room/worker.ts the only one on the room side.
  */
 import type { RoomAccess, RoomLimits } from '../config.js';
 import type { LogLevel } from '../logger.js';
-import type { ChatMessage, UserInfo } from './frames.js';
+import type { ChatMessage, Role } from './frames.js';
 
 /** Given to every worker at construction (`workerData`). */
 export interface RoomWorkerData {
@@ -41,12 +42,19 @@ export interface RoomCounterValues {
   connections: number;
 }
 
-// ── stored data (src/master/cache.ts, src/master/transcript-writer.ts) ─────────
-/** The master's cached data one room applies: who may not join, which words are refused. */
+// ── stored data (src/master/data-layer.ts and what it owns) ──────────────────────
+/**
+ * The master's cached data one room applies: who may not join, which words are
+ * refused. `through` is the sequence number of the last record of this room the
+ * master had taken in when it built the list (see RecordBatch): a room re-applies
+ * its own moderation acts after that over the list, so a list built before the
+ * master saw a fresh ban never undoes it, even for a moment.
+ */
 export interface RoomCache {
   /** Users banned from this room or from every room. */
   bans: string[];
   terms: string[];
+  through: number;
 }
 
 /** A message of the recovery window with its moderation marks. */
@@ -56,9 +64,9 @@ export interface RestoredMessage {
   cleared: boolean;
 }
 
-/** What a re-created room continues from: its ids, recovery window, settings and the cache. */
+/** What a (re-)created room continues from: its ids, recovery window, settings and the cache. */
 export interface RoomRestore {
-  /** The highest id the room gave out before; the next message gets lastId + 1. */
+  /** The highest id the room may have given out before; the next message gets more than this. */
   lastId: number;
   /** Oldest first, at most RECOVERY_WINDOW. */
   window: RestoredMessage[];
@@ -66,31 +74,52 @@ export interface RoomRestore {
   cache: RoomCache;
 }
 
-export type ModerationKind = 'delete' | 'timeout' | 'ban' | 'unban' | 'clear' | 'slow';
+export type ModerationAction = 'delete' | 'timeout' | 'ban' | 'unban' | 'clear' | 'slow' | 'kick';
+
+/** Who acted: a chat user, or the admin API (role `admin`). */
+export interface Actor {
+  id: string;
+  name: string;
+  role: Role | 'admin';
+}
 
 /**
- * What a room hands the master for the store, in the order it happened: every
- * accepted message and every moderation act. `messageId` is the deleted message
- * for `delete` and the last cleared one for `clear`.
+ * One moderation act as it is logged: the same shape in the room's records, the
+ * store's moderation log and the admin API. `messageId` is the deleted message for
+ * `delete` and the last cleared one for `clear`; `seconds` the timeout or the
+ * slow-mode interval.
  */
-export type ChatRecord =
-  | { kind: 'message'; message: ChatMessage }
-  | {
-      kind: 'moderation';
-      action: ModerationKind;
-      by: UserInfo;
-      target: string | null;
-      messageId: number | null;
-      seconds: number | null;
-      reason: string;
-      at: number;
-    };
+export interface ModerationRecord {
+  action: ModerationAction;
+  by: Actor;
+  target: string | null;
+  messageId: number | null;
+  seconds: number | null;
+  reason: string;
+  at: number;
+}
 
+/** What a room hands the master for the store, in the order it happened. */
+export type ChatRecord = { kind: 'message'; message: ChatMessage } | ({ kind: 'moderation' } & ModerationRecord);
+
+/**
+ * Records of one room, numbered: the first has sequence number `firstSeq`, the
+ * next firstSeq + 1, and so on, without gaps, for the life of the worker's room
+ * (from 1). The master answers with `committed` once they are durable.
+ */
+export interface RecordBatch {
+  firstSeq: number;
+  records: ChatRecord[];
+}
+
+// ── master → room ─────────────────────────────────────────────────────────────
 /** What each request takes and what its reply carries. */
 export interface RoomRequests {
-  open: { args: { name: string; port: number; restore?: RoomRestore }; result: { port: number } };
-  /** The master's cache changed (or was refreshed): replaces the room's copy. */
-  cache: { args: RoomCache; result: object };
+  /** `ids`: the room may give out message ids up to `ids.through` (reserved durably by the master). */
+  open: {
+    args: { name: string; port: number; restore?: RoomRestore; ids: IdGrant; writable: Writable };
+    result: { port: number };
+  };
   ping: { args: object; result: object };
   stats: { args: object; result: RoomStats };
   broadcast: { args: { text: string; ts: number }; result: { delivered: number } };
@@ -102,16 +131,80 @@ export type RoomRequest = {
   [K in RoomRequestType]: { type: K; id: number } & RoomRequests[K]['args'];
 }[RoomRequestType];
 
+/** More ids the room may give out: every id up to `through`. */
+export interface IdGrant {
+  through: number;
+}
+
+/** Whether the room may accept messages now (false while the store cannot make them durable). */
+export interface Writable {
+  writable: boolean;
+  /** While not writable: when a sender should try again. */
+  retryAfterMs: number;
+}
+
+/**
+ * One-way messages from the master (no id, no reply): the cache changed, records
+ * became durable, more ids, the store's writability changed. They are frequent
+ * (`committed` every few milliseconds in a busy room), so they carry no reply.
+ */
+export interface RoomNotices {
+  cache: RoomCache;
+  /** Every record of this room up to sequence number `through` is durable. */
+  committed: { through: number };
+  ids: IdGrant;
+  writable: Writable;
+}
+export type RoomNoticeType = keyof RoomNotices;
+export type RoomNotice = {
+  [K in RoomNoticeType]: { type: K } & RoomNotices[K];
+}[RoomNoticeType];
+
+export type ToRoom = RoomRequest | RoomNotice;
+
+/** The worker's side: one handler per request, each typed by its result. */
+export type RoomRequestHandlers = {
+  [K in RoomRequestType]: (args: RoomRequests[K]['args']) => Promise<RoomRequests[K]['result']>;
+};
+export type RoomNoticeHandlers = {
+  [K in RoomNoticeType]: (notice: RoomNotices[K]) => void;
+};
+
+// ── room → master ─────────────────────────────────────────────────────────────
+/**
+ * Why a request failed. Raised in the worker: EADDRINUSE / EACCES (the port is
+ * taken or privileged: the master tries another), NO_ROOM (the worker holds no
+ * room yet), ALREADY_OPEN, ROOM_ERROR (anything else). Raised by the master's
+ * handle: ROOM_TIMEOUT (no answer in time), ROOM_GONE (the worker exited).
+ */
+export const replyErrorCodes = [
+  'EADDRINUSE',
+  'EACCES',
+  'NO_ROOM',
+  'ALREADY_OPEN',
+  'ROOM_ERROR',
+  'ROOM_TIMEOUT',
+  'ROOM_GONE',
+] as const;
+export type ReplyErrorCode = (typeof replyErrorCodes)[number];
+
+export function isReplyErrorCode(code: unknown): code is ReplyErrorCode {
+  return typeof code === 'string' && (replyErrorCodes as readonly string[]).includes(code);
+}
+
 export interface ReplyError {
-  code: string;
+  code: ReplyErrorCode;
   message: string;
 }
 
+export type Reply<K extends RoomRequestType = RoomRequestType> =
+  | { type: 'reply'; id: number; ok: true; result: RoomRequests[K]['result'] }
+  | { type: 'reply'; id: number; ok: false; error: ReplyError };
+
 export type FromRoom =
   | { type: 'booted' }
-  | { type: 'reply'; id: number; ok: true; result: unknown }
-  | { type: 'reply'; id: number; ok: false; error: ReplyError }
+  | Reply
   | { type: 'log'; level: LogLevel; message: string; meta?: Record<string, unknown> }
   | { type: 'viewers'; viewers: number }
-  /** Batched per event-loop pass; always sent before the reply to `close`. */
-  | { type: 'records'; room: string; records: ChatRecord[] };
+  /** Posted once per event-loop pass; always before the reply to `close`. */
+  | { type: 'records'; room: string; batch: RecordBatch };

@@ -4,19 +4,25 @@
  * not one per chat message, and no added delay when the room is quiet. The
  * worker flushes it before answering `close`, so nothing recorded is left behind.
  */
-import type { ChatRecord } from '../protocol/room-messages.js';
+import type { ChatRecord, RecordBatch } from '../protocol/room-messages.js';
 
 export class RecordBatcher {
   private records: ChatRecord[] = [];
   private scheduled = false;
+  /** The sequence number the next record gets (RecordBatch). */
+  private nextSeq = 1;
 
-  constructor(private readonly send: (records: ChatRecord[]) => void) {}
+  constructor(private readonly send: (batch: RecordBatch) => void) {}
 
-  add(record: ChatRecord): void {
+  /** Queues a record; returns its sequence number. */
+  add(record: ChatRecord): number {
     this.records.push(record);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
+    const seq = this.nextSeq++;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return seq;
   }
 
   flush(): void {
@@ -24,6 +30,6 @@ export class RecordBatcher {
     if (this.records.length === 0) return;
     const records = this.records;
     this.records = [];
-    this.send(records);
+    this.send({ firstSeq: this.nextSeq - records.length, records });
   }
 }

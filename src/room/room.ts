@@ -18,7 +18,8 @@ import {
   type ServerFrame,
   type UserInfo,
 } from '../protocol/frames.js';
-import type { ChatRecord, ModerationKind, RoomCache, RoomRestore } from '../protocol/room-messages.js';
+import { MODERATION_RULE, isModerator as roleModerates, mayModerate } from '../protocol/moderation-rule.js';
+import type { ChatRecord, ModerationAction, RoomCache, RoomRestore } from '../protocol/room-messages.js';
 import type { Client } from './client.js';
 import { RoomCounters } from './counters.js';
 import { History } from './history.js';
@@ -39,7 +40,7 @@ const MAX_USERS_LISTED = 500;
 /** Frames kept from a client whose join is still being verified. */
 const MAX_EARLY_FRAMES = 20;
 
-const isModerator = (user: UserInfo) => user.role === 'mod' || user.role === 'host';
+const isModerator = (user: UserInfo) => roleModerates(user.role);
 
 export class Room {
   readonly createdAt = new Date();
@@ -102,7 +103,7 @@ export class Room {
     this.clients.add(client);
     this.counters.connections += 1;
     client.joinTimer = setTimeout(
-      () => client.close(CloseCode.UNAUTHORIZED, 'No join in time'),
+      () => client.close(CloseCode.JOIN_TIMEOUT, 'No join in time'),
       this.limits.joinTimeoutMs,
     );
   }
@@ -208,7 +209,11 @@ export class Room {
       you: user,
       history: recovery?.messages ?? this.history.recent(this.limits.historyOnJoin),
       viewers: this.joined,
-      settings: { slow: this.slowSeconds },
+      settings: {
+        slow: this.slowSeconds,
+        maxMessageChars: this.limits.maxMessageChars,
+        moderationRule: MODERATION_RULE,
+      },
     };
     if (recovery !== undefined) welcome.recovered = recovery.recovered;
     client.push(encode(welcome));
@@ -301,7 +306,7 @@ export class Room {
       this.refuse(client, 'FORBIDDEN', 'Only moderators and hosts may do this');
       return false;
     }
-    if (targetRole === 'host' || (targetRole === 'mod' && actor.role !== 'host')) {
+    if (!mayModerate(actor.role, targetRole)) {
       this.refuse(client, 'FORBIDDEN', `A ${actor.role} cannot moderate a ${targetRole}`);
       return false;
     }
@@ -412,7 +417,7 @@ export class Room {
 
   private record(
     by: UserInfo,
-    action: ModerationKind,
+    action: ModerationAction,
     target: string | null,
     extra: { messageId?: number; seconds?: number; reason?: string } = {},
   ): void {

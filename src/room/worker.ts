@@ -8,7 +8,20 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { CloseCode } from '../protocol/frames.js';
-import type { FromRoom, RoomRequest, RoomStats, RoomWorkerData } from '../protocol/room-messages.js';
+import {
+  type FromRoom,
+  isReplyErrorCode,
+  type ReplyErrorCode,
+  type RoomNotice,
+  type RoomNoticeHandlers,
+  type RoomRequest,
+  type RoomRequestHandlers,
+  type RoomRequests,
+  type RoomRequestType,
+  type RoomStats,
+  type RoomWorkerData,
+  type ToRoom,
+} from '../protocol/room-messages.js';
 import { RecordBatcher } from './record-batcher.js';
 import { type RoomLog, RoomServer } from './room-server.js';
 
@@ -27,17 +40,32 @@ let server: RoomServer | null = null;
 let roomPort = 0;
 let records: RecordBatcher | null = null;
 
-async function handle(request: RoomRequest): Promise<unknown> {
-  if (request.type === 'ping') return {};
-  if (request.type === 'open') {
-    if (server !== null) throw new Error('This worker already holds a room');
+/** A reply error with one of the protocol's codes (replyErrorCodes). */
+function replyError(code: ReplyErrorCode, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+function open(): RoomServer {
+  if (server === null) throw replyError('NO_ROOM', 'No room is open in this worker');
+  return server;
+}
+
+const requests: RoomRequestHandlers = {
+  ping: async () => ({}),
+  open: async (request) => {
+    if (server !== null) throw replyError('ALREADY_OPEN', 'This worker already holds a room');
     const name = request.name;
-    const batcher = new RecordBatcher((batch) => post({ type: 'records', room: name, records: batch }));
+    const batcher = new RecordBatcher((batch) => post({ type: 'records', room: name, batch }));
     const opening = new RoomServer(
       name,
       limits,
       access,
-      { viewers: (viewers) => post({ type: 'viewers', viewers }), record: (record) => batcher.add(record) },
+      {
+        viewers: (viewers) => post({ type: 'viewers', viewers }),
+        record: (record) => {
+          batcher.add(record);
+        },
+      },
       log,
     );
     if (request.restore !== undefined) opening.room.restore(request.restore);
@@ -51,30 +79,27 @@ async function handle(request: RoomRequest): Promise<unknown> {
     records = batcher;
     server = opening;
     return { port: roomPort };
-  }
-  if (server === null) throw new Error('No room is open in this worker');
-  const room = server.room;
-  switch (request.type) {
-    case 'stats':
-      return stats(server);
-    case 'broadcast':
-      return { delivered: room.systemMessage(request.text, request.ts) };
-    case 'kick':
-      return { closed: room.closeUser(request.user, CloseCode.KICKED, request.reason || 'Kicked') };
-    case 'cache':
-      room.applyCache({ bans: request.bans, terms: request.terms });
-      return {};
-    case 'close': {
-      const closing = server.close(request.reason);
-      // The room accepts nothing more once closing has begun: hand the master its
-      // last records now, before waiting on slow clients, and again before the reply.
-      records?.flush();
-      const closed = await closing;
-      records?.flush();
-      return { closed };
-    }
-  }
-}
+  },
+  stats: async () => stats(open()),
+  broadcast: async ({ text, ts }) => ({ delivered: open().room.systemMessage(text, ts) }),
+  kick: async ({ user, reason }) => ({ closed: open().room.closeUser(user, CloseCode.KICKED, reason || 'Kicked') }),
+  close: async ({ reason }) => {
+    const closing = open().close(reason);
+    // The room accepts nothing more once closing has begun: hand the master its
+    // last records now, before waiting on slow clients, and again before the reply.
+    records?.flush();
+    const closed = await closing;
+    records?.flush();
+    return { closed };
+  },
+};
+
+const notices: RoomNoticeHandlers = {
+  cache: (cache) => server?.room.applyCache(cache),
+  committed: () => undefined,
+  ids: () => undefined,
+  writable: () => undefined,
+};
 
 function stats(s: RoomServer): RoomStats {
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
@@ -93,19 +118,21 @@ function stats(s: RoomServer): RoomStats {
   return result;
 }
 
-port.on('message', (request: RoomRequest) => {
-  handle(request).then(
+function answer<K extends RoomRequestType>(request: RoomRequest & { type: K }): void {
+  const handler = requests[request.type] as (args: RoomRequest) => Promise<RoomRequests[K]['result']>;
+  handler(request).then(
     (result) => post({ type: 'reply', id: request.id, ok: true, result }),
     (error: unknown) => {
       const e = error as NodeJS.ErrnoException;
-      post({
-        type: 'reply',
-        id: request.id,
-        ok: false,
-        error: { code: e.code ?? 'ROOM_ERROR', message: e.message ?? String(error) },
-      });
+      const code = isReplyErrorCode(e.code) ? e.code : 'ROOM_ERROR';
+      post({ type: 'reply', id: request.id, ok: false, error: { code, message: e.message ?? String(error) } });
     },
   );
+}
+
+port.on('message', (message: ToRoom) => {
+  if ('id' in message) answer(message);
+  else (notices[message.type] as (notice: RoomNotice) => void)(message);
 });
 
 post({ type: 'booted' });

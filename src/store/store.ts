@@ -10,6 +10,7 @@
  * pass one contract suite (spec/store/contract.ts).
  */
 import type { UserInfo } from '../protocol/frames.js';
+import type { Actor, ModerationAction, ModerationRecord } from '../protocol/room-messages.js';
 
 export type StoreKind = 'sqlite' | 'mongodb';
 
@@ -57,27 +58,11 @@ export interface Ban {
   until: number | null;
 }
 
-export type ModerationAction = 'delete' | 'timeout' | 'ban' | 'unban' | 'clear' | 'slow' | 'kick';
+export type { Actor, ModerationAction };
 
-export interface Actor {
-  id: string;
-  name: string;
-  /** A chat role, or "admin" for the admin API. */
-  role: string;
-}
-
-export interface NewModerationEntry {
+/** A moderation record (src/protocol/room-messages.ts) with the room it happened in. */
+export interface NewModerationEntry extends ModerationRecord {
   room: string;
-  action: ModerationAction;
-  by: Actor;
-  /** The user acted on, where there is one. */
-  target: string | null;
-  /** The deleted message, for `delete`. */
-  messageId: number | null;
-  /** Timeout length or slow-mode interval. */
-  seconds: number | null;
-  reason: string;
-  at: number;
 }
 
 export interface ModerationEntry extends NewModerationEntry {

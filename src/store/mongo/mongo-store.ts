@@ -13,6 +13,7 @@
 import { type Connection, createConnection, Types } from 'mongoose';
 import type { Role } from '../../protocol/frames.js';
 import {
+  type Actor,
   type Ban,
   DAY_MS,
   type ModerationAction,
@@ -268,7 +269,7 @@ export class MongoStore implements Store {
       id: d._id.toHexString(),
       room: d.room,
       action: d.action as ModerationAction,
-      by: { id: d.by.id, name: d.by.name, role: d.by.role },
+      by: { id: d.by.id, name: d.by.name, role: d.by.role as Actor['role'] },
       target: d.target ?? null,
       messageId: d.messageId ?? null,
       seconds: d.seconds ?? null,

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import type { Role } from '../../protocol/frames.js';
 import {
+  type Actor,
   type Ban,
   DAY_MS,
   type ModerationAction,
@@ -224,7 +225,7 @@ export class SqliteStore implements Store {
       id: String(r.id),
       room: r.room,
       action: r.action as ModerationAction,
-      by: { id: r.by_id, name: r.by_name, role: r.by_role },
+      by: { id: r.by_id, name: r.by_name, role: r.by_role as Actor['role'] },
       target: r.target,
       messageId: r.message_id,
       seconds: r.seconds,
