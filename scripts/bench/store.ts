@@ -54,7 +54,7 @@ async function viaWriter(store: Store, prefix: string): Promise<number> {
     const records: ChatRecord[] = [];
     for (let id = 1; id <= TOTAL / ROOMS; id++)
       records.push({ kind: 'message', message: { type: 'message', id, ts: Date.now(), user, text } });
-    writer.add(`${prefix}${r}`, records);
+    writer.add(`${prefix}${r}`, { firstSeq: 1, records });
   }
   const left = await writer.flush(Date.now() + 600_000);
   const ms = performance.now() - started;

@@ -42,7 +42,7 @@ async function storedIds(store: FaultyStore, room: string): Promise<number[]> {
 describe('transcript writer', () => {
   it('writes 1,200 queued messages in batches of at most 500', async () => {
     const { store, writer } = setup();
-    writer.add('r', messages(1, 1200));
+    writer.add('r', { firstSeq: 1, records: messages(1, 1200) });
     await until(() => writer.status().written === 1200, 'all written', 200);
     assert.ok(store.batches.length >= 3, `batches: ${store.batches.join(',')}`);
     assert.ok(
@@ -57,7 +57,7 @@ describe('transcript writer', () => {
 
   it('writes a quiet trickle without waiting for a full batch', async () => {
     const { store, writer } = setup();
-    writer.add('r', messages(1, 3));
+    writer.add('r', { firstSeq: 1, records: messages(1, 3) });
     await until(() => writer.status().written === 3, 'written', 200);
     assert.deepEqual(await storedIds(store, 'r'), [1, 2, 3]);
   });
@@ -65,22 +65,25 @@ describe('transcript writer', () => {
   it('keeps records while the store fails, reports it down, and writes each once when it is back', async () => {
     const { store, health, writer } = setup();
     store.failing = true;
-    writer.add('r', messages(1, 10));
-    writer.add('r', [
-      {
-        kind: 'moderation',
-        action: 'delete',
-        by: { id: 'm', name: 'Mo', role: 'mod' },
-        target: 'u1',
-        messageId: 4,
-        seconds: null,
-        reason: '',
-        at: Date.now(),
-      },
-    ]);
+    writer.add('r', { firstSeq: 1, records: messages(1, 10) });
+    writer.add('r', {
+      firstSeq: 1,
+      records: [
+        {
+          kind: 'moderation',
+          action: 'delete',
+          by: { id: 'm', name: 'Mo', role: 'mod' },
+          target: 'u1',
+          messageId: 4,
+          seconds: null,
+          reason: '',
+          at: Date.now(),
+        },
+      ],
+    });
     await until(() => health.state === 'down', 'store reported down', 200);
     assert.equal(writer.status().queued, 12);
-    writer.add('r', messages(11, 20));
+    writer.add('r', { firstSeq: 1, records: messages(11, 20) });
     store.failing = false;
     await until(() => writer.status().queued === 0, 'queue written', 200);
     assert.equal(health.state, 'up');
@@ -96,7 +99,7 @@ describe('transcript writer', () => {
   it('drops and counts records beyond the queue bound, and keeps the ids it saw', async () => {
     const { store, writer } = setup(5);
     store.failing = true;
-    writer.add('r', messages(1, 8));
+    writer.add('r', { firstSeq: 1, records: messages(1, 8) });
     assert.deepEqual(writer.status(), { queued: 5, written: 0, dropped: 3 });
     assert.equal(writer.lastIdOf('r'), 8);
     store.failing = false;
@@ -107,19 +110,22 @@ describe('transcript writer', () => {
   it('lays queued messages, deletions and clears over a stored window', async () => {
     const { store, writer } = setup();
     store.failing = true;
-    writer.add('r', messages(3, 4));
-    writer.add('r', [
-      {
-        kind: 'moderation',
-        action: 'clear',
-        by: { id: 'm', name: 'Mo', role: 'mod' },
-        target: null,
-        messageId: 3,
-        seconds: null,
-        reason: '',
-        at: Date.now(),
-      },
-    ]);
+    writer.add('r', { firstSeq: 1, records: messages(3, 4) });
+    writer.add('r', {
+      firstSeq: 1,
+      records: [
+        {
+          kind: 'moderation',
+          action: 'clear',
+          by: { id: 'm', name: 'Mo', role: 'mod' },
+          target: null,
+          messageId: 3,
+          seconds: null,
+          reason: '',
+          at: Date.now(),
+        },
+      ],
+    });
     const stored = messages(1, 2).map((r) => ({
       message: (r as Extract<ChatRecord, { kind: 'message' }>).message,
       deleted: false,

@@ -40,7 +40,13 @@ export class DataLayer {
   ) {
     this.log = logger.child({ component: 'data' });
     this.health = new StoreHealth(store.kind, this.log);
-    this.writer = new TranscriptWriter({ store, health: this.health, logger, queueLimit: config.transcriptQueueLimit });
+    this.writer = new TranscriptWriter({
+      store,
+      health: this.health,
+      logger,
+      queueLimit: config.transcriptQueueLimit,
+      onCommitted: (room, through) => supervisor.get(room)?.notify({ type: 'committed', through }),
+    });
     this.cache = new DataCache({
       store,
       health: this.health,
@@ -90,9 +96,9 @@ export class DataLayer {
     });
   }
 
-  private onRecords(room: string, { records }: RecordBatch): void {
-    this.writer.add(room, records);
-    for (const r of records) {
+  private onRecords(room: string, batch: RecordBatch): void {
+    this.writer.add(room, batch);
+    for (const r of batch.records) {
       if (r.kind !== 'moderation') continue;
       if ((r.action === 'ban' || r.action === 'unban') && r.target !== null)
         void this.cache.roomModeration(room, r.action, r.target, r.by.id, r.reason);

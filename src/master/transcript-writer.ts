@@ -13,15 +13,17 @@
  */
 import type { Logger } from '../logger.js';
 import type { ChatMessage } from '../protocol/frames.js';
-import type { ChatRecord, RestoredMessage } from '../protocol/room-messages.js';
+import type { RecordBatch, RestoredMessage } from '../protocol/room-messages.js';
 import { emptyBatch, type NewModerationEntry, type Store, type WriteBatch } from '../store/store.js';
 import type { StoreHealth } from './store-health.js';
 
-type Op =
+/** `seq`: the room's record sequence number (RecordBatch), for `committed`; none for admin entries. */
+type Op = { seq?: number } & (
   | { op: 'message'; room: string; message: ChatMessage }
   | { op: 'delete'; room: string; id: number }
   | { op: 'clear'; room: string; throughId: number }
-  | { op: 'moderation'; entry: NewModerationEntry };
+  | { op: 'moderation'; entry: NewModerationEntry }
+);
 
 export interface TranscriptWriterOptions {
   store: Store;
@@ -32,6 +34,8 @@ export interface TranscriptWriterOptions {
   batchMax?: number;
   intervalMs?: number;
   retryMaxMs?: number;
+  /** Every record of `room` up to sequence number `through` is now in the store. */
+  onCommitted?(room: string, through: number): void;
 }
 
 export interface WriterStatus {
@@ -75,20 +79,21 @@ export class TranscriptWriter {
   }
 
   /** Queues what a room recorded. */
-  add(room: string, records: readonly ChatRecord[]): void {
-    for (const record of records) {
+  add(room: string, { firstSeq, records }: RecordBatch): void {
+    records.forEach((record, i) => {
+      const seq = firstSeq + i;
       if (record.kind === 'message') {
         this.lastIds.set(room, Math.max(this.lastIds.get(room) ?? 0, record.message.id));
-        this.push({ op: 'message', room, message: record.message });
-        continue;
+        this.push({ op: 'message', room, message: record.message, seq });
+        return;
       }
       const { kind: _kind, ...entry } = record;
       if (record.action === 'delete' && record.messageId !== null)
         this.push({ op: 'delete', room, id: record.messageId });
       if (record.action === 'clear' && record.messageId !== null)
         this.push({ op: 'clear', room, throughId: record.messageId });
-      this.push({ op: 'moderation', entry: { room, ...entry } });
-    }
+      this.push({ op: 'moderation', entry: { room, ...entry }, seq });
+    });
     this.schedule();
   }
 
@@ -186,6 +191,7 @@ export class TranscriptWriter {
           // Only now is the batch off the queue: nothing is lost if the write failed.
           this.queue.splice(0, ops.length);
           this.written += ops.filter((o) => o.op === 'message').length;
+          this.reportCommitted(ops);
           this.failures = 0;
           this.options.health.ok();
         },
@@ -208,6 +214,18 @@ export class TranscriptWriter {
         this.schedule();
       });
     return this.writing;
+  }
+
+  private reportCommitted(ops: readonly Op[]): void {
+    const onCommitted = this.options.onCommitted;
+    if (onCommitted === undefined) return;
+    const through = new Map<string, number>();
+    for (const op of ops) {
+      if (op.seq === undefined) continue;
+      const room = op.op === 'moderation' ? op.entry.room : op.room;
+      through.set(room, Math.max(through.get(room) ?? 0, op.seq));
+    }
+    for (const [room, seq] of through) onCommitted(room, seq);
   }
 
   /** Writes everything queued, retrying until `deadline` (ms since the epoch); resolves with what is left. */
