@@ -58,6 +58,8 @@ const variables = {
   ADMIN_BIND: [z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' }), '127.0.0.1'],
   ADMIN_ALLOWED_IPS: [addressList, ''],
   TRUSTED_PROXIES: [list, ''],
+  PUBLIC_RATE_LIMIT_RPS: [int(0, 1_000_000), '20'],
+  PUBLIC_RATE_LIMIT_BURST: [int(1, 1_000_000), '40'],
   KEY: [text, ''],
   ADMIN_KEY: [text, ''],
   HOST: [z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })]), ''],
@@ -139,6 +141,8 @@ export interface Config {
   adminBind: string;
   adminAllowedIps: string[];
   trustedProxies: string[];
+  /** The public API's per-address token bucket; ratePerS 0 is off. */
+  publicRateLimit: { ratePerS: number; burst: number };
   key: string;
   adminKey: string;
   /** Keys that were generated because none was configured (development only). */
@@ -231,6 +235,7 @@ function build(c: RawConfig): Config {
     adminBind: c.ADMIN_BIND,
     adminAllowedIps: c.ADMIN_ALLOWED_IPS,
     trustedProxies: c.TRUSTED_PROXIES,
+    publicRateLimit: { ratePerS: c.PUBLIC_RATE_LIMIT_RPS, burst: c.PUBLIC_RATE_LIMIT_BURST },
     key: c.KEY || generate('KEY'),
     adminKey: c.ADMIN_KEY || generate('ADMIN_KEY'),
     generatedKeys,

@@ -227,4 +227,23 @@ else
       const direct = `http://[::1]:${t.server.publicPort}/api/v1/room/ip-c`;
       assert.equal(await seen('/api/v1/room/ip-c', () => fetch(direct, { headers: spoofed })), '::1');
     });
+
+    it('limits room upgrades per address, by rate and by open connections', () => {
+      const rooms = /location ~ \^\/rooms\/[^{]*\{([^}]*)\}/.exec(site)?.[1] ?? '';
+      assert.match(rooms, /limit_req zone=chatserver_upgrades /);
+      assert.match(rooms, /limit_conn chatserver_conns \d+;/);
+    });
+
+    // Last: it spends this address's API allowance.
+    it('answers a flood of API requests from one address with JSON 429 and Retry-After', async () => {
+      const answers = await Promise.all(Array.from({ length: 120 }, () => call('/api/v1/')));
+      const limited = answers.filter((a) => a.status === 429);
+      const passed = answers.filter((a) => a.status === 200);
+      // The burst (40) passes at once; most of the rest are refused by NGINX before the app.
+      assert.ok(passed.length >= 40, `passed: ${passed.length}`);
+      assert.ok(limited.length >= 50, `limited: ${limited.length}`);
+      assert.equal(passed.length + limited.length, answers.length);
+      assert.equal(limited[0]!.json().error?.code, 'TOO_MANY_REQUESTS');
+      assert.equal(limited[0]!.headers['retry-after'], '1');
+    });
   });

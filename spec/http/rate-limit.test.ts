@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TokenBuckets } from '../../src/http/rate-limit.js';
+
+function buckets(options: { ratePerS: number; burst: number; maxAddresses?: number }) {
+  const clock = { t: 1_000_000 };
+  return { clock, b: new TokenBuckets({ ...options, now: () => clock.t }) };
+}
+
+describe('token buckets per address', () => {
+  it('lets a burst through at once, then refuses with the wait until the next token', () => {
+    const { b } = buckets({ ratePerS: 2, burst: 3 });
+    assert.deepEqual([b.take('a'), b.take('a'), b.take('a')], [0, 0, 0]);
+    assert.equal(b.take('a'), 500);
+  });
+
+  it('refills at the rate, never above the burst', () => {
+    const { b, clock } = buckets({ ratePerS: 2, burst: 3 });
+    for (let i = 0; i < 3; i++) b.take('a');
+    clock.t += 500;
+    assert.equal(b.take('a'), 0);
+    assert.ok(b.take('a') > 0);
+    clock.t += 60_000;
+    const taken = Array.from({ length: 4 }, () => b.take('a'));
+    assert.deepEqual(taken.slice(0, 3), [0, 0, 0]);
+    assert.ok(taken[3]! > 0);
+  });
+
+  it('keeps each address to its own bucket', () => {
+    const { b } = buckets({ ratePerS: 1, burst: 1 });
+    assert.equal(b.take('a'), 0);
+    assert.ok(b.take('a') > 0);
+    assert.equal(b.take('b'), 0);
+  });
+
+  it('forgets buckets that have filled up again, and never holds more than maxAddresses', () => {
+    const { b, clock } = buckets({ ratePerS: 10, burst: 5, maxAddresses: 100 });
+    for (let i = 0; i < 1_000; i++) b.take(`10.0.${i >> 8}.${i & 255}`);
+    assert.equal(b.size, 100);
+    clock.t += 10_000;
+    for (let i = 0; i < 100; i++) b.take('x');
+    assert.ok(b.size < 10, `size ${b.size}`);
+  });
+});
