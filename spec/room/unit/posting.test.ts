@@ -1,6 +1,7 @@
 /** A room driven with fake connections and a fake clock: the message policy, acks and the engine. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PendingAcks } from '../../../src/room/acks.js';
 import { NO_IDS_RETRY_MS } from '../../../src/room/local-engine.js';
 import { drain, testRoom } from '../fakes.js';
 
@@ -50,6 +51,20 @@ describe('room unit: posting', () => {
     engine.committed(1);
     await drain();
     assert.equal(ann.of('ack').length, 0);
+  });
+
+  it('holds a bounded number of acks, and has room again once some are released', async () => {
+    const { join } = testRoom();
+    const ann = await join({ name: 'Ann' });
+    const acks = new PendingAcks(2);
+    acks.hold(1, ann.client, 'a', 10);
+    assert.equal(acks.full, false);
+    acks.hold(2, ann.client, 'b', 11);
+    assert.equal(acks.full, true);
+    assert.equal(acks.release(1), 1);
+    assert.equal(acks.full, false);
+    assert.equal(acks.size, 1);
+    assert.deepEqual(await ann.next('ack'), { type: 'ack', ref: 'a', id: 10 });
   });
 
   it('refuses posts UNAVAILABLE while the store is not writable, and takes them again once it is', async () => {
