@@ -23,6 +23,8 @@ interface BanAct {
   banned: boolean;
 }
 
+export const ONLY_MODERATORS = 'Only moderators and hosts may do this';
+
 /** Why an actor may not do something, as the room tells them. */
 export type Refusal = string | null;
 
@@ -39,14 +41,14 @@ export class Moderation {
   // ── the rule ──────────────────────────────────────────────────────────────────
   /** Null when `actor` may act on a user of `target` role (undefined: unknown or any). */
   refusal(actor: Role, target: Role | undefined): Refusal {
-    if (!isModerator(actor, this.rule)) return 'Only moderators and hosts may do this';
+    if (!isModerator(actor, this.rule)) return ONLY_MODERATORS;
     if (!mayModerate(actor, target, this.rule)) return `A ${actor} cannot moderate a ${target}`;
     return null;
   }
 
   /** Null when `actor` may delete a message by a user of `author` role (`own`: the actor wrote it). */
   deleteRefusal(actor: Role, author: Role, own: boolean): Refusal {
-    if (!isModerator(actor, this.rule)) return 'Only moderators and hosts may do this';
+    if (!isModerator(actor, this.rule)) return ONLY_MODERATORS;
     if (!mayDelete(actor, author, own, this.rule)) return `A ${actor} cannot moderate a ${author}`;
     return null;
   }

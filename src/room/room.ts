@@ -31,7 +31,7 @@ import { History } from './history.js';
 import { IdentityResolver } from './identity.js';
 import { Members } from './members.js';
 import { MessagePolicy } from './message-policy.js';
-import { Moderation } from './moderation.js';
+import { Moderation, ONLY_MODERATORS } from './moderation.js';
 import { encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
 
@@ -208,8 +208,9 @@ export class Room {
   private moderate(client: Client, actor: UserInfo, frame: RoomFrame): void {
     const mod = this.moderation;
     if (frame.type === 'delete') {
+      // Who may moderate at all is answered before whether the message exists.
+      if (!mod.isModerator(actor.role)) return this.refuse(client, 'FORBIDDEN', ONLY_MODERATORS);
       const entry = this.history.find(frame.id);
-      if (!mod.isModerator(actor.role)) return this.refuse(client, 'FORBIDDEN', mod.refusal(actor.role, undefined)!);
       if (entry === undefined || entry.deleted)
         return this.refuse(client, 'NOT_FOUND', `No message ${frame.id} in this room`);
       const author = entry.message.user;
