@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import {
   backoffDelay,
   ChatClient,
@@ -291,6 +291,62 @@ describe('client SDK', async () => {
     });
     assert.equal(guest.state, 'closed');
   });
+
+  /** A WebSocket server on loopback that closes every connection at once with `code`. */
+  async function closingServer(code: number, reason: string): Promise<{ url: string; connections: () => number }> {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    let connections = 0;
+    wss.on('connection', (ws) => {
+      connections += 1;
+      ws.on('error', () => undefined);
+      ws.close(code, reason);
+    });
+    after(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+    return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, connections: () => connections };
+  }
+
+  it('reconnects after a late-join close (4002) and joins the room', async () => {
+    const late = await closingServer(4002, 'No join in time');
+    let attempts = 0;
+    const c = client({ url: () => (attempts++ === 0 ? late.url : url) });
+    const seen = states(c);
+    const welcome = await within(c.join({ name: 'Slowcoach' }), 'welcome after a 4002');
+    assert.equal(welcome.you.name, 'Slowcoach');
+    assert.equal(late.connections(), 1);
+    assert.deepEqual(
+      seen.map((s) => s.state),
+      ['connecting', 'reconnecting', 'connecting', 'open'],
+    );
+    const retry = seen[1]!;
+    assert.equal(retry.state === 'reconnecting' && retry.code, 4002);
+  });
+
+  for (const [code, reason] of [
+    [4001, 'Token invalid'],
+    [4003, 'Banned from this room'],
+  ] as const) {
+    it(`stays closed after ${code}, without trying again`, async () => {
+      const refusing = await closingServer(code, reason);
+      let lookups = 0;
+      const c = client({
+        url: () => {
+          lookups += 1;
+          return refusing.url;
+        },
+      });
+      const seen = states(c);
+      await assert.rejects(within(c.join({ name: 'Refused' }), 'refusal'));
+      assert.deepEqual(
+        seen.map((s) => s.state),
+        ['connecting', 'closed'],
+      );
+      const last = seen.at(-1)!;
+      assert.equal(last.state === 'closed' && last.final, true);
+      assert.equal(lookups, 1);
+      assert.equal(refusing.connections(), 1);
+    });
+  }
 
   it('drops a connection that is never welcomed, retries, and gives up after maxReconnects', async () => {
     // A loopback server that accepts and never answers the WebSocket handshake.

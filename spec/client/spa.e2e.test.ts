@@ -38,7 +38,6 @@ describe('chat page in Chromium', { skip }, async () => {
   });
   const base = t.api.replace('/api/v1', '');
   const profile = mkdtempSync(join(tmpdir(), 'chat-e2e-'));
-  after(() => rmSync(profile, { recursive: true, force: true }));
   const context: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -54,7 +53,11 @@ describe('chat page in Chromium', { skip }, async () => {
       '--disable-sync',
     ],
   });
-  after(() => context.close());
+  // The browser first, then its profile: a running browser still writes to it.
+  after(async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
   context.setDefaultTimeout(WAIT_MS);
   mkdirSync(SCREENSHOTS, { recursive: true });
 
@@ -92,6 +95,8 @@ describe('chat page in Chromium', { skip }, async () => {
     await say(bob, 'Hi Ann, Bob here');
     await line(ann, 'Hi Ann, Bob here').waitFor();
     await bob.getByTestId('viewer-count').filter({ hasText: /^2$/ }).waitFor();
+    // The composer empties when the room acks the message, once it is stored.
+    await ann.locator('[data-testid=message-input]:placeholder-shown').waitFor();
     assert.equal(await ann.getByTestId('message-input').inputValue(), '', 'the composer empties once sent');
     await shot(bob, 'guest');
     await Promise.all([ann.close(), bob.close()]);
@@ -112,6 +117,19 @@ describe('chat page in Chromium', { skip }, async () => {
     const id = await spam.getAttribute('data-id');
     assert.equal(await line(viewer, 'buy cheap followers').getAttribute('data-id'), id);
     await host.getByTestId('users-list').getByText('Vic').waitFor();
+    // The room's rule, from its welcome: a host may delete its own line but not ban itself.
+    await say(host, 'host says hi');
+    const own = line(host, 'host says hi');
+    await own.waitFor();
+    assert.equal(await own.getByTestId('delete-button').count(), 1);
+    assert.equal(await own.getByTestId('ban-button').count(), 0);
+    assert.equal(await spam.getByTestId('ban-button').count(), 1);
+    assert.equal(
+      await line(viewer, 'nice stream').getByTestId('delete-button').count(),
+      0,
+      'a guest moderates nothing',
+    );
+    assert.match((await host.getByTestId('char-count').textContent()) ?? '', /^\d+\/500$/, 'the limit the room sent');
     await shot(host, 'host');
     await spam.getByTestId('delete-button').click();
     await line(viewer, 'buy cheap followers').waitFor({ state: 'detached' });

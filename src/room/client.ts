@@ -1,94 +1,183 @@
 /**
- * One WebSocket connection in a room: its identity once joined, its outbox, and
- * the counters that decide when it has misbehaved enough to be closed.
+ * One member of a room: its life as one state, its identity once joined, its
+ * outbox, and the counters that decide when it has misbehaved enough to be
+ * closed. Only this class writes its fields; the room asks it to move on
+ * (beginJoin, joined, close) and the transport tells it what happened (pong, ended).
+ *
+ *   connecting ──join frame──► joining ──verified──► joined
+ *        │                        │                    │
+ *        └──── close() ───────────┴────────────────────┴──► closing ──transport ended──► closed
+ *
+ * A connection that ends without close() goes straight to closed.
  */
-import type { WebSocket } from 'ws';
 import type { RoomLimits } from '../config.js';
 import { CloseCode, type UserInfo } from '../protocol/frames.js';
+import type { Clock, Timer } from './clock.js';
+import type { Connection } from './connection.js';
 import { type EncodedFrame, type FlushScheduler, Outbox, type OutboxTarget } from './outbox.js';
 import { WindowCounter } from './rate-limiter.js';
+
+export type ClientState = 'connecting' | 'joining' | 'joined' | 'closing' | 'closed';
 
 /** Refusals are counted over this window (the protocol's "in 10 s"). */
 const REFUSAL_WINDOW_MS = 10_000;
 const MAX_BAD_FRAMES = 10;
 const MAX_REFUSALS = 100;
-/** A closing socket whose peer never answers the close frame is dropped after this. */
+/** A closing connection whose peer never answers the close is dropped after this. */
 const CLOSE_GRACE_MS = 5_000;
+/** Frames kept from a client whose join is still being verified. */
+export const MAX_EARLY_FRAMES = 20;
+
+export interface ClientOptions {
+  scheduler: FlushScheduler;
+  limits: RoomLimits;
+  clock: Clock;
+  /** The room's counters; a slow reader cut off is counted there. */
+  counters?: { slowReaders: number };
+}
 
 export class Client implements OutboxTarget {
-  user: UserInfo | null = null;
-  /** Set while a join is being verified, so a second join is refused. */
-  joining = false;
-  /** False after a ping until the pong arrives. */
-  answeredPing = true;
-  closing = false;
-  joinTimer: NodeJS.Timeout | undefined;
+  private current: ClientState = 'connecting';
+  private who: UserInfo | null = null;
   /** Frames that arrived while the join was being verified, replayed once joined. */
-  readonly early: string[] = [];
-  private graceTimer: NodeJS.Timeout | undefined;
+  private early: string[] = [];
+  private joinTimer: Timer | undefined;
+  private graceTimer: Timer | undefined;
+  /** True after a ping until the pong arrives. */
+  private awaitingPong = false;
   private readonly outbox: Outbox;
+  private readonly clock: Clock;
+  private readonly counters: { slowReaders: number } | undefined;
   private readonly badFrames = new WindowCounter(REFUSAL_WINDOW_MS);
   private readonly refusals = new WindowCounter(REFUSAL_WINDOW_MS);
 
   constructor(
-    readonly socket: WebSocket,
-    scheduler: FlushScheduler,
-    limits: RoomLimits,
-    /** The room's counters; a slow reader cut off is counted there. */
-    private readonly counters?: { slowReaders: number },
+    readonly connection: Connection,
+    options: ClientOptions,
   ) {
-    this.outbox = new Outbox(this, scheduler, limits.slowReaderBytes);
+    this.clock = options.clock;
+    this.counters = options.counters;
+    this.outbox = new Outbox(this, options.scheduler, options.limits.slowReaderBytes);
+    this.joinTimer = this.clock.setTimeout(
+      () => this.close(CloseCode.JOIN_TIMEOUT, 'No join in time'),
+      options.limits.joinTimeoutMs,
+    );
   }
 
+  get state(): ClientState {
+    return this.current;
+  }
+
+  /** Who the room says this client is; set once joined, kept while closing. */
+  get user(): UserInfo | null {
+    return this.who;
+  }
+
+  get isJoined(): boolean {
+    return this.current === 'joined';
+  }
+
+  // ── joining ───────────────────────────────────────────────────────────────────
+  /** A join frame arrived: true when this connection may join now (it has not tried yet). */
+  beginJoin(): boolean {
+    if (this.current !== 'connecting') return false;
+    this.current = 'joining';
+    return true;
+  }
+
+  /** Keeps a frame sent while the join is verified; false when too many are waiting. */
+  keepEarly(data: string): boolean {
+    if (this.early.length >= MAX_EARLY_FRAMES) return false;
+    this.early.push(data);
+    return true;
+  }
+
+  /** The join was verified: returns the frames kept meanwhile, to handle in order (none if no longer joining). */
+  joined(user: UserInfo): string[] {
+    if (this.current !== 'joining') return [];
+    this.current = 'joined';
+    this.who = user;
+    this.clock.clearTimeout(this.joinTimer);
+    this.joinTimer = undefined;
+    return this.early.splice(0);
+  }
+
+  // ── sending ───────────────────────────────────────────────────────────────────
   get bufferedAmount(): number {
-    return this.socket.bufferedAmount;
+    return this.connection.bufferedAmount;
   }
 
   send(data: Buffer): void {
-    // A text frame from bytes already UTF-8: ws writes the (shared) buffer as it is.
-    this.socket.send(data, { binary: false });
+    this.connection.send(data);
   }
 
   push(frame: EncodedFrame): void {
-    if (!this.closing) this.outbox.push(frame);
+    if (this.current !== 'closing' && this.current !== 'closed') this.outbox.push(frame);
   }
 
   onTooSlow(): void {
-    if (this.counters !== undefined && !this.closing) this.counters.slowReaders += 1;
+    if (this.counters !== undefined && this.current !== 'closing' && this.current !== 'closed')
+      this.counters.slowReaders += 1;
     this.close(CloseCode.SLOW_READER, 'Too slow a reader', { flush: false });
   }
 
   /** Counts a refused frame; true when the connection has now been refused too often. */
-  refused(badFrame: boolean, now: number): boolean {
+  refused(badFrame: boolean): boolean {
+    const now = this.clock.now();
     const refusals = this.refusals.add(now);
     const bad = badFrame ? this.badFrames.add(now) : 0;
     return bad >= MAX_BAD_FRAMES || refusals >= MAX_REFUSALS;
   }
 
+  // ── liveness ──────────────────────────────────────────────────────────────────
+  /** Sends a liveness check; false when the connection is not open to take one. */
+  ping(): boolean {
+    if (this.current === 'closed' || !this.connection.isOpen) return false;
+    this.awaitingPong = true;
+    this.connection.ping();
+    return true;
+  }
+
+  pong(): void {
+    this.awaitingPong = false;
+  }
+
+  /** Ends a connection that has not answered its last ping. */
+  checkPong(): void {
+    if (this.awaitingPong && this.current !== 'closed') this.connection.terminate();
+  }
+
+  // ── closing ───────────────────────────────────────────────────────────────────
   /**
    * Closes once. Frames already queued go out first (so a client sees the errors
    * that led to its closing), except for a reader too slow to take them. A peer
    * that never answers the close is cut off.
    */
   close(code: number, reason: string, options: { flush?: boolean } = {}): void {
-    if (this.closing) return;
-    this.closing = true;
-    clearTimeout(this.joinTimer);
+    if (this.current === 'closing' || this.current === 'closed') return;
+    this.current = 'closing';
+    this.early = [];
+    this.clock.clearTimeout(this.joinTimer);
+    this.joinTimer = undefined;
     if (options.flush === false) this.outbox.discard();
     else this.outbox.flushNow();
-    this.graceTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
-    this.graceTimer.unref();
+    this.graceTimer = this.clock.setTimeout(() => this.connection.terminate(), CLOSE_GRACE_MS);
+    this.graceTimer.unref?.();
     try {
-      this.socket.close(code, closeReason(reason));
+      this.connection.close(code, closeReason(reason));
     } catch {
-      this.socket.terminate(); // never leave a connection half-closed
+      this.connection.terminate(); // never leave a connection half-closed
     }
   }
 
-  /** The socket has closed: nothing left to wait for. */
-  closed(): void {
-    clearTimeout(this.joinTimer);
-    clearTimeout(this.graceTimer);
+  /** The transport has ended: nothing left to wait for. */
+  ended(): void {
+    this.current = 'closed';
+    this.early = [];
+    this.outbox.discard();
+    this.clock.clearTimeout(this.joinTimer);
+    this.clock.clearTimeout(this.graceTimer);
+    this.joinTimer = this.graceTimer = undefined;
   }
 }
 

@@ -31,10 +31,6 @@ export class History {
     return this.lastId;
   }
 
-  nextId(): number {
-    return this.lastId + 1;
-  }
-
   /** Continues from a stored window (oldest first) after a restart; ids go on after `lastId`. */
   restore(window: readonly RestoredMessage[], lastId: number): void {
     this.entries = window.slice(-this.capacity).map(({ message, deleted }) => ({ message, deleted }));

@@ -6,12 +6,15 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { RoomAccess, RoomLimits } from '../config.js';
 import { CloseCode } from '../protocol/frames.js';
 import { Client } from './client.js';
+import { realClock } from './clock.js';
+import type { Engine } from './engine.js';
 import { FlushScheduler } from './outbox.js';
 import { Room, type RoomEvents } from './room.js';
+import { WsConnection } from './ws-connection.js';
 
 export interface RoomLog {
   (level: 'error' | 'warn' | 'info' | 'debug', message: string, meta?: Record<string, unknown>): void;
@@ -33,10 +36,11 @@ export class RoomServer {
     name: string,
     private readonly limits: RoomLimits,
     private readonly access: RoomAccess,
+    engine: Engine,
     events: RoomEvents,
     private readonly log: RoomLog,
   ) {
-    this.room = new Room(name, limits, access, events);
+    this.room = new Room(name, limits, access, engine, events, realClock);
     this.http = createServer((req, res) => this.answerHttp(req, res));
     this.http.on('clientError', (_error, socket) => socket.destroy());
     // maxPayload: ws closes a connection that sends a larger frame with 1009.
@@ -44,7 +48,7 @@ export class RoomServer {
     this.wss.on('error', (error) => this.log('error', 'WebSocket server error', { error: error.message }));
     this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.pingTimer = setInterval(() => this.pingAll(), limits.pingIntervalMs);
-    this.sweepTimer = setInterval(() => this.room.sweep(Date.now()), SWEEP_INTERVAL_MS);
+    this.sweepTimer = setInterval(() => this.room.sweep(), SWEEP_INTERVAL_MS);
   }
 
   /** Listens on every interface at `port`; rejects with the listen error (EADDRINUSE). */
@@ -92,12 +96,15 @@ export class RoomServer {
   }
 
   private accept(ws: WebSocket): void {
-    const client = new Client(ws, this.scheduler, this.limits, this.room.counters);
+    const client = new Client(new WsConnection(ws), {
+      scheduler: this.scheduler,
+      limits: this.limits,
+      clock: this.room.clock,
+      counters: this.room.counters,
+    });
     // Without an 'error' listener, one malformed frame would crash the whole room.
     ws.on('error', () => ws.terminate());
-    ws.on('pong', () => {
-      client.answeredPing = true;
-    });
+    ws.on('pong', () => client.pong());
     // The protocol is JSON text; a binary message is refused as not JSON ('').
     ws.on('message', (data: RawData, isBinary: boolean) => this.room.receive(client, isBinary ? '' : data.toString()));
     ws.on('close', () => this.room.detach(client));
@@ -110,15 +117,10 @@ export class RoomServer {
    */
   private pingAll(): void {
     const pinged: Client[] = [];
-    for (const client of this.room.clients) {
-      if (client.socket.readyState !== WebSocket.OPEN) continue;
-      client.answeredPing = false;
-      client.socket.ping();
-      pinged.push(client);
-    }
+    for (const client of this.room.clients) if (client.ping()) pinged.push(client);
     if (pinged.length === 0) return;
     setTimeout(() => {
-      for (const client of pinged) if (!client.answeredPing) client.socket.terminate();
+      for (const client of pinged) client.checkPong();
     }, this.limits.pongTimeoutMs).unref();
   }
 

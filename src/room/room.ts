@@ -1,11 +1,14 @@
 /**
- * The room's logic: who is here, what they said, who may say what. It does no
- * network or thread I/O of its own: it is handed clients and their frames by the
- * room server (room-server.ts) and talks back through Client.push / Client.close
- * and the events it is given, so it can be read (and reasoned about) on its own.
+ * A room: joins, dispatches, records and broadcasts. What it decides with lives
+ * in small models with their own state (members.ts, message-policy.ts,
+ * moderation.ts, history.ts); ids and durability come from an engine
+ * (engine.ts); time from a clock (clock.ts). It does no network or thread I/O of
+ * its own: the room server hands it clients and their frames, and it talks back
+ * through Client.push / Client.close and the events it is given.
  *
- * Hot path: an accepted message is cleaned and checked once, serialised once, and
- * the same encoded frame is queued on every joined client.
+ * Hot path: an accepted message is checked once, serialised once, and the same
+ * encoded frame is queued on every joined client. The sender's ack waits until
+ * the engine says the message is durable.
  */
 import type { RoomAccess, RoomLimits } from '../config.js';
 import {
@@ -18,188 +21,125 @@ import {
   type ServerFrame,
   type UserInfo,
 } from '../protocol/frames.js';
-import { MODERATION_RULE, isModerator as roleModerates, mayModerate } from '../protocol/moderation-rule.js';
-import type { ChatRecord, ModerationAction, RoomCache, RoomRestore } from '../protocol/room-messages.js';
+import type { ModerationAction, RoomCache, RoomRestore } from '../protocol/room-messages.js';
+import { PendingAcks } from './acks.js';
 import type { Client } from './client.js';
+import { type Clock, realClock } from './clock.js';
 import { RoomCounters } from './counters.js';
+import type { Availability, Engine } from './engine.js';
 import { History } from './history.js';
 import { IdentityResolver } from './identity.js';
-import { type EncodedFrame, encode } from './outbox.js';
+import { Members } from './members.js';
+import { MessagePolicy } from './message-policy.js';
+import { Moderation, ONLY_MODERATORS } from './moderation.js';
+import { encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
-import { SlidingWindowLimiter } from './rate-limiter.js';
-import { cleanText, codePoints, TermFilter } from './text.js';
 
 export interface RoomEvents {
   /** The joined-connection count changed (already throttled to the presence interval). */
   viewers(viewers: number): void;
-  /** An accepted message or a moderation act, for the master to store. */
-  record?(record: ChatRecord): void;
 }
 
-const MAX_USERS_LISTED = 500;
-/** Frames kept from a client whose join is still being verified. */
-const MAX_EARLY_FRAMES = 20;
+type RoomFrame = Exclude<ClientFrame, { type: 'join' | 'message' | 'users' }>;
 
-const isModerator = (user: UserInfo) => roleModerates(user.role);
+/** Where a post came from, carried through the engine to its delivery. */
+interface PostOrigin {
+  client: Client;
+  ref: string | undefined;
+}
 
 export class Room {
-  readonly createdAt = new Date();
-  readonly clients = new Set<Client>();
+  readonly createdAt: Date;
   readonly counters = new RoomCounters();
-  private readonly byUser = new Map<string, Set<Client>>();
+  readonly members: Members;
+  readonly moderation: Moderation;
+  private readonly policy: MessagePolicy;
   private readonly history: History;
   private readonly identity: IdentityResolver;
-  private readonly rateLimiter: SlidingWindowLimiter;
-  private readonly lastPost = new Map<string, number>();
-  private readonly timeouts = new Map<string, number>();
-  private readonly bans = new Set<string>();
-  /** The role each user had when last seen here, so a mod cannot act on an absent host or mod. */
-  private readonly knownRoles = new Map<string, UserInfo['role']>();
-  private terms = new TermFilter([]);
-  private termsKey = '';
-  private slowSeconds = 0;
-  private joined = 0;
+  private readonly acks = new PendingAcks();
   private messageCount = 0;
-  private presenceSent = 0;
-  private presenceTimer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  /** The encoded `users` answer while membership is unchanged (see sendUsers). */
-  private usersFrame: EncodedFrame | null = null;
-  private usersFrameViewers = -1;
 
   constructor(
     readonly name: string,
     private readonly limits: RoomLimits,
     access: RoomAccess,
-    private readonly events: RoomEvents,
+    private readonly engine: Engine,
+    events: RoomEvents,
+    readonly clock: Clock = realClock,
   ) {
+    this.createdAt = new Date(clock.now());
     this.history = new History(limits.recoveryWindow);
     this.identity = new IdentityResolver(name, access);
-    this.rateLimiter = new SlidingWindowLimiter(limits.rateLimitWindowMs);
+    this.moderation = new Moderation(clock);
+    this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available());
+    this.members = new Members(clock, limits.presenceIntervalMs, (viewers) => {
+      this.broadcast({ type: 'presence', viewers });
+      events.viewers(viewers);
+    });
+    engine.onDurable((through) => this.acks.release(through));
   }
 
   get viewers(): number {
-    return this.joined;
+    return this.members.viewers;
   }
 
   get chatters(): number {
-    return this.byUser.size;
+    return this.members.chatters;
   }
 
   get messages(): number {
     return this.messageCount;
   }
 
-  /** Rebuilds the filter only when the list changed: the master pushes it on every refresh. */
-  setBlockedTerms(terms: readonly string[]): void {
-    const key = terms.join('\n');
-    if (key === this.termsKey) return;
-    this.termsKey = key;
-    this.terms = new TermFilter(terms);
+  /** Every attached connection, joined or not. */
+  get clients(): ReadonlySet<Client> {
+    return this.members.clients;
   }
 
   // ── connection lifecycle ──────────────────────────────────────────────────────
   attach(client: Client): void {
-    this.clients.add(client);
+    this.members.add(client);
     this.counters.connections += 1;
-    client.joinTimer = setTimeout(
-      () => client.close(CloseCode.JOIN_TIMEOUT, 'No join in time'),
-      this.limits.joinTimeoutMs,
-    );
   }
 
+  /** The client's transport has ended. */
   detach(client: Client): void {
-    if (!this.clients.delete(client)) return;
-    client.closed();
-    const user = client.user;
-    if (user === null) return;
-    this.joined -= 1;
-    const same = this.byUser.get(user.id);
-    same?.delete(client);
-    if (same?.size === 0) {
-      this.byUser.delete(user.id);
-      this.usersFrame = null;
-    }
-    this.presenceChanged();
+    client.ended();
+    this.members.remove(client);
   }
 
   /** One raw frame from a client. Never throws for anything a client can send. */
   receive(client: Client, data: string): void {
-    if (client.closing) return;
+    const state = client.state;
+    if (state === 'closing' || state === 'closed') return;
     const parsed = parseFrame(data);
-    if (!parsed.ok) {
-      this.refuse(client, 'BAD_FRAME', parsed.message, parsed.ref);
-      return;
-    }
+    if (!parsed.ok) return this.refuse(client, 'BAD_FRAME', parsed.message, parsed.ref);
     const frame = parsed.frame;
-    // A client may send right after its join, before the token is verified: keep a
-    // few such frames and handle them once it has joined, in order.
-    if (client.joining && frame.type !== 'join') {
-      if (client.early.length < MAX_EARLY_FRAMES) client.early.push(data);
-      else this.refuse(client, 'NOT_JOINED', 'Wait for the welcome before sending more', refOf(frame));
-      return;
-    }
-    if (frame.type === 'join') {
-      void this.join(client, frame);
+    if (frame.type === 'join') return void this.join(client, frame);
+    // A client may send right after its join, before the token is verified: the
+    // client keeps a few such frames, handled once it has joined, in order.
+    if (state === 'joining') {
+      if (!client.keepEarly(data))
+        this.refuse(client, 'NOT_JOINED', 'Wait for the welcome before sending more', refOf(frame));
       return;
     }
     const user = client.user;
-    if (user === null) {
-      this.refuse(client, 'NOT_JOINED', 'Send a join frame first', refOf(frame));
-      return;
-    }
-    this.dispatch(client, user, frame);
-  }
-
-  private dispatch(client: Client, user: UserInfo, frame: Exclude<ClientFrame, { type: 'join' }>): void {
-    switch (frame.type) {
-      case 'message':
-        return this.post(client, user, frame.text, frame.ref);
-      case 'users':
-        return this.sendUsers(client);
-      case 'delete':
-        return this.deleteMessage(client, user, frame.id);
-      case 'timeout':
-        return this.timeout(client, user, frame.user, frame.seconds, frame.reason);
-      case 'ban':
-        return this.ban(client, user, frame.user, frame.reason);
-      case 'unban':
-        return this.unban(client, user, frame.user);
-      case 'slow':
-        return this.setSlow(client, user, frame.seconds);
-      case 'clear':
-        return this.clear(client, user);
-    }
+    if (state !== 'joined' || user === null)
+      return this.refuse(client, 'NOT_JOINED', 'Send a join frame first', refOf(frame));
+    if (frame.type === 'message') return this.post(client, user, frame.text, frame.ref);
+    if (frame.type === 'users') return client.push(this.members.usersFrame());
+    this.moderate(client, user, frame);
   }
 
   private async join(client: Client, frame: Extract<ClientFrame, { type: 'join' }>): Promise<void> {
-    if (client.user !== null || client.joining) {
-      this.refuse(client, 'ALREADY_JOINED', 'This connection has already joined');
-      return;
-    }
-    client.joining = true;
+    if (!client.beginJoin()) return this.refuse(client, 'ALREADY_JOINED', 'This connection has already joined');
     const result = await this.identity.resolve(frame);
-    client.joining = false;
-    const early = client.early.splice(0);
-    if (client.closing || !this.clients.has(client)) return;
-    if (!result.ok) {
-      client.close(CloseCode.UNAUTHORIZED, result.reason);
-      return;
-    }
+    if (client.state !== 'joining') return; // closed meanwhile
+    if (!result.ok) return client.close(CloseCode.UNAUTHORIZED, result.reason);
     const user = result.user;
-    if (this.bans.has(user.id)) {
-      client.close(CloseCode.BANNED, 'Banned from this room');
-      return;
-    }
-    clearTimeout(client.joinTimer);
-    client.user = user;
-    if (isModerator(user)) this.knownRoles.set(user.id, user.role);
-    else this.knownRoles.delete(user.id);
-    this.joined += 1;
-    let same = this.byUser.get(user.id);
-    if (same === undefined && user.role !== 'anonymous') this.byUser.set(user.id, (same = new Set()));
-    if (same !== undefined && same.size === 0) this.usersFrame = null;
-    same?.add(client);
+    if (this.moderation.isBanned(user.id)) return client.close(CloseCode.BANNED, 'Banned from this room');
+    const early = client.joined(user);
+    this.members.joined(client, user);
 
     const recovery = frame.since === undefined ? undefined : this.history.since(frame.since, this.limits.historyOnJoin);
     const welcome: ServerFrame = {
@@ -208,67 +148,50 @@ export class Room {
       room: this.name,
       you: user,
       history: recovery?.messages ?? this.history.recent(this.limits.historyOnJoin),
-      viewers: this.joined,
+      viewers: this.members.viewers,
       settings: {
-        slow: this.slowSeconds,
+        slow: this.moderation.slowSeconds,
         maxMessageChars: this.limits.maxMessageChars,
-        moderationRule: MODERATION_RULE,
+        moderationRule: this.moderation.rule,
       },
     };
     if (recovery !== undefined) welcome.recovered = recovery.recovered;
     client.push(encode(welcome));
-    this.presenceChanged();
     for (const data of early) this.receive(client, data);
   }
 
   // ── chat ──────────────────────────────────────────────────────────────────────
-  private post(client: Client, user: UserInfo, rawText: string, ref: string | undefined): void {
-    if (user.role === 'anonymous') return this.refuse(client, 'FORBIDDEN', 'Anonymous readers cannot post', ref);
-    const now = Date.now();
-    const moderator = isModerator(user);
-    const timedOutUntil = this.timeouts.get(user.id);
-    if (timedOutUntil !== undefined) {
-      if (timedOutUntil > now)
-        return this.refuse(client, 'TIMED_OUT', 'You are timed out', ref, { until: timedOutUntil });
-      this.timeouts.delete(user.id);
-    }
-    const text = cleanText(rawText);
-    if (text.length === 0) return this.refuse(client, 'EMPTY', 'The message is empty', ref);
-    if (codePoints(text) > this.limits.maxMessageChars)
-      return this.refuse(client, 'TOO_LONG', `A message is at most ${this.limits.maxMessageChars} characters`, ref);
-    const term = this.terms.find(text);
-    if (term !== null) return this.refuse(client, 'BLOCKED_TERM', 'The message contains a blocked term', ref);
-    if (this.slowSeconds > 0 && !moderator) {
-      const last = this.lastPost.get(user.id);
-      const wait = last === undefined ? 0 : last + this.slowSeconds * 1000 - now;
-      if (wait > 0)
-        return this.refuse(client, 'SLOW_MODE', `Slow mode: one message per ${this.slowSeconds} s`, ref, {
-          retryAfterMs: wait,
-        });
-    }
-    const limit = moderator ? this.limits.rateLimitModMessages : this.limits.rateLimitMessages;
-    const allowed = this.rateLimiter.take(user.id, limit, now);
-    if (!allowed.ok)
-      return this.refuse(client, 'RATE_LIMITED', 'Too many messages; wait a moment', ref, {
-        retryAfterMs: allowed.retryAfterMs,
-      });
-    if (this.slowSeconds > 0) this.lastPost.set(user.id, now);
+  private available(): Availability {
+    if (this.acks.full)
+      return {
+        ok: false,
+        message: 'Too many messages are waiting to be stored; try again shortly',
+        retryAfterMs: 1000,
+      };
+    return this.engine.available();
+  }
 
-    const message: ChatMessage = { type: 'message', id: this.history.nextId(), ts: now, user, text };
+  private post(client: Client, user: UserInfo, text: string, ref: string | undefined): void {
+    const verdict = this.policy.check(user, text);
+    if (!verdict.ok) return this.refuse(client, verdict.code, verdict.message, ref, verdict);
+    this.engine.publish({ ts: verdict.ts, user, text: verdict.text }, { client, ref }, this.deliver);
+  }
+
+  /** A published message, with its id: into history, out to everyone; the sender's ack once it is durable. */
+  private readonly deliver = (message: ChatMessage, seq: number, origin: PostOrigin): void => {
     this.history.add(message);
-    this.events.record?.({ kind: 'message', message });
     this.messageCount += 1;
     this.counters.accepted += 1;
-    if (ref !== undefined) client.push(encode({ type: 'ack', ref, id: message.id }));
+    if (origin.ref !== undefined) this.acks.hold(seq, origin.client, origin.ref, message.id);
     this.broadcast(message);
-  }
+  };
 
   /** Serialises once and queues the same frame on every joined client. */
   broadcast(frame: ServerFrame): number {
     const encoded = encode(frame);
     let delivered = 0;
-    for (const client of this.clients) {
-      if (client.user !== null) {
+    for (const client of this.members.clients) {
+      if (client.isJoined) {
         client.push(encoded);
         delivered += 1;
       }
@@ -281,138 +204,73 @@ export class Room {
     return this.broadcast({ type: 'system', text, ts });
   }
 
-  /**
-   * The users list is encoded once and kept until someone arrives or leaves, so
-   * clients asking for it over and over cost the room a push each, not a rebuild.
-   */
-  private sendUsers(client: Client): void {
-    if (this.usersFrame === null || this.usersFrameViewers !== this.joined) {
-      const users: UserInfo[] = [];
-      for (const same of this.byUser.values()) {
-        const first = same.values().next().value;
-        if (first?.user) users.push(first.user);
-        if (users.length >= MAX_USERS_LISTED) break;
-      }
-      this.usersFrame = encode({ type: 'users', viewers: this.joined, users });
-      this.usersFrameViewers = this.joined;
-    }
-    client.push(this.usersFrame);
-  }
-
   // ── moderation ────────────────────────────────────────────────────────────────
-  /** Whether `actor` may act on a user with `targetRole`: nobody on a host, mods not on mods. */
-  private mayModerate(client: Client, actor: UserInfo, targetRole: UserInfo['role'] | undefined): boolean {
-    if (!isModerator(actor)) {
-      this.refuse(client, 'FORBIDDEN', 'Only moderators and hosts may do this');
-      return false;
+  private moderate(client: Client, actor: UserInfo, frame: RoomFrame): void {
+    const mod = this.moderation;
+    if (frame.type === 'delete') {
+      // Who may moderate at all is answered before whether the message exists.
+      if (!mod.isModerator(actor.role)) return this.refuse(client, 'FORBIDDEN', ONLY_MODERATORS);
+      const entry = this.history.find(frame.id);
+      if (entry === undefined || entry.deleted)
+        return this.refuse(client, 'NOT_FOUND', `No message ${frame.id} in this room`);
+      const author = entry.message.user;
+      const refusal = mod.deleteRefusal(actor.role, author.role, author.id === actor.id);
+      if (refusal !== null) return this.refuse(client, 'FORBIDDEN', refusal);
+      this.history.markDeleted(frame.id);
+      this.record(actor, 'delete', author.id, { messageId: frame.id });
+      this.broadcast({ type: 'deleted', id: frame.id });
+      return;
     }
-    if (!mayModerate(actor.role, targetRole)) {
-      this.refuse(client, 'FORBIDDEN', `A ${actor.role} cannot moderate a ${targetRole}`);
-      return false;
+    const target = frame.type === 'timeout' || frame.type === 'ban' ? this.members.roleOf(frame.user) : undefined;
+    const refusal = mod.refusal(actor.role, target);
+    if (refusal !== null) return this.refuse(client, 'FORBIDDEN', refusal);
+    switch (frame.type) {
+      case 'timeout': {
+        const until = mod.timeout(frame.user, frame.seconds);
+        this.record(actor, 'timeout', frame.user, { seconds: frame.seconds, reason: frame.reason ?? '' });
+        this.broadcast({ type: 'timeout', user: frame.user, until });
+        return;
+      }
+      case 'ban': {
+        const seq = this.record(actor, 'ban', frame.user, { reason: frame.reason ?? '' });
+        if (mod.ban(frame.user, seq)) this.banned(frame.user);
+        return;
+      }
+      case 'unban':
+        mod.unban(frame.user, this.record(actor, 'unban', frame.user));
+        return;
+      case 'slow':
+        mod.setSlow(frame.seconds);
+        this.policy.slowChanged();
+        this.record(actor, 'slow', null, { seconds: frame.seconds });
+        this.broadcast({ type: 'settings', slow: frame.seconds });
+        return;
+      case 'clear':
+        this.history.clear();
+        this.record(actor, 'clear', null, { messageId: this.history.latestId });
+        this.broadcast({ type: 'cleared' });
+        return;
     }
-    return true;
   }
 
-  private roleOf(userId: string): UserInfo['role'] | undefined {
-    const same = this.byUser.get(userId);
-    return same?.values().next().value?.user?.role ?? this.knownRoles.get(userId);
-  }
-
-  private deleteMessage(client: Client, actor: UserInfo, id: number): void {
-    if (!isModerator(actor)) return this.refuse(client, 'FORBIDDEN', 'Only moderators and hosts may do this');
-    const entry = this.history.find(id);
-    if (entry === undefined || entry.deleted) return this.refuse(client, 'NOT_FOUND', `No message ${id} in this room`);
-    // Anyone who may moderate may delete their own lines.
-    const own = entry.message.user.id === actor.id;
-    if (!own && !this.mayModerate(client, actor, entry.message.user.role)) return;
-    this.history.markDeleted(id);
-    this.record(actor, 'delete', entry.message.user.id, { messageId: id });
-    this.broadcast({ type: 'deleted', id });
-  }
-
-  private timeout(client: Client, actor: UserInfo, userId: string, seconds: number, reason = ''): void {
-    if (!this.mayModerate(client, actor, this.roleOf(userId))) return;
-    const until = Date.now() + seconds * 1000;
-    this.timeouts.set(userId, until);
-    this.record(actor, 'timeout', userId, { seconds, reason });
-    this.broadcast({ type: 'timeout', user: userId, until });
-  }
-
-  private ban(client: Client, actor: UserInfo, userId: string, reason = ''): void {
-    if (!this.mayModerate(client, actor, this.roleOf(userId))) return;
-    this.record(actor, 'ban', userId, { reason });
-    this.applyBan(userId);
-  }
-
-  /** Bans a user: every connection of theirs closes with 4003, and they cannot rejoin. */
-  applyBan(userId: string): number {
-    this.bans.add(userId);
+  /** A user entered the ban set: everyone is told once, and every connection of theirs closes with 4003. */
+  private banned(userId: string): void {
     this.broadcast({ type: 'ban', user: userId });
-    return this.closeUser(userId, CloseCode.BANNED, 'Banned from this room');
-  }
-
-  private unban(client: Client, actor: UserInfo, userId: string): void {
-    if (!this.mayModerate(client, actor, undefined)) return;
-    this.bans.delete(userId);
-    this.timeouts.delete(userId);
-    this.record(actor, 'unban', userId);
-  }
-
-  private setSlow(client: Client, actor: UserInfo, seconds: number): void {
-    if (!this.mayModerate(client, actor, undefined)) return;
-    this.slowSeconds = seconds;
-    this.lastPost.clear();
-    this.record(actor, 'slow', null, { seconds });
-    this.broadcast({ type: 'settings', slow: seconds });
-  }
-
-  private clear(client: Client, actor: UserInfo): void {
-    if (!this.mayModerate(client, actor, undefined)) return;
-    this.history.clear();
-    this.record(actor, 'clear', null, { messageId: this.history.latestId });
-    this.broadcast({ type: 'cleared' });
+    this.closeUser(userId, CloseCode.BANNED, 'Banned from this room');
   }
 
   /** Closes every connection of a user (kick 4004, ban 4003); returns how many. */
   closeUser(userId: string, code: number, reason: string): number {
-    const same = this.byUser.get(userId);
-    if (same === undefined) return 0;
-    let closed = 0;
-    for (const client of same) {
-      client.close(code, reason);
-      closed += 1;
-    }
-    return closed;
+    const connections = this.members.connectionsOf(userId);
+    for (const client of connections) client.close(code, reason);
+    return connections.length;
   }
 
   /** Closes every connection (room closing or server stopping); returns how many. */
   closeAll(code: number, reason: string): number {
-    let closed = 0;
-    for (const client of this.clients) {
-      client.close(code, reason);
-      closed += 1;
-    }
-    return closed;
-  }
-
-  // ── stored state (the master's store, through its cache and transcripts) ──────
-  /** Continues a room from the store: ids, recovery window, settings, bans and terms. */
-  restore(state: RoomRestore): void {
-    this.history.restore(state.window, state.lastId);
-    this.slowSeconds = state.settings.slow;
-    this.applyCache(state.cache);
-  }
-
-  /** Replaces bans and terms with the master's; a banned user's open connections close at once. */
-  applyCache(cache: RoomCache): void {
-    this.bans.clear();
-    for (const user of cache.bans) this.bans.add(user);
-    this.setBlockedTerms(cache.terms);
-    for (const user of this.bans) {
-      if (!this.byUser.has(user)) continue;
-      this.broadcast({ type: 'ban', user });
-      this.closeUser(user, CloseCode.BANNED, 'Banned from this room');
-    }
+    const all = [...this.members.clients];
+    for (const client of all) client.close(code, reason);
+    return all.length;
   }
 
   private record(
@@ -420,8 +278,8 @@ export class Room {
     action: ModerationAction,
     target: string | null,
     extra: { messageId?: number; seconds?: number; reason?: string } = {},
-  ): void {
-    this.events.record?.({
+  ): number {
+    return this.engine.record({
       kind: 'moderation',
       action,
       by,
@@ -429,11 +287,29 @@ export class Room {
       messageId: extra.messageId ?? null,
       seconds: extra.seconds ?? null,
       reason: extra.reason ?? '',
-      at: Date.now(),
+      at: this.clock.now(),
     });
   }
 
-  // ── refusals and presence ─────────────────────────────────────────────────────
+  // ── stored state (the master's store, through its cache and notices) ──────────
+  /** Continues a room from the store: recovery window, settings, bans and terms (ids: the engine). */
+  restore(state: RoomRestore): void {
+    this.history.restore(state.window, state.lastId);
+    this.moderation.setSlow(state.settings.slow);
+    this.applyCache(state.cache);
+  }
+
+  /**
+   * Takes the master's bans and terms. Only a user who enters the ban set here is
+   * announced (when present) and closed; a list that already holds a ban sends nothing.
+   */
+  applyCache(cache: RoomCache): void {
+    this.policy.setBlockedTerms(cache.terms);
+    for (const user of this.moderation.applyCache(cache.bans, cache.through))
+      if (this.members.isPresent(user)) this.banned(user);
+  }
+
+  // ── refusals and upkeep ───────────────────────────────────────────────────────
   private refuse(
     client: Client,
     code: FrameErrorCode,
@@ -447,37 +323,17 @@ export class Room {
     if (extra?.until !== undefined) frame.until = extra.until;
     client.push(encode(frame));
     this.counters.refuse(code);
-    if (client.refused(code === 'BAD_FRAME', Date.now()))
-      client.close(CloseCode.TOO_MANY_REFUSALS, 'Too many refused frames');
-  }
-
-  /**
-   * Presence goes out at most once per interval and only when the count changed,
-   * so a thousand joins in one second cost each viewer one frame, not a thousand.
-   */
-  private presenceChanged(): void {
-    if (this.presenceTimer !== undefined || this.stopped) return;
-    this.presenceTimer = setTimeout(() => {
-      this.presenceTimer = undefined;
-      if (this.joined === this.presenceSent) return;
-      this.presenceSent = this.joined;
-      this.broadcast({ type: 'presence', viewers: this.joined });
-      this.events.viewers(this.joined);
-    }, this.limits.presenceIntervalMs);
+    if (client.refused(code === 'BAD_FRAME')) client.close(CloseCode.TOO_MANY_REFUSALS, 'Too many refused frames');
   }
 
   /** Periodic upkeep: forget rate-limit and timeout entries that no longer matter. */
-  sweep(now: number): void {
-    this.rateLimiter.sweep(now);
-    for (const [user, until] of this.timeouts) if (until <= now) this.timeouts.delete(user);
-    const slowMs = this.slowSeconds * 1000;
-    for (const [user, at] of this.lastPost) if (at <= now - slowMs) this.lastPost.delete(user);
+  sweep(): void {
+    this.policy.sweep();
+    this.moderation.sweep();
   }
 
   stopTimers(): void {
-    this.stopped = true;
-    clearTimeout(this.presenceTimer);
-    this.presenceTimer = undefined;
+    this.members.stop();
   }
 }
 

@@ -22,6 +22,7 @@ import {
   type RoomWorkerData,
   type ToRoom,
 } from '../protocol/room-messages.js';
+import { LocalEngine } from './local-engine.js';
 import { RecordBatcher } from './record-batcher.js';
 import { type RoomLog, RoomServer } from './room-server.js';
 
@@ -39,6 +40,7 @@ loopDelay.enable();
 let server: RoomServer | null = null;
 let roomPort = 0;
 let records: RecordBatcher | null = null;
+let engine: LocalEngine | null = null;
 
 /** A reply error with one of the protocol's codes (replyErrorCodes). */
 function replyError(code: ReplyErrorCode, message: string): Error {
@@ -56,23 +58,26 @@ const requests: RoomRequestHandlers = {
     if (server !== null) throw replyError('ALREADY_OPEN', 'This worker already holds a room');
     const name = request.name;
     const batcher = new RecordBatcher((batch) => post({ type: 'records', room: name, batch }));
+    const restore = request.restore;
+    // Ids go on after the last one the store knows, and after every restored message.
+    const lastId = Math.max(restore?.lastId ?? 0, ...(restore?.window.map((m) => m.message.id) ?? []));
+    const local = new LocalEngine(batcher, { lastId, ids: request.ids, writable: request.writable });
+    // Notices that arrive while the listener opens (more ids, writability) are not lost.
+    engine = local;
     const opening = new RoomServer(
       name,
       limits,
       access,
-      {
-        viewers: (viewers) => post({ type: 'viewers', viewers }),
-        record: (record) => {
-          batcher.add(record);
-        },
-      },
+      local,
+      { viewers: (viewers) => post({ type: 'viewers', viewers }) },
       log,
     );
-    if (request.restore !== undefined) opening.room.restore(request.restore);
+    if (restore !== undefined) opening.room.restore(restore);
     try {
       roomPort = await opening.listen(request.port);
     } catch (error) {
       // The master tries the next port with this worker: leave nothing running.
+      engine = null;
       await opening.close('could not listen');
       throw error;
     }
@@ -96,9 +101,9 @@ const requests: RoomRequestHandlers = {
 
 const notices: RoomNoticeHandlers = {
   cache: (cache) => server?.room.applyCache(cache),
-  committed: () => undefined,
-  ids: () => undefined,
-  writable: () => undefined,
+  committed: ({ through }) => engine?.committed(through),
+  ids: (ids) => engine?.grantIds(ids),
+  writable: (writable) => engine?.setWritable(writable),
 };
 
 function stats(s: RoomServer): RoomStats {

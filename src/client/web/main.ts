@@ -7,13 +7,13 @@
  * no framework.
  */
 import './styles.css';
+import type { WelcomeSettings } from '../../protocol/frames.js';
+import { isModerator as roleModerates, mayDelete, mayModerate } from '../../protocol/moderation-rule.js';
 import { ChatClient, type ChatMessage, type ErrorFrame, type Identity, type UserInfo } from '../sdk.js';
 import { byId, h, waitText } from './dom.js';
 import { clock, MessageList } from './message-list.js';
 import { roomSocketUrl } from './room-url.js';
 
-/** The protocol's default message limit (MAX_MESSAGE_CHARS); the room has the last word. */
-const MAX_MESSAGE_CHARS = 500;
 const TIMEOUT_SECONDS = 600;
 
 const params = new URLSearchParams(window.location.search);
@@ -49,18 +49,29 @@ const ui = {
 let client: ChatClient | null = null;
 let identity: Identity = {};
 let me: UserInfo | null = null;
+/**
+ * The room's rules from its welcome: the message limit and who may moderate whom.
+ * The page offers exactly what the room will accept, decided by the same rule
+ * (src/protocol/moderation-rule.ts) with the room's own table.
+ */
+let settings: WelcomeSettings | null = null;
 /** Names of users seen in this session, for notices about them. */
 const names = new Map<string, string>();
 const list = new MessageList(byId<HTMLOListElement>('messages'), byId<HTMLButtonElement>('jump'), renderMessage);
 
-const isModerator = (user: UserInfo | null) => user?.role === 'mod' || user?.role === 'host';
-/** Mirrors the room's rule: nobody moderates a host, only a host moderates a mod. */
-const mayModerate = (author: UserInfo) =>
-  me !== null &&
-  isModerator(me) &&
-  author.id !== me.id &&
-  author.role !== 'host' &&
-  (author.role !== 'mod' || me.role === 'host');
+const isModerator = (user: UserInfo | null) =>
+  user !== null && settings !== null && roleModerates(user.role, settings.moderationRule);
+
+/** The moderation actions this page's user may take on a line by `author`. */
+function actionsOn(author: UserInfo): { delete: boolean; moderate: boolean } {
+  if (me === null || settings === null) return { delete: false, moderate: false };
+  const own = author.id === me.id;
+  const rule = settings.moderationRule;
+  return {
+    delete: mayDelete(me.role, author.role, own, rule),
+    moderate: !own && mayModerate(me.role, author.role, rule),
+  };
+}
 
 function renderMessage(m: ChatMessage): HTMLLIElement {
   names.set(m.user.id, m.user.name);
@@ -75,11 +86,12 @@ function renderMessage(m: ChatMessage): HTMLLIElement {
     h('span', { class: 'text' }, m.text),
   );
   if (m.user.id === me?.id) line.classList.add('mine');
-  if (mayModerate(m.user)) line.append(moderationButtons(m));
+  const actions = actionsOn(m.user);
+  if (actions.delete || actions.moderate) line.append(moderationButtons(m, actions.moderate));
   return line;
 }
 
-function moderationButtons(m: ChatMessage): HTMLElement {
+function moderationButtons(m: ChatMessage, moderate: boolean): HTMLElement {
   const button = (testid: string, text: string, label: string, act: () => void, danger = false) => {
     const b = h(
       'button',
@@ -90,23 +102,30 @@ function moderationButtons(m: ChatMessage): HTMLElement {
     return b;
   };
   const who = m.user.name;
-  return h(
+  const actions = h(
     'span',
     { class: 'actions' },
     button('delete-button', 'Delete', `Delete this message from ${who}`, () => client?.delete(m.id)),
-    button('timeout-button', 'Timeout', `Time out ${who} for 10 minutes`, () =>
-      client?.timeout(m.user.id, TIMEOUT_SECONDS),
-    ),
-    button('ban-button', 'Ban', `Ban ${who} from this room`, () => client?.ban(m.user.id), true),
   );
+  if (moderate)
+    actions.append(
+      button('timeout-button', 'Timeout', `Time out ${who} for 10 minutes`, () =>
+        client?.timeout(m.user.id, TIMEOUT_SECONDS),
+      ),
+      button('ban-button', 'Ban', `Ban ${who} from this room`, () => client?.ban(m.user.id), true),
+    );
+  return actions;
 }
 
 // ── inline errors ───────────────────────────────────────────────────────────────
 let errorTimer: ReturnType<typeof setInterval> | undefined;
+/** Counts errors shown, so a late ack (sent once stored) does not hide a newer error. */
+let errorsShown = 0;
 
 /** Shows an error under the log; with `until`, counts down and goes away when it passes. */
 function showError(text: string, until?: number): void {
   clearInterval(errorTimer);
+  errorsShown += 1;
   const paint = () => {
     const left = until === undefined ? 0 : until - Date.now();
     if (until !== undefined && left <= 0) return hideError();
@@ -142,10 +161,12 @@ function setCanWrite(open: boolean): void {
 }
 
 const length = () => [...ui.input.value.trim()].length;
-const tooLong = () => length() > MAX_MESSAGE_CHARS;
+/** The room's limit, once it has said it; until then the room alone decides. */
+const maxChars = () => settings?.maxMessageChars ?? Infinity;
+const tooLong = () => length() > maxChars();
 
 function updateCount(): void {
-  ui.count.textContent = `${length()}/${MAX_MESSAGE_CHARS}`;
+  ui.count.textContent = settings === null ? `${length()}` : `${length()}/${maxChars()}`;
   ui.count.classList.toggle('over', tooLong());
   ui.send.disabled = client?.state !== 'open' || tooLong();
 }
@@ -180,6 +201,7 @@ function start(who: Identity): void {
   previous?.close();
   identity = who;
   me = null;
+  settings = null;
   const c = new ChatClient({ url: () => roomSocketUrl(roomName) });
   client = c;
   const mine =
@@ -208,6 +230,8 @@ function start(who: Identity): void {
     'welcome',
     mine((w) => {
       me = w.you;
+      settings = w.settings;
+      updateCount();
       ui.viewers.textContent = String(w.viewers);
       showSlow(w.settings.slow);
       const anonymous = w.you.role === 'anonymous';
@@ -314,12 +338,13 @@ ui.composer.addEventListener('submit', (event) => {
   event.preventDefault();
   const text = ui.input.value;
   if (length() === 0) return;
-  if (tooLong()) return showError(`A message is at most ${MAX_MESSAGE_CHARS} characters.`);
+  if (tooLong()) return showError(`A message is at most ${maxChars()} characters.`);
   const c = client;
   if (c === null) return;
+  const shownBefore = errorsShown;
   void c.send(text).then((result) => {
     if (result.ok) {
-      hideError();
+      if (errorsShown === shownBefore) hideError();
       if (ui.input.value === text) ui.input.value = '';
       updateCount();
     } else if (result.error.code === 'NOT_CONNECTED' || result.error.code === 'DISCONNECTED') {

@@ -1,0 +1,101 @@
+/**
+ * The single-server engine: ids and durability as the master grants them.
+ *
+ * - Ids: the room may give out ids up to the granted `through` (the master
+ *   reserves them durably ahead of use, so a crash skips ids but never repeats
+ *   one). With none left, posts are refused UNAVAILABLE until more are granted.
+ *   Ids never go backwards; a restored room continues after its last id.
+ * - Writable: while the master says the store cannot make records durable,
+ *   posts are refused UNAVAILABLE with the master's retryAfterMs.
+ * - Durable: every record gets its sequence number from the batcher; the
+ *   master's `committed` notice says through which one the store has them.
+ */
+import type { ChatMessage } from '../protocol/frames.js';
+import type { ChatRecord, IdGrant, Writable } from '../protocol/room-messages.js';
+import type { Availability, Deliver, Engine, MessageDraft } from './engine.js';
+
+/** Where records go (RecordBatcher): `add` answers the record's sequence number. */
+export interface RecordSink {
+  add(record: ChatRecord): number;
+}
+
+/** How long a sender waits before trying again when the room has no id left. */
+export const NO_IDS_RETRY_MS = 1_000;
+
+export interface LocalEngineOptions {
+  /** The highest id given out before (RoomRestore.lastId); the next message gets more. */
+  lastId?: number;
+  ids: IdGrant;
+  writable: Writable;
+}
+
+export class LocalEngine implements Engine {
+  private lastId: number;
+  private idsThrough: number;
+  private writable: Writable;
+  private committedThrough = 0;
+  private durable: (through: number) => void = () => undefined;
+
+  constructor(
+    private readonly sink: RecordSink,
+    options: LocalEngineOptions,
+  ) {
+    this.lastId = options.lastId ?? 0;
+    this.idsThrough = options.ids.through;
+    this.writable = { ...options.writable };
+  }
+
+  /** The highest id given out so far. */
+  get latestId(): number {
+    return this.lastId;
+  }
+
+  available(): Availability {
+    if (!this.writable.writable)
+      return {
+        ok: false,
+        message: 'Messages cannot be stored right now; try again shortly',
+        retryAfterMs: this.writable.retryAfterMs,
+      };
+    if (this.lastId >= this.idsThrough)
+      return { ok: false, message: 'The room is waiting for more message ids', retryAfterMs: NO_IDS_RETRY_MS };
+    return { ok: true };
+  }
+
+  publish<T>(draft: MessageDraft, origin: T, deliver: Deliver<T>): void {
+    // The policy asked available() in this same pass, so an id is there.
+    const message: ChatMessage = { type: 'message', id: ++this.lastId, ...draft };
+    const seq = this.sink.add({ kind: 'message', message });
+    deliver(message, seq, origin);
+  }
+
+  record(record: ChatRecord): number {
+    return this.sink.add(record);
+  }
+
+  onDurable(listener: (through: number) => void): void {
+    this.durable = listener;
+  }
+
+  // ── the master's notices ──────────────────────────────────────────────────────
+  /** More ids: a grant never lowers what was granted before. */
+  grantIds(ids: IdGrant): void {
+    this.idsThrough = Math.max(this.idsThrough, ids.through);
+  }
+
+  setWritable(writable: Writable): void {
+    this.writable = { ...writable };
+  }
+
+  /** Every record up to `through` is in the store; a stale or repeated notice changes nothing. */
+  committed(through: number): void {
+    if (through <= this.committedThrough) return;
+    this.committedThrough = through;
+    this.durable(through);
+  }
+
+  /** Continues after `lastId` (a restored room); ids never go backwards. */
+  continueAfter(lastId: number): void {
+    this.lastId = Math.max(this.lastId, lastId);
+  }
+}

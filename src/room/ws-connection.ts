@@ -1,0 +1,32 @@
+/** A room member over a `ws` WebSocket (the Connection the room's logic speaks to). */
+import { WebSocket } from 'ws';
+import type { Connection } from './connection.js';
+
+export class WsConnection implements Connection {
+  constructor(private readonly ws: WebSocket) {}
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  send(data: Buffer): void {
+    // A text frame from bytes already UTF-8: ws writes the (shared) buffer as it is.
+    this.ws.send(data, { binary: false });
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  ping(): void {
+    this.ws.ping();
+  }
+}
