@@ -97,7 +97,10 @@ describe('store faults', () => {
     store.failing = true;
     // Admin kicks are logged whoever is there: eight records for a queue of five.
     for (let i = 1; i <= 8; i++) {
-      const res = await t.adminFetch('/room/overflow/kick', { method: 'POST', body: JSON.stringify({ user: `u${i}` }) });
+      const res = await t.adminFetch('/room/overflow/kick', {
+        method: 'POST',
+        body: JSON.stringify({ user: `u${i}` }),
+      });
       assert.equal(res.status, 200);
     }
     await until(async () => (await storeState(t)).dropped === 3, 'drops counted', 200);

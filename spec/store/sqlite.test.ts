@@ -28,7 +28,11 @@ it('SQLite writes a ban and its log entry in one transaction: a batch that fails
   const now = Date.now();
   const ban = { user: 'u', room: 'r', reason: '', by: 'm', at: now, until: null };
   // A NOT NULL column left null: the log insert fails after the ban was applied in the transaction.
-  const broken = { room: 'r', action: 'ban', by: { id: null, name: 'M', role: 'mod' } } as unknown as NewModerationEntry;
+  const broken = {
+    room: 'r',
+    action: 'ban',
+    by: { id: null, name: 'M', role: 'mod' },
+  } as unknown as NewModerationEntry;
   await assert.rejects(store.writeBatch({ ...emptyBatch(), bans: [{ op: 'add', ban }], moderation: [broken] }));
   assert.deepEqual(await store.bans(now), []);
   assert.deepEqual(await store.moderation('r', { limit: 10 }), []);

@@ -118,7 +118,9 @@ export class TranscriptWriter {
 
   /** Queues a moderation entry made outside a room (the admin API), with its ban change if any. */
   addModeration(entry: NewModerationEntry, ban?: BanChange): void {
-    this.push(ban === undefined ? { room: entry.room, moderation: entry } : { room: entry.room, moderation: entry, ban });
+    this.push(
+      ban === undefined ? { room: entry.room, moderation: entry } : { room: entry.room, moderation: entry, ban },
+    );
     this.schedule();
   }
 
