@@ -150,7 +150,7 @@ export class DataLayer extends EventEmitter<DataEvents> {
   async restore(name: string): Promise<RoomRestore> {
     const windowSize = this.config.limits.recoveryWindow;
     let stored: RestoredMessage[] = [];
-    let lastId = this.ids.knownThrough(name);
+    let lastId = this.ids.through(name);
     let known = false;
     let settings = { slow: 0 };
     try {
@@ -226,6 +226,7 @@ export class DataLayer extends EventEmitter<DataEvents> {
   roomClosed(name: string): void {
     this.ids.closed(name);
     this.takenIn.delete(name);
+    this.writer.end(name);
     this.best('room closed', this.store.roomClosed(name, Date.now()));
   }
 
