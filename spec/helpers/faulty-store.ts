@@ -4,7 +4,7 @@
  * root, so file permissions cannot make a real store fail; this can. It also
  * counts the batches that reach the real store.
  */
-import type { Ban, Page, RoomSettings, Store, WriteBatch } from '../../src/store/store.js';
+import { batchSize, type Page, type RoomSettings, type Store, type WriteBatch } from '../../src/store/store.js';
 
 export class FaultyStore implements Store {
   failing = false;
@@ -30,16 +30,15 @@ export class FaultyStore implements Store {
   roomOpened = (room: string, server: string, at: number) => this.call(() => this.inner.roomOpened(room, server, at));
   roomClosed = (room: string, at: number) => this.call(() => this.inner.roomClosed(room, at));
   room = (room: string) => this.call(() => this.inner.room(room));
+  reserveIds = (room: string, through: number) => this.call(() => this.inner.reserveIds(room, through));
   saveSettings = (room: string, settings: RoomSettings) => this.call(() => this.inner.saveSettings(room, settings));
   writeBatch = (batch: WriteBatch) =>
     this.call(async () => {
       await this.inner.writeBatch(batch);
-      this.batches.push(batch.messages.length + batch.deletions.length + batch.clears.length + batch.moderation.length);
+      this.batches.push(batchSize(batch));
     });
   messages = (room: string, page: Page) => this.call(() => this.inner.messages(room, page));
   bans = (now: number) => this.call(() => this.inner.bans(now));
-  addBan = (ban: Ban) => this.call(() => this.inner.addBan(ban));
-  removeBan = (user: string, room: string | null) => this.call(() => this.inner.removeBan(user, room));
   blockedTerms = () => this.call(() => this.inner.blockedTerms());
   setBlockedTerms = (terms: string[]) => this.call(() => this.inner.setBlockedTerms(terms));
   moderation = (room: string, page: Page) => this.call(() => this.inner.moderation(room, page));

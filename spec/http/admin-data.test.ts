@@ -168,6 +168,14 @@ describe('store-backed admin calls', async () => {
     assert.equal((await closeOf(inA)).code, 4003);
     assert.equal((await closeOf(inB)).code, 4003);
     assert.equal((await t.adminFetch('/bans/everywhere', { method: 'DELETE' })).status, 200);
+    // Acts on every room are logged in the moderation log of room "*".
+    const log = await json(await t.adminFetch('/room/*/moderation'));
+    const entries = log.data.entries as Array<{ action: string; target: string; seconds: number | null }>;
+    assert.deepEqual(
+      entries.filter((e) => e.target === 'everywhere').map((e) => e.action),
+      ['unban', 'ban'],
+    );
+    assert.ok((entries.find((e) => e.action === 'ban')?.seconds ?? 0) > 3_500, 'the ban logs its length');
   });
 
   it('lets a user back in once a ban with an end has run out, without waiting for a refresh', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { emptyBatch } from '../../src/store/store.js';
 import { freshDataDir } from '../helpers/data-dir.js';
 import { FaultyStore } from '../helpers/faulty-store.js';
 import { startTestServer } from '../helpers/server.js';
@@ -13,7 +14,8 @@ describe('the master cache', () => {
     const { client, welcome } = await TestClient.join(port, { name: 'Sam' });
     const id = (welcome.you as { id: string }).id;
     // Another server sharing the store (or an operator) bans the user: no admin call here.
-    await store!.inner.addBan({ user: id, room: null, reason: 'elsewhere', by: 'admin', at: Date.now(), until: null });
+    const ban = { user: id, room: null, reason: 'elsewhere', by: 'admin', at: Date.now(), until: null };
+    await store!.inner.writeBatch({ ...emptyBatch(), bans: [{ op: 'add', ban }] });
     assert.equal((await closeOf(client)).code, 4003);
   });
 

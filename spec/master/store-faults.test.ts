@@ -1,85 +1,175 @@
+/**
+ * A store that fails or hangs under a running server: what is acknowledged is
+ * stored once it is back, /load says what is wrong, admin changes the store did
+ * not take are refused with nothing applied, and a moderator's ban made during
+ * the outage is in the bans table and the moderation log together afterwards,
+ * and holds through every refresh.
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { WriteBatch } from '../../src/store/store.js';
 import { FaultyStore } from '../helpers/faulty-store.js';
-import { until } from '../helpers/wait.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { TestClient } from '../helpers/ws-client.js';
+import { AUTH_SECRET, token } from '../helpers/tokens.js';
+import { until } from '../helpers/wait.js';
+import { closeOf, type Frame, TestClient } from '../helpers/ws-client.js';
 
 type Json = { data: Record<string, unknown> };
+
+/** Also fails batch writes alone (reads answer) while `failWrites` is set: the store half down. */
+class WriteFaultStore extends FaultyStore {
+  failWrites = false;
+  override writeBatch = async (batch: WriteBatch) => {
+    if (this.failing || this.failWrites) throw new Error('injected store fault');
+    if (this.hanging) return new Promise<void>(() => undefined);
+    await this.inner.writeBatch(batch);
+  };
+}
 
 async function storeState(t: TestServer): Promise<Record<string, unknown>> {
   const load = (await (await t.adminFetch('/load')).json()) as Json;
   return load.data.store as Record<string, unknown>;
 }
 
-async function startFaulty(env: Record<string, string> = {}): Promise<{ t: TestServer; store: FaultyStore }> {
-  let store: FaultyStore | undefined;
+async function startFaulty(env: Record<string, string> = {}): Promise<{ t: TestServer; store: WriteFaultStore }> {
+  let store: WriteFaultStore | undefined;
   const t = await startTestServer(
-    { RATE_LIMIT_MESSAGES: '1000', ...env },
-    { wrapStore: (inner) => (store = new FaultyStore(inner)) },
+    { RATE_LIMIT_MESSAGES: '1000', AUTH_SECRET, ALLOW_GUESTS: 'on', ...env },
+    { wrapStore: (inner) => (store = new WriteFaultStore(inner)) },
   );
   return { t, store: store! };
 }
 
+const answered = (client: TestClient, ref: string) =>
+  client.frames.some((f) => (f.type === 'ack' || f.type === 'error') && f.ref === ref);
+
+async function json(res: Response): Promise<Json> {
+  return (await res.json()) as Json;
+}
+
 describe('store faults', () => {
-  it('keeps chatting while the store fails, says so in /load, and writes everything once it is back', async () => {
+  it('stores every message acknowledged during an outage once it is back, and says so in /load', async () => {
     const { t, store } = await startFaulty();
     const port = await t.createRoom('outage');
     const { client } = await TestClient.join(port, { name: 'Ann' });
     store.failing = true;
     for (let i = 1; i <= 10; i++) client.send({ type: 'message', text: `during ${i}`, ref: `d${i}` });
-    for (let i = 1; i <= 10; i++) assert.equal((await client.next('message')).text, `during ${i}`);
     await until(async () => (await storeState(t)).state === 'down', 'store reported down', 200);
     const down = await storeState(t);
     assert.equal(down.lastError, 'injected store fault');
-    assert.equal(down.queued, 10);
+    assert.equal(down.writable, false);
 
     // The cache keeps its last good copy; an asked-for refresh says the store is not answering.
-    const refresh = await t.adminFetch('/cache/refresh', { method: 'POST' });
-    assert.equal(refresh.status, 503);
-    const terms = (await (await t.adminFetch('/blocked-terms')).json()) as Json;
+    assert.equal((await t.adminFetch('/cache/refresh', { method: 'POST' })).status, 503);
+    const terms = await json(await t.adminFetch('/blocked-terms'));
     assert.ok((terms.data.terms as string[]).length > 0);
     assert.equal((await t.adminFetch('/room/outage/messages')).status, 503);
-    const ban = await t.adminFetch('/bans', { method: 'POST', body: JSON.stringify({ user: 'x' }) });
-    assert.equal(ban.status, 503);
 
-    // A room opened during the outage works too.
+    // A room can be opened and joined during the outage; once the store is back it takes messages.
     const other = await t.createRoom('opened-during-outage');
     const { client: second } = await TestClient.join(other, { name: 'Bo' });
-    second.send({ type: 'message', text: 'still fine' });
-    assert.equal((await second.next('message')).text, 'still fine');
 
     store.failing = false;
     await until(
       async () => {
         const s = await storeState(t);
-        return s.state === 'up' && s.queued === 0;
+        return s.state === 'up' && s.queued === 0 && s.writable === true;
       },
       'store back up and queue written',
       200,
     );
-    const stored = (await (await t.adminFetch('/room/outage/messages')).json()) as Json;
+    for (let i = 1; i <= 10; i++) await until(() => answered(client, `d${i}`), `d${i} answered`);
+    const acked = client.frames.filter((f) => f.type === 'ack').map((f) => `during ${String(f.ref).slice(1)}`);
+    const stored = await json(await t.adminFetch('/room/outage/messages'));
     const texts = (stored.data.messages as Array<{ text: string }>).map((m) => m.text).reverse();
-    assert.deepEqual(
-      texts,
-      Array.from({ length: 10 }, (_, i) => `during ${i + 1}`),
-    );
+    assert.deepEqual(texts, acked, 'every acknowledged message, once, in order; nothing else');
     assert.equal((await storeState(t)).dropped, 0);
+
+    second.send({ type: 'message', text: 'after the outage', ref: 'a' });
+    assert.equal((await second.next('ack', (f) => f.ref === 'a')).ref, 'a');
     client.close();
     second.close();
   });
 
-  it('counts the messages it drops once the queue bound is reached', async () => {
+  it('counts the records it drops once the queue bound is reached', async () => {
     const { t, store } = await startFaulty({ TRANSCRIPT_QUEUE_LIMIT: '5' });
-    const port = await t.createRoom('overflow');
-    const { client } = await TestClient.join(port, { name: 'Cy' });
+    await t.createRoom('overflow');
     store.failing = true;
-    for (let i = 1; i <= 8; i++) client.send({ type: 'message', text: `m${i}`, ref: `r${i}` });
-    await client.next('ack', (f) => f.ref === 'r8');
+    // Admin kicks are logged whoever is there: eight records for a queue of five.
+    for (let i = 1; i <= 8; i++) {
+      const res = await t.adminFetch('/room/overflow/kick', {
+        method: 'POST',
+        body: JSON.stringify({ user: `u${i}` }),
+      });
+      assert.equal(res.status, 200);
+    }
     await until(async () => (await storeState(t)).dropped === 3, 'drops counted', 200);
     assert.equal((await storeState(t)).queued, 5);
     store.failing = false;
     await until(async () => (await storeState(t)).queued === 0, 'queue written', 200);
+  });
+
+  it('keeps a moderator’s ban made while the store fails: stored with its log entry, and kept out after refreshes', async () => {
+    const { t, store } = await startFaulty();
+    const port = await t.createRoom('modban');
+    const { client: mod } = await TestClient.join(port, {
+      token: await token({ sub: 'mo', name: 'Mo', role: 'mod', room: 'modban' }),
+    });
+    store.failWrites = true;
+    mod.send({ type: 'ban', user: 'pest', reason: 'spam' });
+    await mod.next('ban');
+    await until(async () => (await storeState(t)).state === 'down', 'store reported down', 200);
+    // Reads answer while writes fail: a refresh must not let pest back in before the ban is stored.
+    assert.equal((await t.adminFetch('/cache/refresh', { method: 'POST' })).status, 200);
+    const tryJoin = async () => {
+      const pest = await TestClient.connect(port);
+      pest.send({ type: 'join', token: await token({ sub: 'pest', name: 'Pest' }) });
+      return (await closeOf(pest)).code;
+    };
+    assert.equal(await tryJoin(), 4003, 'kept out after a refresh during the outage');
+    const listed = await json(await t.adminFetch('/bans?room=modban'));
+    assert.deepEqual(
+      (listed.data.bans as Array<{ user: string }>).map((b) => b.user),
+      ['pest'],
+      'listed while queued',
+    );
+
+    store.failWrites = false;
+    await until(async () => (await storeState(t)).queued === 0, 'queue written', 200);
+    const bans = await store.inner.bans(Date.now());
+    assert.deepEqual(
+      bans.map((b) => [b.user, b.room, b.by]),
+      [['pest', 'modban', 'mo']],
+      'in the bans table',
+    );
+    const log = await store.inner.moderation('modban', { limit: 10 });
+    assert.deepEqual(
+      log.map((e) => [e.action, e.target]),
+      [['ban', 'pest']],
+      'and in the moderation log',
+    );
+    assert.equal((await t.adminFetch('/cache/refresh', { method: 'POST' })).status, 200);
+    assert.equal(await tryJoin(), 4003, 'kept out after a refresh from the store');
+    mod.close();
+  });
+
+  it('answers 503 to an admin ban the store did not take, and applies none of it', async () => {
+    const { t, store } = await startFaulty();
+    const port = await t.createRoom('adminban');
+    store.failing = true;
+    const res = await t.adminFetch('/bans', {
+      method: 'POST',
+      body: JSON.stringify({ user: 'x', room: 'adminban', reason: 'r' }),
+    });
+    assert.equal(res.status, 503);
+    const global = await t.adminFetch('/bans', { method: 'POST', body: JSON.stringify({ user: 'x' }) });
+    assert.equal(global.status, 503);
+    store.failing = false;
+    assert.deepEqual(await store.inner.bans(Date.now()), []);
+    assert.deepEqual(await store.inner.moderation('adminban', { limit: 10 }), []);
+    assert.deepEqual(await store.inner.moderation('*', { limit: 10 }), []);
+    const { client, welcome } = await TestClient.join(port, { token: await token({ sub: 'x', name: 'X' }) });
+    assert.equal((welcome as Frame).type, 'welcome', 'x may still join');
     client.close();
   });
 

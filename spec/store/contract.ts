@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { UserInfo } from '../../src/protocol/frames.js';
 import {
+  type Ban,
   DAY_MS,
   emptyBatch,
   type NewMessage,
@@ -156,26 +157,73 @@ export function storeContract(label: string, factory: StoreFactory): void {
     it('keeps room and global bans, replaces one on re-ban, and forgets expired ones', async () => {
       const store = await open();
       const now = Date.now();
-      await store.addBan({ user: 'a', room: 'r', reason: 'spam', by: 'u-mo', at: now, until: null });
-      await store.addBan({ user: 'b', room: null, reason: 'abuse', by: 'admin', at: now + 1, until: now + 60_000 });
-      await store.addBan({ user: 'c', room: 'r', reason: 'old', by: 'admin', at: now + 2, until: now - 1 });
+      const add = (ban: Ban) => store.writeBatch(batch({ bans: [{ op: 'add', ban }] }));
+      const remove = (user: string, room: string | null) =>
+        store.writeBatch(batch({ bans: [{ op: 'remove', user, room }] }));
+      await add({ user: 'a', room: 'r', reason: 'spam', by: 'u-mo', at: now, until: null });
+      await add({ user: 'b', room: null, reason: 'abuse', by: 'admin', at: now + 1, until: now + 60_000 });
+      await add({ user: 'c', room: 'r', reason: 'old', by: 'admin', at: now + 2, until: now - 1 });
       assert.deepEqual(await store.bans(now), [
         { user: 'a', room: 'r', reason: 'spam', by: 'u-mo', at: now, until: null },
         { user: 'b', room: null, reason: 'abuse', by: 'admin', at: now + 1, until: now + 60_000 },
       ]);
-      await store.addBan({ user: 'a', room: 'r', reason: 'again', by: 'admin', at: now + 3, until: null });
+      await add({ user: 'a', room: 'r', reason: 'again', by: 'admin', at: now + 3, until: null });
       const bans = await store.bans(now);
       assert.equal(bans.length, 2);
       assert.equal(bans.find((b) => b.user === 'a')?.reason, 'again');
-      assert.equal(await store.removeBan('a', null), false, 'a room ban is not a global ban');
-      assert.equal(await store.removeBan('a', 'r'), true);
-      assert.equal(await store.removeBan('a', 'r'), false);
+      await remove('a', null);
+      assert.equal((await store.bans(now)).length, 2, 'a room ban is not a global ban');
+      await remove('a', 'r');
+      assert.deepEqual(
+        (await store.bans(now)).map((b) => b.user),
+        ['b'],
+      );
       assert.deepEqual(
         (await store.bans(now + 120_000)).map((b) => b.user),
         [],
       );
-      await store.removeExpired(now + 120_000);
-      assert.equal(await store.removeBan('b', null), false, 'an expired ban is removed');
+      assert.ok((await store.removeExpired(now + 120_000)) >= 1, 'an expired ban is removed');
+    });
+
+    it('applies a ban, its lifting and their log entries from one batch, in order, once on a retry', async () => {
+      const store = await open();
+      const now = Date.now();
+      const ban: Ban = { user: ann.id, room: 'r', reason: 'spam', by: mod.id, at: now, until: null };
+      const banned = batch({ bans: [{ op: 'add', ban }], moderation: [entry('r', 'ban', now)] });
+      await store.writeBatch(banned);
+      await store.writeBatch(banned);
+      assert.deepEqual(await store.bans(now), [ban]);
+      assert.equal((await store.moderation('r', { limit: 10 })).length, 1);
+      await store.writeBatch(
+        batch({
+          bans: [
+            { op: 'add', ban: { ...ban, user: 'other' } },
+            { op: 'remove', user: ann.id, room: 'r' },
+            { op: 'remove', user: 'other', room: 'r' },
+          ],
+          moderation: [entry('r', 'unban', now + 1)],
+        }),
+      );
+      assert.deepEqual(await store.bans(now), []);
+      assert.deepEqual(
+        (await store.moderation('r', { limit: 10 })).map((e) => e.action),
+        ['unban', 'ban'],
+      );
+    });
+
+    it('reserves ids ahead: the mark only rises, and stored messages never lower it', async () => {
+      const store = await open('reserve');
+      await store.reserveIds('fresh', 1000);
+      assert.equal((await store.room('fresh'))?.lastMessageId, 1000, 'a room not yet stored gets a mark');
+      await store.reserveIds('fresh', 500);
+      assert.equal((await store.room('fresh'))?.lastMessageId, 1000, 'a lower reservation changes nothing');
+      await store.writeBatch(batch({ messages: [message('fresh', 7)] }));
+      assert.equal((await store.room('fresh'))?.lastMessageId, 1000);
+      await store.roomOpened('fresh', 'host', 1);
+      await store.reserveIds('fresh', 2000);
+      await store.close();
+      const again = await open('reserve');
+      assert.equal((await again.room('fresh'))?.lastMessageId, 2000, 'the mark survives a reopen');
     });
 
     it('has no blocked terms until a list is saved, then the saved list', async () => {

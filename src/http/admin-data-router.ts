@@ -4,16 +4,17 @@
  * cache refresh. Mounted by the admin router, behind its key check. A store that
  * does not answer is a 503 that says so; bans and terms are changed in the store
  * first and then pushed to running rooms, so what a room enforces is what is kept.
+ * A ban and its moderation log entry are one write: both or neither (a global
+ * ban's entry is in the moderation log of room "*").
+ * Reads lay what is still queued for the store over what it returns, so they
+ * see every record without waiting for a write.
  */
 import { Router } from 'express';
 import { ApiError } from '../errors.js';
-import type { Ban } from '../store/store.js';
+import { type Ban, GLOBAL_ROOM } from '../store/store.js';
 import { banBody, bansQuery, messagesQuery, moderationQuery, query, termsBody } from './data-schemas.js';
 import type { ApiDeps } from './deps.js';
 import { body, roomName } from './validate.js';
-
-/** How long a read waits for queued records to be written first, so it sees them. */
-const FLUSH_BEFORE_READ_MS = 1_000;
 
 async function fromStore<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -26,29 +27,28 @@ async function fromStore<T>(call: () => Promise<T>): Promise<T> {
 
 export function adminDataRouter({ data, supervisor }: ApiDeps): Router {
   const router = Router();
-  const { store, cache, writer } = data;
+  const { cache, reads } = data;
 
   router.get('/room/:name/messages', async (req, res) => {
     const room = roomName(req.params.name);
     const { limit, before } = query(messagesQuery, req.query);
-    await writer.flush(Date.now() + FLUSH_BEFORE_READ_MS);
-    const rows = await fromStore(() => store.messages(room, { limit, before }));
+    const rows = await fromStore(() => reads.messages(room, { limit, before }));
     const messages = rows.map(({ room: _room, ...m }) => m);
     res.json({ data: { room, messages, next: rows.length === limit ? (rows.at(-1)?.id ?? null) : null } });
   });
 
   router.get('/room/:name/moderation', async (req, res) => {
-    const room = roomName(req.params.name);
+    // "*": the log of acts on every room (global bans).
+    const room = req.params.name === GLOBAL_ROOM ? GLOBAL_ROOM : roomName(req.params.name);
     const { limit, before } = query(moderationQuery, req.query);
-    await writer.flush(Date.now() + FLUSH_BEFORE_READ_MS);
-    const rows = await fromStore(() => store.moderation(room, { limit, before }));
+    const rows = await fromStore(() => reads.moderation(room, { limit, before }));
     const entries = rows.map(({ room: _room, ...e }) => e);
     res.json({ data: { room, entries, next: rows.length === limit ? (rows.at(-1)?.id ?? null) : null } });
   });
 
   router.get('/bans', async (req, res) => {
     const { room } = query(bansQuery, req.query);
-    const bans = await fromStore(() => store.bans(Date.now()));
+    const bans = await fromStore(() => reads.bans());
     const shown = room === undefined ? bans : bans.filter((b) => b.room === null || b.room === room);
     res.json({ data: { bans: shown } });
   });
@@ -63,18 +63,16 @@ export function adminDataRouter({ data, supervisor }: ApiDeps): Router {
       at: Date.now(),
       until: input.until ?? null,
     };
-    await fromStore(() => cache.addBan(ban));
-    if (ban.room !== null) data.logAdmin(ban.room, 'ban', ban.user, ban.reason);
+    await fromStore(() => data.ban(ban));
     res.status(201).json({ data: { ban } });
   });
 
   router.delete('/bans/:user', async (req, res) => {
     const user = req.params.user;
     const { room } = query(bansQuery, req.query);
-    const removed = await fromStore(() => cache.removeBan(user, room ?? null));
+    const removed = await fromStore(() => data.unban(user, room ?? null));
     const where = room === undefined ? 'globally' : `in room ${room}`;
     if (!removed) throw new ApiError('NOT_FOUND', `${user} is not banned ${where}`);
-    if (room !== undefined) data.logAdmin(room, 'unban', user, '');
     res.json({ data: { user, room: room ?? null, removed: true } });
   });
 

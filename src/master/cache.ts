@@ -1,35 +1,43 @@
 /**
  * The master's copy of the store's shared data — bans and blocked terms — and
  * the only way rooms get it: loaded at start, refreshed every CACHE_REFRESH_S and
- * on demand, and pushed to every room whenever it changes, so rooms never touch
- * the store and a thousand rooms cost the store one read per refresh.
+ * on demand; whenever it changes, `onChange` names the rooms concerned (undefined:
+ * every open room) and the data layer sends them their lists.
  *
- * Changes and refreshes run one at a time, in order, so a refresh that started
- * before a change can never be the last word after it. When the store does not
- * answer, the last good copy stays in force (and is what new rooms get).
+ * The cache follows what was written (or is queued to be written): a room's
+ * in-band ban or unban is applied at once, in the order received (`apply`); an
+ * admin change is applied once its batch is stored (`change`); a refresh reads the
+ * store and lays over it every ban change still in the transcript writer's queue,
+ * so a refresh never undoes a ban the store has not taken yet.
+ *
+ * Admin changes and refreshes run one at a time, in order, so a refresh that
+ * started before a change can never be the last word after it. When the store
+ * does not answer, the last good copy stays in force (and is what new rooms get).
  *
  * The blocked-term list is seeded from config/blocked-terms.txt the first time
  * the store has none; after that the store's list is the one that counts.
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../logger.js';
-import type { RoomCache } from '../protocol/room-messages.js';
-import type { Ban, Store } from '../store/store.js';
+import type { Ban, BanChange, Store } from '../store/store.js';
+import { withDeadline } from './data/deadline.js';
 import type { StoreHealth } from './store-health.js';
-import type { Supervisor } from './supervisor.js';
 
 /** How long one store call may take before the cache treats the store as down. */
-const STORE_CALL_TIMEOUT_MS = 5_000;
+export const STORE_CALL_TIMEOUT_MS = 5_000;
 
 export const DEFAULT_TERMS_FILE = new URL('../../../config/blocked-terms.txt', import.meta.url);
 
 export interface DataCacheOptions {
   store: Store;
   health: StoreHealth;
-  supervisor: Supervisor;
   logger: Logger;
   refreshS: number;
   termsFile?: URL | string;
+  /** Ban changes not yet in the store (the transcript writer's queue), oldest first. */
+  queuedBans(): BanChange[];
+  /** The lists changed for these rooms (undefined: every room). */
+  onChange(rooms: string[] | undefined): void;
 }
 
 /** One term per line; blank lines and lines starting with # are skipped. */
@@ -38,6 +46,18 @@ export function readTermsFile(file: URL | string): string[] {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/** Bans after `changes`, in order (a ban replaces one of the same user and room). */
+export function applyBanChanges(bans: readonly Ban[], changes: readonly BanChange[]): Ban[] {
+  let out = [...bans];
+  for (const c of changes) {
+    const user = c.op === 'add' ? c.ban.user : c.user;
+    const room = c.op === 'add' ? c.ban.room : c.room;
+    out = out.filter((b) => !(b.user === user && b.room === room));
+    if (c.op === 'add') out.push(c.ban);
+  }
+  return out;
 }
 
 export class DataCache {
@@ -84,15 +104,19 @@ export class DataCache {
     return [...this.terms];
   }
 
-  /** What one room applies: bans of that room and global ones still in force, and the terms. */
-  forRoom(room: string, now = Date.now()): RoomCache {
-    const users = new Set<string>();
-    for (const ban of this.bans)
-      if ((ban.room === null || ban.room === room) && (ban.until === null || ban.until > now)) users.add(ban.user);
-    return { bans: [...users], terms: [...this.terms], through: 0 };
+  /** Bans in force, as the cache holds them. */
+  allBans(now = Date.now()): Ban[] {
+    return this.bans.filter((b) => b.until === null || b.until > now);
   }
 
-  /** Runs changes and refreshes one at a time, in the order asked. */
+  /** What one room applies: users banned from that room or globally, still in force, and the terms. */
+  forRoom(room: string, now = Date.now()): { bans: string[]; terms: string[] } {
+    const users = new Set<string>();
+    for (const ban of this.allBans(now)) if (ban.room === null || ban.room === room) users.add(ban.user);
+    return { bans: [...users], terms: [...this.terms] };
+  }
+
+  /** Runs admin changes and refreshes one at a time, in the order asked. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(fn, fn);
     this.chain = run.catch(() => undefined);
@@ -102,87 +126,64 @@ export class DataCache {
   /** Reloads from the store and pushes to every room; false (cache kept) when the store did not answer. */
   refresh(): Promise<boolean> {
     return this.serial(async () => {
-      const { store, health } = this.options;
+      const { store, queuedBans } = this.options;
+      // What is queued when the read starts may be stored while it runs, or not: laying
+      // it over again is harmless (changes are idempotent), and leaving it out is not.
+      const before = queuedBans();
       try {
-        const [bans, stored] = await Promise.all([store.bans(Date.now()), store.blockedTerms()]);
+        const [bans, stored] = await this.guard(
+          Promise.all([store.bans(Date.now()), store.blockedTerms()]),
+          'cache refresh',
+        );
         let terms = stored;
         if (terms === null) {
           terms = this.fileTerms();
-          await store.setBlockedTerms(terms);
+          await this.guard(store.setBlockedTerms(terms), 'seeding blocked terms');
           this.log.info('Blocked terms seeded from the term file', { terms: terms.length });
         }
-        this.bans = bans;
+        const after = queuedBans();
+        const seen = new Set(before);
+        this.bans = applyBanChanges(bans, [...before, ...after.filter((c) => !seen.has(c))]);
         this.terms = terms;
         this.lastRefreshAt = Date.now();
-        health.ok();
-      } catch (error) {
-        health.failed(error);
+      } catch {
         return false;
       }
-      await this.push(undefined);
+      this.changed(undefined);
       return true;
     });
   }
 
-  /** Stores a ban (throws if the store fails) and applies it in the rooms it concerns at once. */
-  addBan(ban: Ban): Promise<void> {
-    return this.serial(async () => {
-      await this.guard(() => this.options.store.addBan(ban));
-      this.bans = [...this.bans.filter((b) => !(b.user === ban.user && b.room === ban.room)), ban];
-      await this.push(ban.room === null ? undefined : [ban.room]);
-    });
+  /**
+   * A ban change, in force at once. A room's own change (already queued for the
+   * store) is not pushed back to it (`notify` false): the room has applied it,
+   * and the lists it is sent later carry `through`, so none of them undoes it.
+   */
+  apply(change: BanChange, notify = true): void {
+    this.bans = applyBanChanges(this.bans, [change]);
+    const room = change.op === 'add' ? change.ban.room : change.room;
+    if (notify) this.changed(room === null ? undefined : [room]);
+    else this.scheduleExpiry();
   }
 
-  /** Lifts a ban; false if there was none. */
-  removeBan(user: string, room: string | null): Promise<boolean> {
+  /** An admin ban change: `write` stores it (throws if the store fails); only then is it applied. */
+  change(change: BanChange, write: () => Promise<void>): Promise<void> {
     return this.serial(async () => {
-      const removed = await this.guard(() => this.options.store.removeBan(user, room));
-      this.bans = this.bans.filter((b) => !(b.user === user && b.room === room));
-      await this.push(room === null ? undefined : [room]);
-      return removed;
+      await this.guard(write(), 'ban change');
+      this.apply(change);
     });
   }
 
   setBlockedTerms(terms: string[]): Promise<void> {
     return this.serial(async () => {
-      await this.guard(() => this.options.store.setBlockedTerms(terms));
+      await this.guard(this.options.store.setBlockedTerms(terms), 'blocked terms');
       this.terms = [...terms];
-      await this.push(undefined);
+      this.changed(undefined);
     });
   }
 
-  /**
-   * A moderator banned or unbanned someone in a room: the room has already acted;
-   * this keeps it (best effort: a ban the store did not take lasts until the next
-   * refresh that reaches the store) and re-sends that room its list, in case a
-   * refresh that began before the change has just sent an older one.
-   */
-  roomModeration(room: string, action: 'ban' | 'unban', user: string, by: string, reason: string): Promise<void> {
-    return this.serial(async () => {
-      const { store, health } = this.options;
-      const ban: Ban = { user, room, reason, by, at: Date.now(), until: null };
-      this.bans = this.bans.filter((b) => !(b.user === user && b.room === room));
-      if (action === 'ban') this.bans.push(ban);
-      try {
-        if (action === 'ban') await store.addBan(ban);
-        else await store.removeBan(user, room);
-        health.ok();
-      } catch (error) {
-        health.failed(error);
-        this.log.warn('Room ban not stored', { room, user, action, error: (error as Error).message });
-      }
-      await this.push([room]);
-    });
-  }
-
-  /** Sends one room the cache (a room that opened while a change was on its way). */
-  pushTo(room: string): Promise<void> {
-    return this.serial(() => this.push([room]));
-  }
-
-  private async push(rooms: string[] | undefined): Promise<void> {
-    const { supervisor } = this.options;
-    await supervisor.each(rooms, async (h) => h.notify({ type: 'cache', ...this.forRoom(h.name) }));
+  private changed(rooms: string[] | undefined): void {
+    this.options.onChange(rooms);
     this.scheduleExpiry();
   }
 
@@ -199,7 +200,7 @@ export class DataCache {
         void this.serial(async () => {
           const at = Date.now();
           this.bans = this.bans.filter((b) => b.until === null || b.until > at);
-          await this.push(undefined);
+          this.changed(undefined);
         });
       },
       Math.min(next - now + 10, 2 ** 31 - 1),
@@ -211,23 +212,14 @@ export class DataCache {
    * One store call, bounded: a store that hangs counts as failed after
    * STORE_CALL_TIMEOUT_MS, so the changes queued behind it (serial) go on.
    */
-  private async guard<T>(call: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`The store did not answer within ${STORE_CALL_TIMEOUT_MS} ms`)),
-        STORE_CALL_TIMEOUT_MS,
-      );
-    });
+  private async guard<T>(call: Promise<T>, what: string): Promise<T> {
     try {
-      const result = await Promise.race([call(), timeout]);
+      const result = await withDeadline(call, STORE_CALL_TIMEOUT_MS, what);
       this.options.health.ok();
       return result;
     } catch (error) {
       this.options.health.failed(error);
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

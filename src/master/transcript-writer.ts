@@ -1,29 +1,29 @@
 /**
- * Writes what rooms record (accepted messages, deletions, clears, the moderation
- * log) to the store in batches: one writeBatch per 250 ms or per 500 queued
- * records, whichever comes first, so the store sees a few large writes instead of
- * one per message.
+ * Writes what rooms record (accepted messages, deletions, clears, ban changes and
+ * the moderation log) to the store by group commit: as soon as no write is
+ * running, everything that has accumulated (up to 500 records) goes in one
+ * writeBatch. An idle store sees a record at once; a busy one sees fewer, larger
+ * writes, one after the other, never two at a time.
  *
- * The queue keeps the rooms' order, and a batch is only taken off it once the
+ * The queue keeps the rooms' order, and a record is only taken off it once the
  * store has it; a failed batch is retried (with a doubling pause, up to 10 s) with
  * the same records, which the store writes at most once. The queue is bounded:
  * while the store is down it fills, and once full, new records are dropped,
- * counted and logged — the server keeps chatting rather than growing without
- * limit. A graceful stop writes everything queued (within its deadline).
+ * counted and logged. A graceful stop writes everything queued (within its
+ * deadline).
+ *
+ * After each batch, every room whose records went in is told how far its records
+ * are durable (`onCommitted`): the highest sequence number up to which every
+ * record of the room's current instance is stored. It only moves over contiguous
+ * numbers, so a record dropped at the queue bound is never covered by a later
+ * one; records of an earlier instance of the room (before `begin`) report nothing.
  */
 import type { Logger } from '../logger.js';
-import type { ChatMessage } from '../protocol/frames.js';
 import type { RecordBatch, RestoredMessage } from '../protocol/room-messages.js';
-import { emptyBatch, type NewModerationEntry, type Store, type WriteBatch } from '../store/store.js';
+import type { BanChange, NewModerationEntry, Store } from '../store/store.js';
+import { withDeadline } from './data/deadline.js';
+import { overlayWindow, type QueuedRecord, queuedOf, toBatch } from './data/queued.js';
 import type { StoreHealth } from './store-health.js';
-
-/** `seq`: the room's record sequence number (RecordBatch), for `committed`; none for admin entries. */
-type Op = { seq?: number } & (
-  | { op: 'message'; room: string; message: ChatMessage }
-  | { op: 'delete'; room: string; id: number }
-  | { op: 'clear'; room: string; throughId: number }
-  | { op: 'moderation'; entry: NewModerationEntry }
-);
 
 export interface TranscriptWriterOptions {
   store: Store;
@@ -32,10 +32,13 @@ export interface TranscriptWriterOptions {
   /** Most records queued; beyond it new ones are dropped. */
   queueLimit: number;
   batchMax?: number;
-  intervalMs?: number;
+  /** The first pause after a failed batch; it doubles up to retryMaxMs. */
+  retryMinMs?: number;
   retryMaxMs?: number;
-  /** Every record of `room` up to sequence number `through` is now in the store. */
+  /** Every record of `room`'s current instance up to sequence number `through` is now in the store. */
   onCommitted?(room: string, through: number): void;
+  /** One batch write ended: how long it took and whether the store took it. */
+  onBatch?(seconds: number, ok: boolean): void;
 }
 
 export interface WriterStatus {
@@ -44,11 +47,20 @@ export interface WriterStatus {
   dropped: number;
 }
 
+/** Per room: its current instance and how far that instance's records are durable. */
+interface RoomProgress {
+  gen: number;
+  through: number;
+  /** Stored sequence numbers above `through`, waiting for the gap below them to fill. */
+  ahead: Set<number>;
+}
+
 const DROP_LOG_INTERVAL_MS = 10_000;
 
 export class TranscriptWriter {
-  private queue: Op[] = [];
+  private queue: QueuedRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private kick: NodeJS.Immediate | undefined;
   private writing: Promise<void> | null = null;
   private failures = 0;
   private written = 0;
@@ -56,20 +68,22 @@ export class TranscriptWriter {
   private droppedUnlogged = 0;
   private lastDropLog = 0;
   private stopped = false;
+  private readonly progress = new Map<string, RoomProgress>();
   /** Batches the store took and refused, for the metrics. */
   readonly batches = { ok: 0, failed: 0 };
-  /** Told how long each batch write took (seconds) and whether it succeeded; set by the metrics. */
+  /**
+   * Told of each batch like `onBatch`. Kept only while the metrics still assign it;
+   * DataLayer's `batch` event replaces it.
+   */
   onBatch: ((seconds: number, ok: boolean) => void) | null = null;
-  /** The highest message id seen per room, written or not, so a re-created room never reuses one. */
-  private readonly lastIds = new Map<string, number>();
   private readonly batchMax: number;
-  private readonly intervalMs: number;
+  private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
   private readonly log: Logger;
 
   constructor(private readonly options: TranscriptWriterOptions) {
     this.batchMax = options.batchMax ?? 500;
-    this.intervalMs = options.intervalMs ?? 250;
+    this.retryMinMs = options.retryMinMs ?? 250;
     this.retryMaxMs = options.retryMaxMs ?? 10_000;
     this.log = options.logger.child({ component: 'transcripts' });
   }
@@ -78,34 +92,41 @@ export class TranscriptWriter {
     return { queued: this.queue.length, written: this.written, dropped: this.dropped };
   }
 
+  /** A new instance of `room` begins: its sequence numbers start again from 1. */
+  begin(room: string): void {
+    const gen = (this.progress.get(room)?.gen ?? 0) + 1;
+    this.progress.set(room, { gen, through: 0, ahead: new Set() });
+  }
+
+  /** Forgets a room's progress once its instance has ended and nothing of it is queued. */
+  end(room: string): void {
+    if (!this.queue.some((q) => q.room === room)) this.progress.delete(room);
+  }
+
+  private progressOf(room: string): RoomProgress {
+    let p = this.progress.get(room);
+    if (p === undefined) this.progress.set(room, (p = { gen: 1, through: 0, ahead: new Set() }));
+    return p;
+  }
+
   /** Queues what a room recorded. */
   add(room: string, { firstSeq, records }: RecordBatch): void {
-    records.forEach((record, i) => {
-      const seq = firstSeq + i;
-      if (record.kind === 'message') {
-        this.lastIds.set(room, Math.max(this.lastIds.get(room) ?? 0, record.message.id));
-        this.push({ op: 'message', room, message: record.message, seq });
-        return;
-      }
-      const { kind: _kind, ...entry } = record;
-      if (record.action === 'delete' && record.messageId !== null)
-        this.push({ op: 'delete', room, id: record.messageId });
-      if (record.action === 'clear' && record.messageId !== null)
-        this.push({ op: 'clear', room, throughId: record.messageId });
-      this.push({ op: 'moderation', entry: { room, ...entry }, seq });
-    });
+    const { gen } = this.progressOf(room);
+    records.forEach((record, i) => this.push(queuedOf(room, record, { gen, n: firstSeq + i })));
     this.schedule();
   }
 
-  /** Queues a moderation entry made outside a room (the admin API). */
-  addModeration(entry: NewModerationEntry): void {
-    this.push({ op: 'moderation', entry });
+  /** Queues a moderation entry made outside a room (the admin API), with its ban change if any. */
+  addModeration(entry: NewModerationEntry, ban?: BanChange): void {
+    this.push(
+      ban === undefined ? { room: entry.room, moderation: entry } : { room: entry.room, moderation: entry, ban },
+    );
     this.schedule();
   }
 
-  private push(op: Op): void {
+  private push(record: QueuedRecord): void {
     if (this.queue.length < this.options.queueLimit) {
-      this.queue.push(op);
+      this.queue.push(record);
       return;
     }
     this.dropped += 1;
@@ -122,87 +143,83 @@ export class TranscriptWriter {
     }
   }
 
-  /** Remembers the id a room continues after, for when it is re-created again. */
-  noteLastId(room: string, id: number): void {
-    this.lastIds.set(room, Math.max(this.lastIds.get(room) ?? 0, id));
+  /** The queued records of `room` (or of every room), oldest first: what the store does not have yet. */
+  queued(room?: string): QueuedRecord[] {
+    return room === undefined ? [...this.queue] : this.queue.filter((q) => q.room === room);
   }
 
-  /** The highest message id of `room` this process has seen (0 if none). */
-  lastIdOf(room: string): number {
-    return this.lastIds.get(room) ?? 0;
+  /** Every queued ban change, in order. */
+  queuedBans(): BanChange[] {
+    return this.queue.flatMap((q) => (q.ban === undefined ? [] : [q.ban]));
   }
 
-  /**
-   * Lays the queued (not yet stored) records of `room` over a window read from the
-   * store, so a room re-created before its last batch was written still gets it.
-   */
+  /** Lays the queued records of `room` over a window read from the store. */
   overlay(room: string, stored: RestoredMessage[]): RestoredMessage[] {
-    const byId = new Map(stored.map((m) => [m.message.id, { ...m }]));
-    for (const op of this.queue) {
-      if (op.op === 'message' && op.room === room)
-        byId.set(op.message.id, { message: op.message, deleted: false, cleared: false });
-    }
-    for (const op of this.queue) {
-      if (op.op === 'delete' && op.room === room) {
-        const m = byId.get(op.id);
-        if (m) m.deleted = true;
-      } else if (op.op === 'clear' && op.room === room) {
-        for (const m of byId.values()) if (m.message.id <= op.throughId) m.cleared = true;
-      }
-    }
-    return [...byId.values()].sort((a, b) => a.message.id - b.message.id);
+    return overlayWindow(room, stored, this.queued(room));
+  }
+
+  /** How long until the next attempt while batches fail (0 while they succeed). */
+  retryInMs(): number {
+    return this.failures === 0 ? 0 : this.retryDelay();
   }
 
   private schedule(): void {
     if (this.stopped || this.writing !== null || this.queue.length === 0) return;
-    if (this.failures === 0 && this.queue.length >= this.batchMax) {
-      // A full batch goes now, not when the interval's timer fires.
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      void this.writeNext();
+    if (this.timer !== undefined || this.kick !== undefined) return;
+    if (this.failures === 0) {
+      // Next turn of the event loop: the records that arrive in this one go together.
+      this.kick = setImmediate(() => {
+        this.kick = undefined;
+        void this.writeNext();
+      });
       return;
     }
-    if (this.timer !== undefined) return;
-    const delay = this.failures === 0 ? this.intervalMs : this.retryDelay();
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.writeNext();
-    }, delay);
+    }, this.retryDelay());
     this.timer.unref();
   }
 
   private retryDelay(): number {
-    return Math.min(this.intervalMs * 2 ** this.failures, this.retryMaxMs);
+    return Math.min(this.retryMinMs * 2 ** (this.failures - 1), this.retryMaxMs);
+  }
+
+  private cancelScheduled(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.kick !== undefined) clearImmediate(this.kick);
+    this.kick = undefined;
   }
 
   /** Writes the oldest batch once; the promise never rejects. */
   private writeNext(): Promise<void> {
     if (this.writing !== null) return this.writing;
     if (this.queue.length === 0) return Promise.resolve();
-    const ops = this.queue.slice(0, this.batchMax);
+    const records = this.queue.slice(0, this.batchMax);
     const started = performance.now();
     const took = () => (performance.now() - started) / 1000;
     this.writing = this.options.store
-      .writeBatch(toBatch(ops))
+      .writeBatch(toBatch(records))
       .then(
         () => {
-          this.batches.ok += 1;
-          this.onBatch?.(took(), true);
           // Only now is the batch off the queue: nothing is lost if the write failed.
-          this.queue.splice(0, ops.length);
-          this.written += ops.filter((o) => o.op === 'message').length;
-          this.reportCommitted(ops);
+          this.queue.splice(0, records.length);
+          this.written += records.filter((q) => q.message !== undefined).length;
           this.failures = 0;
+          this.batches.ok += 1;
           this.options.health.ok();
+          this.reportBatch(took(), true);
+          this.reportCommitted(records);
         },
         (error: unknown) => {
           this.batches.failed += 1;
-          this.onBatch?.(took(), false);
           this.failures += 1;
           this.options.health.failed(error);
+          this.reportBatch(took(), false);
           if (this.failures === 1 || this.failures % 10 === 0)
             this.log.warn('Transcript batch not written; retrying', {
-              records: ops.length,
+              records: records.length,
               queued: this.queue.length,
               attempts: this.failures,
               error: error instanceof Error ? error.message : String(error),
@@ -216,31 +233,35 @@ export class TranscriptWriter {
     return this.writing;
   }
 
-  private reportCommitted(ops: readonly Op[]): void {
-    const onCommitted = this.options.onCommitted;
-    if (onCommitted === undefined) return;
-    const through = new Map<string, number>();
-    for (const op of ops) {
-      if (op.seq === undefined) continue;
-      const room = op.op === 'moderation' ? op.entry.room : op.room;
-      through.set(room, Math.max(through.get(room) ?? 0, op.seq));
+  private reportBatch(seconds: number, ok: boolean): void {
+    this.options.onBatch?.(seconds, ok);
+    this.onBatch?.(seconds, ok);
+  }
+
+  private reportCommitted(records: readonly QueuedRecord[]): void {
+    const moved = new Set<string>();
+    for (const q of records) {
+      if (q.seq === undefined) continue;
+      const p = this.progress.get(q.room);
+      if (p === undefined || p.gen !== q.seq.gen || q.seq.n <= p.through) continue;
+      p.ahead.add(q.seq.n);
+      while (p.ahead.delete(p.through + 1)) {
+        p.through += 1;
+        moved.add(q.room);
+      }
     }
-    for (const [room, seq] of through) onCommitted(room, seq);
+    for (const room of moved) this.options.onCommitted?.(room, this.progress.get(room)!.through);
   }
 
   /** Writes everything queued, retrying until `deadline` (ms since the epoch); resolves with what is left. */
   async flush(deadline: number): Promise<number> {
     while (this.queue.length > 0 && Date.now() < deadline) {
-      if (this.timer !== undefined && this.failures === 0) {
-        clearTimeout(this.timer);
-        this.timer = undefined;
-      }
+      if (this.failures === 0) this.cancelScheduled();
       const failuresBefore = this.failures;
       // A store that hangs must not hold the stop past its deadline.
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
-      await Promise.race([this.writeNext(), late]);
-      clearTimeout(timer);
+      await withDeadline(this.writeNext(), Math.max(0, deadline - Date.now()), 'transcript batch').catch(
+        () => undefined,
+      );
       if (this.failures > failuresBefore) {
         const pause = Math.min(this.retryDelay(), deadline - Date.now());
         if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
@@ -254,22 +275,8 @@ export class TranscriptWriter {
     if (this.stopped) return;
     const left = await this.flush(deadline);
     this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelScheduled();
     if (left > 0) this.log.error('Stopping with transcript records not written', { records: left });
     else this.log.info('Transcripts written', { written: this.written, dropped: this.dropped });
   }
-}
-
-function toBatch(ops: readonly Op[]): WriteBatch {
-  const batch = emptyBatch();
-  for (const op of ops) {
-    if (op.op === 'message') {
-      const { id, ts, user, text } = op.message;
-      batch.messages.push({ room: op.room, id, ts, user, text });
-    } else if (op.op === 'delete') batch.deletions.push({ room: op.room, id: op.id });
-    else if (op.op === 'clear') batch.clears.push({ room: op.room, throughId: op.throughId });
-    else batch.moderation.push(op.entry);
-  }
-  return batch;
 }

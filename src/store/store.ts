@@ -41,7 +41,11 @@ export interface StoredRoom {
   server: string;
   createdAt: number;
   closedAt: number | null;
-  /** The highest message id the room ever gave out; ids continue after it. */
+  /**
+   * The highest message id the room may have given out: ids are reserved here
+   * (reserveIds) before a room hands them out, so this is "reserved through", at
+   * least the highest stored id. A new instance of the room continues after it.
+   */
   lastMessageId: number;
   settings: RoomSettings;
 }
@@ -60,6 +64,15 @@ export interface Ban {
 
 export type { Actor, ModerationAction };
 
+/** One change to the bans table, applied with the moderation entry that records it. */
+export type BanChange = { op: 'add'; ban: Ban } | { op: 'remove'; user: string; room: string | null };
+
+/**
+ * The room of a moderation entry for an act on every room (an admin's global ban
+ * or unban): not a valid room name, so it can never be a real room's log.
+ */
+export const GLOBAL_ROOM = '*';
+
 /** A moderation record (src/protocol/room-messages.ts) with the room it happened in. */
 export interface NewModerationEntry extends ModerationRecord {
   room: string;
@@ -70,12 +83,17 @@ export interface ModerationEntry extends NewModerationEntry {
   id: string;
 }
 
-/** One transcript write: applied together (messages first, then the marks). */
+/**
+ * One transcript write, applied together (messages first, then the marks, the
+ * ban changes in order, the log): a ban and its moderation entry are either both
+ * stored or neither is.
+ */
 export interface WriteBatch {
   messages: NewMessage[];
   deletions: Array<{ room: string; id: number }>;
   /** Every message of `room` with an id up to `throughId` is marked cleared. */
   clears: Array<{ room: string; throughId: number }>;
+  bans: BanChange[];
   moderation: NewModerationEntry[];
 }
 
@@ -95,19 +113,24 @@ export interface Store {
   roomOpened(room: string, server: string, at: number): Promise<void>;
   roomClosed(room: string, at: number): Promise<void>;
   room(room: string): Promise<StoredRoom | null>;
+  /**
+   * Raises the room's reserved id high-water mark (lastMessageId) to at least
+   * `through`, durably, before the room may hand those ids out. Never lowers it.
+   */
+  reserveIds(room: string, through: number): Promise<void>;
   saveSettings(room: string, settings: RoomSettings): Promise<void>;
 
-  /** Writes a batch; writing the same batch again (a retry) stores nothing twice. */
+  /** Writes a batch (bans included); writing the same batch again (a retry) stores nothing twice. */
   writeBatch(batch: WriteBatch): Promise<void>;
   /** Newest first. */
   messages(room: string, page: Page): Promise<TranscriptMessage[]>;
 
-  /** Bans in force at `now` (an expired ban is as good as gone). */
+  /**
+   * Bans in force at `now` (an expired ban is as good as gone). Bans are only
+   * written through writeBatch, with their moderation entry: an `add` adds or
+   * replaces the ban of that user in that room (or globally), a `remove` lifts it.
+   */
   bans(now: number): Promise<Ban[]>;
-  /** Adds or replaces the ban of that user in that room (or globally). */
-  addBan(ban: Ban): Promise<void>;
-  /** False when there was no such ban. */
-  removeBan(user: string, room: string | null): Promise<boolean>;
 
   /** null until a list has ever been saved (so the first start seeds it). */
   blockedTerms(): Promise<string[] | null>;
@@ -124,9 +147,11 @@ export const DAY_MS = 86_400_000;
 
 /** An empty batch to fill. */
 export function emptyBatch(): WriteBatch {
-  return { messages: [], deletions: [], clears: [], moderation: [] };
+  return { messages: [], deletions: [], clears: [], bans: [], moderation: [] };
 }
 
 export function batchSize(batch: WriteBatch): number {
-  return batch.messages.length + batch.deletions.length + batch.clears.length + batch.moderation.length;
+  return (
+    batch.messages.length + batch.deletions.length + batch.clears.length + batch.bans.length + batch.moderation.length
+  );
 }

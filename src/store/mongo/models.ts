@@ -32,6 +32,7 @@ export interface RoomDoc {
   server: string;
   createdAt: number;
   closedAt: number | null;
+  /** Ids reserved through (Store.reserveIds), at least the highest stored id. */
   lastMessageId: number;
   slow: number;
 }

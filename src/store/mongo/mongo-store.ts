@@ -8,7 +8,10 @@
  *
  * Writes are made safe to repeat, since the writer retries a batch whose outcome
  * it does not know: messages have a unique (room, id), moderation entries get
- * their ObjectId once per entry, and duplicates of either are ignored.
+ * their ObjectId once per entry, and duplicates of either are ignored; ban
+ * changes are replaces and deletes by (user, room). Without a replica set there
+ * are no multi-document transactions: a batch's parts are written in order
+ * (messages, marks, bans, log) and a batch that fails part-way is retried whole.
  */
 import { type Connection, createConnection, Types } from 'mongoose';
 import type { Role } from '../../protocol/frames.js';
@@ -41,6 +44,17 @@ export interface MongoStoreOptions {
 const TERMS_ID = 'blocked';
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
+
+function banDoc(ban: Ban) {
+  return {
+    user: ban.user,
+    room: ban.room ?? '',
+    reason: ban.reason,
+    by: ban.by,
+    at: ban.at,
+    until: ban.until === null ? null : new Date(ban.until),
+  };
+}
 
 /** True when every failed write of a bulk insert was a duplicate key (the row is already there). */
 function onlyDuplicates(error: unknown): boolean {
@@ -133,6 +147,14 @@ export class MongoStore implements Store {
     };
   }
 
+  async reserveIds(room: string, through: number): Promise<void> {
+    await this.m.rooms.updateOne(
+      { _id: room },
+      { $max: { lastMessageId: through }, $setOnInsert: { createdAt: Date.now(), server: '', slow: 0 } },
+      { upsert: true },
+    );
+  }
+
   async saveSettings(room: string, settings: RoomSettings): Promise<void> {
     await this.m.rooms.updateOne(
       { _id: room },
@@ -183,6 +205,23 @@ export class MongoStore implements Store {
         { room: c.room, id: { $lte: c.throughId }, cleared: false },
         { $set: { cleared: true } },
       );
+    // Ban changes in order, before their log entries: a batch that fails between
+    // the two is retried whole, and both writes are safe to repeat.
+    if (batch.bans.length > 0)
+      await this.m.bans.bulkWrite(
+        batch.bans.map((b) =>
+          b.op === 'add'
+            ? {
+                replaceOne: {
+                  filter: { user: b.ban.user, room: b.ban.room ?? '' },
+                  replacement: banDoc(b.ban),
+                  upsert: true,
+                },
+              }
+            : { deleteOne: { filter: { user: b.user, room: b.room ?? '' } } },
+        ),
+        { ordered: true },
+      );
     if (batch.moderation.length > 0) {
       const docs = batch.moderation.map((e) => {
         let _id = this.entryIds.get(e);
@@ -224,27 +263,6 @@ export class MongoStore implements Store {
       at: d.at,
       until: d.until === null ? null : d.until.getTime(),
     }));
-  }
-
-  async addBan(ban: Ban): Promise<void> {
-    const room = ban.room ?? '';
-    await this.m.bans.replaceOne(
-      { user: ban.user, room },
-      {
-        user: ban.user,
-        room,
-        reason: ban.reason,
-        by: ban.by,
-        at: ban.at,
-        until: ban.until === null ? null : new Date(ban.until),
-      },
-      { upsert: true },
-    );
-  }
-
-  async removeBan(user: string, room: string | null): Promise<boolean> {
-    const result = await this.m.bans.deleteOne({ user, room: room ?? '' });
-    return result.deletedCount > 0;
   }
 
   async blockedTerms(): Promise<string[] | null> {

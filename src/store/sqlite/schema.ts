@@ -7,6 +7,7 @@
 export const SCHEMA_VERSION = 1;
 
 export const SCHEMA = `
+-- last_message_id: ids reserved through (Store.reserveIds), at least the highest stored id.
 CREATE TABLE IF NOT EXISTS rooms (
   name            TEXT PRIMARY KEY,
   server          TEXT    NOT NULL DEFAULT '',

@@ -2,7 +2,7 @@
  * The embedded store: SQLite through better-sqlite3 in DATA_DIR/chatserver.db, in
  * WAL mode (readers do not wait for the writer, and a commit is one append).
  * Every statement is prepared once; a transcript batch is one transaction, so a
- * crash leaves either the whole batch or none of it. better-sqlite3 is
+ * crash leaves either the whole batch or none of it (a ban with its log entry). better-sqlite3 is
  * synchronous: the calls are short (a 500-row batch is a few milliseconds) and
  * the master is their only caller. Retention runs hourly on an unref()ed timer.
  */
@@ -141,6 +141,10 @@ export class SqliteStore implements Store {
     };
   }
 
+  async reserveIds(room: string, through: number): Promise<void> {
+    this.sql.raiseLastId.run({ room, id: through, at: Date.now() });
+  }
+
   async saveSettings(room: string, settings: RoomSettings): Promise<void> {
     this.sql.saveSettings.run({ room, slow: settings.slow, at: Date.now() });
   }
@@ -161,6 +165,13 @@ export class SqliteStore implements Store {
     for (const [room, id] of lastIds) this.sql.raiseLastId.run({ room, id, at: now });
     for (const d of batch.deletions) this.sql.markDeleted.run(d.room, d.id);
     for (const c of batch.clears) this.sql.markCleared.run(c.room, c.throughId);
+    // In order: a ban and its lifting in one batch end lifted.
+    for (const b of batch.bans) {
+      if (b.op === 'add') {
+        const { user, room, reason, by, at, until } = b.ban;
+        this.sql.addBan.run(user, room ?? '', reason, by, at, until);
+      } else this.sql.removeBan.run(b.user, b.room ?? '');
+    }
     for (const e of batch.moderation) {
       if (this.written.has(e)) continue;
       this.sql.insertModeration.run(
@@ -200,14 +211,6 @@ export class SqliteStore implements Store {
       at: r.at,
       until: r.until,
     }));
-  }
-
-  async addBan(ban: Ban): Promise<void> {
-    this.sql.addBan.run(ban.user, ban.room ?? '', ban.reason, ban.by, ban.at, ban.until);
-  }
-
-  async removeBan(user: string, room: string | null): Promise<boolean> {
-    return this.sql.removeBan.run(user, room ?? '').changes > 0;
   }
 
   async blockedTerms(): Promise<string[] | null> {
