@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { LbClient, type BalancerStatus } from '../../src/master/lb-client.js';
-import type { SupervisorEvents } from '../../src/master/supervisor.js';
+import type { RoomsEvents } from '../../src/master/rooms.js';
 import { startChatServer } from '../../src/server.js';
 import { capturingLogger } from '../helpers/logs.js';
 import { downUrl, failingUrl, hangingUrl } from '../helpers/fake-services.js';
@@ -126,7 +126,7 @@ describe('a balancer that fails', async () => {
     const server = await startChatServer(config, logger);
     after(() => server.stop(0, 'test finished'));
     for (let i = 0; i < 8; i++) {
-      await server.supervisor.create(`quiet${i}`);
+      await server.rooms.create(`quiet${i}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     await eventually('the circuit to open', async () =>
@@ -152,7 +152,7 @@ describe('load-balancer client recovery', () => {
     await new Promise<void>((r) => balancer.listen(0, '127.0.0.1', r));
     after(() => new Promise<void>((r) => balancer.close(() => r())));
     const url = `http://127.0.0.1:${(balancer.address() as AddressInfo).port}`;
-    const rooms = Object.assign(new EventEmitter<SupervisorEvents>(), { slots: 4, roomCount: 0 });
+    const rooms = Object.assign(new EventEmitter<RoomsEvents>(), { slots: 4, roomCount: 0 });
     const { logger, lines } = capturingLogger('debug');
     const client = new LbClient({
       urls: [url],

@@ -19,7 +19,7 @@ describe('room creation under concurrency', () => {
     assert.equal(ports.size, 1);
     assert.ok([...ports][0]! > 0);
     assert.deepEqual(answers.map((r) => r.status).sort(), [...Array<number>(19).fill(200), 201]);
-    assert.equal(t.server.supervisor.roomCount, 1);
+    assert.equal(t.server.rooms.roomCount, 1);
   });
 
   it('creates exactly MAX_ROOMS rooms from concurrent creates of different names, and 503s the rest', async () => {
@@ -54,8 +54,8 @@ describe('closing and re-creating a room', () => {
     silent.socket.pause();
     const closing = t.adminFetch('/room/again/shutdown', { method: 'DELETE' });
     const order: string[] = [];
-    t.server.supervisor.on('roomClosed', (name) => order.push(`closed ${name}`));
-    t.server.supervisor.on('roomOpened', (name) => order.push(`opened ${name}`));
+    t.server.rooms.on('roomClosed', (name) => order.push(`closed ${name}`));
+    t.server.rooms.on('roomOpened', (name) => order.push(`opened ${name}`));
     await closing;
     const second = await t.createRoom('again');
     assert.deepEqual(order, ['closed again', 'opened again']);
@@ -112,7 +112,7 @@ describe('a room that dies', () => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'INTERNAL');
     assert.doesNotMatch(body.error.message, /at .*\.js/);
-    assert.equal(t.server.supervisor.roomCount, 0);
+    assert.equal(t.server.rooms.roomCount, 0);
     assert.equal((await t.publicFetch('/health', { key: null })).status, 200);
   });
 });

@@ -16,7 +16,7 @@ import type { Logger } from '../logger.js';
 import type { RoomCache } from '../protocol/room-messages.js';
 import type { Ban, Store } from '../store/store.js';
 import type { StoreHealth } from './store-health.js';
-import type { Supervisor } from './supervisor.js';
+import type { LegacySupervisor as Supervisor } from './legacy-data.js';
 
 /** How long one store call may take before the cache treats the store as down. */
 const STORE_CALL_TIMEOUT_MS = 5_000;

@@ -12,7 +12,7 @@ import type { RecordBatch, RestoredMessage, RoomRestore } from '../protocol/room
 import type { Actor, ModerationAction, Store } from '../store/store.js';
 import { DataCache } from './cache.js';
 import { StoreHealth } from './store-health.js';
-import type { Supervisor } from './supervisor.js';
+import type { LegacySupervisor as Supervisor } from './legacy-data.js';
 import { TranscriptWriter } from './transcript-writer.js';
 
 /** How long opening a room waits for the store before going on without it. */
