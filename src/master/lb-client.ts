@@ -105,7 +105,7 @@ export class LbClient {
     if (this.balancers.length === 0 || this.closed || this.timer !== null) return;
     this.listeners.on(this.options.rooms, 'roomOpened', () => this.roomsChanged());
     this.listeners.on(this.options.rooms, 'roomClosed', () => this.roomsChanged());
-    this.timer = setInterval(() => this.syncAll(), this.options.heartbeatS * 1000);
+    this.timer = setInterval(() => void this.syncAll(), this.options.heartbeatS * 1000);
     this.timer.unref();
     void this.register();
   }
