@@ -125,14 +125,17 @@ describe('a balancer that fails', async () => {
     });
     const server = await startChatServer(config, logger);
     after(() => server.stop(0, 'test finished'));
+    const calls = () => server.balancers.calls.ok + server.balancers.calls.failed + server.balancers.calls.refused;
     for (let i = 0; i < 8; i++) {
+      const before = calls();
       await server.rooms.create(`quiet${i}`);
-      await new Promise((r) => setTimeout(r, 20));
+      // Each room change is its own call (made or refused), not a burst folded into one.
+      await eventually(`the call after room ${i}`, () => calls() > before);
     }
-    await eventually('the circuit to open', async () =>
-      server.balancers.status()[0]?.state === 'open' ? true : undefined,
-    );
-    await new Promise((r) => setTimeout(r, 1_200)); // at least one more heartbeat period
+    await eventually('the circuit to open', () => server.balancers.status()[0]?.state === 'open');
+    // Two more heartbeats while the balancer stays down: still the one line.
+    const opened = calls();
+    await eventually('two more heartbeats', () => calls() >= opened + 2, 5_000);
     const about = lines.filter((l) => l.component === 'loadbalancers' && (l.level === 'warn' || l.level === 'error'));
     assert.equal(about.length, 1, JSON.stringify(about));
     assert.match(String(about[0]?.message), /failing/);
@@ -172,8 +175,9 @@ describe('load-balancer client recovery', () => {
       return client.status()[0]?.state === 'open' ? true : undefined;
     });
     const callsWhenOpened = calls;
+    const refusedBefore = client.calls.refused;
     changed();
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually('the change to be refused', () => client.calls.refused > refusedBefore);
     assert.equal(calls, callsWhenOpened, 'an open circuit still called the balancer');
     broken = false;
     await eventually('the circuit to close', async () => {

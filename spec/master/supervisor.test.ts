@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startTestServer } from '../helpers/server.js';
 import { RawSocket } from '../helpers/raw-ws.js';
-import { until } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 const misbehaving = new URL('../fixtures/misbehaving-worker.js', import.meta.url);
@@ -50,7 +50,7 @@ describe('closing and re-creating a room', () => {
     // A client that never answers the close keeps the old room closing for a while.
     const silent = await RawSocket.open(first);
     silent.text(JSON.stringify({ type: 'join' }));
-    await until(() => silent.received.includes('welcome'), 'the silent client joined');
+    await eventually('the silent client joined', () => silent.received.includes('welcome'));
     silent.socket.pause();
     const closing = t.adminFetch('/room/again/shutdown', { method: 'DELETE' });
     const order: string[] = [];
@@ -89,9 +89,9 @@ describe('a room that dies', () => {
       // While the doomed room dies, the other room goes on.
       a.send({ type: 'message', text: 'during' });
       assert.equal((await b.next('message', (f) => f.text === 'during')).text, 'during');
-      await until(
-        async () => (await t.publicFetch('/room/doomed', { key: null })).status === 404,
+      await eventually(
         'doomed room cleanup',
+        async () => (await t.publicFetch('/room/doomed', { key: null })).status === 404,
       );
       await doomedClient.closed;
 
