@@ -54,7 +54,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const apiError = error instanceof ApiError ? error : (fromBodyParser((error ?? {}) as { type?: unknown }) ?? null);
     if (apiError === null) {
       logger.error('Request failed', { method: req.method, path: req.path, ...describeError(error) });
-      res.status(errorCodes.INTERNAL.status).json({ error: { code: 'INTERNAL', message: errorCodes.INTERNAL.message } });
+      res
+        .status(errorCodes.INTERNAL.status)
+        .json({ error: { code: 'INTERNAL', message: errorCodes.INTERNAL.message } });
       return;
     }
     res
