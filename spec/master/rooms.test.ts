@@ -156,12 +156,15 @@ describe('the rooms service', () => {
     // Blocked terms only in room a: a message with it is refused there, accepted in b.
     data.emit('notice', 'a', { type: 'cache', bans: [], terms: ['zebra'], through: 0 });
     data.emit('notice', 'nowhere', { type: 'cache', bans: [], terms: ['zebra'], through: 0 });
+    // A reply on the same channel comes after the notice has been taken in (messages keep their order).
+    await Promise.all([rooms.stats('a'), rooms.stats('b')]);
     inA.send({ type: 'message', text: 'a zebra' });
     assert.equal((await inA.next('error')).code, 'BLOCKED_TERM');
     inB.send({ type: 'message', text: 'a zebra' });
     assert.equal((await inB.next('message')).text, 'a zebra');
     // Every room.
     data.emit('notice', undefined, { type: 'cache', bans: [], terms: ['yak'], through: 0 });
+    await rooms.stats('b');
     inB.send({ type: 'message', text: 'a yak' });
     assert.equal((await inB.next('error')).code, 'BLOCKED_TERM');
     await eventually('the message recorded for the store', () =>

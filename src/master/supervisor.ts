@@ -205,7 +205,7 @@ export class Supervisor {
         if (handle.name) this.reports.viewers(handle.name, viewers);
       },
       onRecords: (name, batch) => this.reports.records(name, batch),
-    });
+    }).start();
   }
 
   private takeWarm(): RoomHandle | undefined {
