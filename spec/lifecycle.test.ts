@@ -90,4 +90,15 @@ describe('ListenerSet', () => {
     assert.deepEqual(seen, [1, -1]);
     assert.deepEqual(target.listeners('tick'), [other], "another part's listener was removed");
   });
+
+  it('takes a once listener off after its first call', () => {
+    const target = new EventEmitter<{ tick: [n: number] }>();
+    const seen: number[] = [];
+    const set = new ListenerSet().once(target, 'tick', (n: number) => seen.push(n));
+    target.emit('tick', 1);
+    target.emit('tick', 2);
+    assert.deepEqual(seen, [1]);
+    assert.equal(target.listenerCount('tick'), 0);
+    set.removeAll();
+  });
 });

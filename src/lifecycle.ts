@@ -4,6 +4,7 @@
  * bind, and a set of listeners that removes exactly what it added (ws's
  * websocket-server.js: close() removes only its own listeners).
  */
+import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 
 /** Work that did not finish in time; `what` names it. */
@@ -106,6 +107,23 @@ export function listen(server: Server, options: ListenOptions): Promise<number> 
   });
 }
 
+/**
+ * Stops accepting, lets answers in flight finish, and cuts the connections left
+ * at `timeoutMs`. Resolves once the server has closed; at once if it never listened.
+ */
+export function closeServer(server: HttpServer, timeoutMs: number): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
 /** A listener of any arguments; each target checks its own. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- listeners of every emitter are stored side by side
 type AnyListener = (...args: any[]) => void;
@@ -127,6 +145,16 @@ export class ListenerSet {
     (target.on as (event: string | symbol, listener: AnyListener) => unknown).call(target, event, listener);
     this.added.push({ target, event, listener });
     return this;
+  }
+
+  /** Like `on`, but the listener is taken off after its first call. */
+  once(target: Subscribable, event: string | symbol, listener: AnyListener): this {
+    const off = target.off as (event: string | symbol, listener: AnyListener) => unknown;
+    const wrapper: AnyListener = (...args) => {
+      off.call(target, event, wrapper);
+      listener(...(args as unknown[]));
+    };
+    return this.on(target, event, wrapper);
   }
 
   get size(): number {

@@ -32,7 +32,7 @@ for (const name of config.generatedKeys) {
 
 // Signals are handled from the start: one that arrives while the server is still
 // binding waits for it, then stops it gracefully.
-const signals = new ProcessSignals({ logger, watchdogMs: config.shutdownTimeoutMs + 1_000 });
+const signals = new ProcessSignals({ logger, watchdogMs: config.shutdownTimeoutMs + 1_000 }).listen();
 try {
   const server = await startChatServer(config, logger);
   signals.serve(server);

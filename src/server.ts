@@ -15,7 +15,7 @@ import type { Socket } from 'node:net';
 import { type Config, defaultHost } from './config.js';
 import { createApp, type RouteTable } from './http/app.js';
 import type { MasterControls } from './http/deps.js';
-import { DeadlineError, listen, withDeadline } from './lifecycle.js';
+import { closeServer, DeadlineError, listen, withDeadline } from './lifecycle.js';
 import { describeError, type Logger } from './logger.js';
 import type { DataLayer } from './master/data-layer.js';
 import { LbClient } from './master/lb-client.js';
@@ -176,6 +176,7 @@ export class ChatServer {
       host: this.host,
       slots: this.config.maxRooms,
     });
+    this.metrics.start();
     this.balancers.start();
     this.webhooks.start();
   }
@@ -212,20 +213,6 @@ export class ChatServer {
     this.resolveExited(code);
     return code;
   }
-}
-
-/** Stops accepting, lets in-flight answers finish, and cuts what is left at the deadline. */
-function closeServer(server: Server, timeoutMs: number): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
-    timer.unref();
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
 }
 
 export async function startChatServer(

@@ -9,6 +9,7 @@
  * for it. The service's own stop keeps its deadline; the watchdog here is the
  * last resort if the event loop is wedged.
  */
+import { ListenerSet } from './lifecycle.js';
 import { describeError, type Logger } from './logger.js';
 
 export type StopCode = 0 | 1 | 3;
@@ -34,19 +35,31 @@ export class ProcessSignals {
   private service: Service | undefined;
   private pending: { code: StopCode; reason: string } | undefined;
   private stopping = false;
+  private readonly listeners = new ListenerSet();
 
-  /** Handles signals from now on: a signal that comes before `serve` waits for it. */
-  constructor(private readonly options: SignalOptions) {
-    const { logger } = options;
-    process.once('SIGTERM', () => this.stop(0, 'SIGTERM'));
-    process.once('SIGINT', () => this.stop(0, 'SIGINT'));
-    process.on('unhandledRejection', (reason) => {
-      logger.error('Unhandled promise rejection (kept running)', describeError(reason));
-    });
-    process.on('uncaughtException', (error) => {
-      logger.error('Uncaught exception; stopping', describeError(error));
-      this.stop(1, 'uncaught exception');
-    });
+  constructor(private readonly options: SignalOptions) {}
+
+  /** Handles signals from now on: a signal that comes before `serve` waits for it. Idempotent. */
+  listen(): this {
+    if (this.listeners.size > 0) return this;
+    const { logger } = this.options;
+    // Once each: a second SIGTERM or SIGINT finds no listener and ends the process at once.
+    this.listeners
+      .once(process, 'SIGTERM', () => this.stop(0, 'SIGTERM'))
+      .once(process, 'SIGINT', () => this.stop(0, 'SIGINT'))
+      .on(process, 'unhandledRejection', (reason: unknown) => {
+        logger.error('Unhandled promise rejection (kept running)', describeError(reason));
+      })
+      .on(process, 'uncaughtException', (error: Error) => {
+        logger.error('Uncaught exception; stopping', describeError(error));
+        this.stop(1, 'uncaught exception');
+      });
+    return this;
+  }
+
+  /** Removes exactly the listeners `listen` added. */
+  close(): void {
+    this.listeners.removeAll();
   }
 
   /** The service is up: runs a stop asked for meanwhile, and exits with the code of its stop. */

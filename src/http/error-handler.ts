@@ -6,7 +6,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApiError, errorCodes } from '../errors.js';
 import { describeError, type Logger } from '../logger.js';
-import { NoSlotError } from '../master/supervisor.js';
+import { NoSlotError } from '../master/rooms.js';
 
 /** Seconds a client should wait before retrying a create that found no free slot. */
 export const NO_SLOT_RETRY_AFTER_S = 30;

@@ -1,7 +1,7 @@
 /** The public API (docs/http-api.md): app info, health, create and look up rooms. */
 import { Router } from 'express';
 import { ApiError } from '../errors.js';
-import { NoSlotError } from '../master/supervisor.js';
+import { NoSlotError } from '../master/rooms.js';
 import { requireApiKey } from './api-key.js';
 import type { ApiDeps } from './deps.js';
 import { roomName } from './validate.js';

@@ -20,7 +20,7 @@ try {
 
 const logger = createLogger({ level: config.logLevel, json: config.env === 'production' });
 /** Its own close bounds the stop at 5 s; the watchdog is the last resort. */
-const signals = new ProcessSignals({ logger, watchdogMs: 6_000 });
+const signals = new ProcessSignals({ logger, watchdogMs: 6_000 }).listen();
 const service = new LoadBalancerService(config, logger, APP_VERSION);
 try {
   await service.listen();

@@ -5,7 +5,7 @@
  * service in-process.
  */
 import { createServer, type Server } from 'node:http';
-import { listen } from '../lifecycle.js';
+import { closeServer, listen } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { createLbApp } from './app.js';
 import type { LbConfig } from './config.js';
@@ -51,17 +51,8 @@ export class LoadBalancerService {
 
   /** Stops accepting, lets answers in flight finish for up to `timeoutMs`, then cuts the rest. Idempotent. */
   close(timeoutMs = 5_000): Promise<void> {
-    this.closing ??= new Promise((resolve) => {
-      clearInterval(this.sweeper);
-      if (!this.server.listening) return resolve();
-      const timer = setTimeout(() => this.server.closeAllConnections(), timeoutMs);
-      timer.unref();
-      this.server.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.server.closeIdleConnections();
-    });
+    clearInterval(this.sweeper);
+    this.closing ??= closeServer(this.server, timeoutMs);
     return this.closing;
   }
 }

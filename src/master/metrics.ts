@@ -40,11 +40,11 @@ export class Metrics {
   private rooms: RoomStats[] = [];
   /** Scrapes that arrive together share one (the collect callbacks read `rooms`). */
   private inFlight: Promise<string> | null = null;
+  private started = false;
 
   constructor(private readonly sources: MetricsSources) {
     const { rooms: service, data, balancers, webhooks } = sources;
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
     const rooms = () => this.rooms;
 
     new Gauge({
@@ -232,6 +232,13 @@ export class Metrics {
         },
       });
     }
+  }
+
+  /** The process's own series (event-loop lag and GC observers start here, not in the constructor); idempotent. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    collectDefaultMetrics({ register: this.registry });
   }
 
   get contentType(): string {

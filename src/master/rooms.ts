@@ -18,6 +18,8 @@ import type { RecordBatch, RoomNotice, RoomStats } from '../protocol/room-messag
 import type { RoomHandle } from './room-handle.js';
 import { type CreateResult, type RoomReports, Supervisor, type WorkerCounts } from './supervisor.js';
 
+export { type CreateResult, NoSlotError } from './supervisor.js';
+
 /** What the rooms need of the data layer (src/master/data-layer.ts). */
 export interface RoomData extends Pick<RoomReports, 'restore' | 'grants'> {
   records(name: string, batch: RecordBatch): void;
