@@ -1,14 +1,17 @@
 /**
- * The master: binds the public and admin listeners, owns the supervisor, and runs
- * the graceful stop. Its lifecycle is a small state machine:
+ * The master: builds the rooms service, the data layer, the outbound clients and
+ * the two listeners (building starts nothing); `listen()` starts them in order and
+ * `stop()` runs the graceful stop. Its lifecycle is a small state machine:
  *
  *   running ──drain()──► draining ──resume()──► running
  *      └────────────┬───────┘
  *               stop(code)  ──►  stopping  ──►  stopped (`exited` resolves with the code)
  *
  * `stop` runs the steps of docs/http-api.md in order inside SHUTDOWN_TIMEOUT_MS and
- * is idempotent: the first caller's exit code wins. Only src/main.ts turns the
- * result into process.exit, so tests can run a whole server in-process.
+ * is idempotent: the first caller's exit code wins. Only src/signals.ts turns the
+ * result into process.exit, so tests can run a whole server in-process. (One
+ * exception to "building starts nothing": the SQLite store opens its file when
+ * created, src/store/sqlite/sqlite-store.ts.)
  */
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
