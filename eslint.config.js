@@ -1,4 +1,6 @@
-// ESLint (flat config) with typescript-eslint; formatting is Prettier's job.
+// ESLint (flat config) with typescript-eslint, type-aware: the rules that need the
+// types (floating and misused promises above all) read each file through its own
+// tsconfig (the chat page has one of its own). Formatting is Prettier's job.
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -7,6 +9,28 @@ export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'bench-results/', 'src/client/web/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          // node:test's describe/it return promises the runner itself awaits.
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {

@@ -12,19 +12,13 @@ const run = (env: Record<string, string>) => runToEnd([process.execPath, MAIN], 
 const start = (env: Record<string, string>, command?: string[]) =>
   spawnChatServer(env, command === undefined ? { offset: 7 } : { offset: 7, command });
 
-async function post(port: number, path: string, key: string, method = 'POST'): Promise<Response> {
-  return fetch(`http://127.0.0.1:${port}/api/v1${path}`, { method, headers: { 'X-API-Key': key } });
-}
-
 describe('the server process', () => {
   it('stops on SIGTERM: clients get 1001 and the process exits 0', async () => {
     const server = await start({ ...keys, SHUTDOWN_TIMEOUT_MS: '5000' });
-    const res = await post(server.publicPort, '/room/sigterm', keys.KEY);
-    const { data } = (await res.json()) as { data: { port: number } };
-    const { client: a } = await TestClient.join(data.port, { name: 'Ann' });
-    const { client: b } = await TestClient.join(data.port);
-    server.child.kill('SIGTERM');
-    const [ca, cb, exit] = await Promise.all([closeOf(a), closeOf(b), server.exited]);
+    const port = await server.createRoom('sigterm');
+    const { client: a } = await TestClient.join(port, { name: 'Ann' });
+    const { client: b } = await TestClient.join(port);
+    const [ca, cb, exit] = await Promise.all([closeOf(a), closeOf(b), server.stop()]);
     assert.equal(ca.code, 1001);
     assert.equal(cb.code, 1001);
     assert.match(ca.reason, /shutting down/i);
@@ -38,7 +32,7 @@ describe('the server process', () => {
       ['/restart', 'POST', 3],
     ] as const) {
       const server = await start({ ...keys });
-      const res = await post(server.adminPort, path, keys.ADMIN_KEY, method);
+      const res = await server.adminFetch(path, { method });
       assert.equal(res.status, 202);
       assert.equal(await server.exited, code, path);
     }
@@ -85,17 +79,15 @@ describe('the server process', () => {
     const key = /KEY is not set; generated one for this run: (\S+)/.exec(text.replace(/ADMIN_KEY[^\n]*/g, ''))?.[1];
     const adminKey = /ADMIN_KEY is not set; generated one for this run: (\S+)/.exec(text)?.[1];
     assert.ok(key && adminKey && key !== adminKey);
-    assert.equal((await post(server.publicPort, '/room/devroom', key)).status, 201);
-    assert.equal((await post(server.adminPort, '/', adminKey, 'GET')).status, 200);
-    assert.equal((await post(server.adminPort, '/', key, 'GET')).status, 401);
-    server.child.kill('SIGTERM');
-    assert.equal(await server.exited, 0);
+    assert.equal((await server.publicFetch('/room/devroom', { method: 'POST', key })).status, 201);
+    assert.equal((await server.adminFetch('/', { key: adminKey })).status, 200);
+    assert.equal((await server.adminFetch('/', { key })).status, 401);
+    assert.equal(await server.stop(), 0);
   });
 
   it('stops gracefully with its own exit code when npm start receives SIGTERM', async () => {
     const server = await start({ ...keys }, ['npm', 'start', '--silent']);
-    server.child.kill('SIGTERM');
-    assert.equal(await server.exited, 0);
+    assert.equal(await server.stop(), 0);
     assert.ok(
       server.lines.some((l) => l.message === 'Stopped'),
       'the graceful stop ran',

@@ -1,25 +1,29 @@
 /**
- * The master: binds the public and admin listeners, owns the supervisor, and runs
- * the graceful stop. Its lifecycle is a small state machine:
+ * The master: builds the rooms service, the data layer, the outbound clients and
+ * the two listeners (building starts nothing); `listen()` starts them in order and
+ * `stop()` runs the graceful stop. Its lifecycle is a small state machine:
  *
  *   running ──drain()──► draining ──resume()──► running
  *      └────────────┬───────┘
  *               stop(code)  ──►  stopping  ──►  stopped (`exited` resolves with the code)
  *
  * `stop` runs the steps of docs/http-api.md in order inside SHUTDOWN_TIMEOUT_MS and
- * is idempotent: the first caller's exit code wins. Only src/main.ts turns the
- * result into process.exit, so tests can run a whole server in-process.
+ * is idempotent: the first caller's exit code wins. Only src/signals.ts turns the
+ * result into process.exit, so tests can run a whole server in-process. (One
+ * exception to "building starts nothing": the SQLite store opens its file when
+ * created, src/store/sqlite/sqlite-store.ts.)
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { type Config, defaultHost } from './config.js';
 import { createApp, type RouteTable } from './http/app.js';
 import type { MasterControls } from './http/deps.js';
+import { closeServer, DeadlineError, listen, withDeadline } from './lifecycle.js';
 import { describeError, type Logger } from './logger.js';
 import { DataLayer } from './master/data-layer.js';
 import { LbClient } from './master/lb-client.js';
 import { Metrics } from './master/metrics.js';
-import { Supervisor } from './master/supervisor.js';
+import { RoomsService } from './master/rooms.js';
 import { APP_VERSION } from './version.js';
 import { Webhooks } from './master/webhooks.js';
 import { createStore } from './store/create-store.js';
@@ -38,14 +42,11 @@ export interface ChatServerOptions {
   termsFile?: URL | string;
 }
 
-export class PortInUseError extends Error {
-  override readonly name = 'PortInUseError';
-}
-
 const DEFAULT_WORKER = new URL('./room/worker.js', import.meta.url);
 
 export class ChatServer {
-  readonly supervisor: Supervisor;
+  /** The rooms: what HTTP and the other parts ask of them (src/master/rooms.ts). */
+  readonly rooms: RoomsService;
   readonly data: DataLayer;
   readonly version: string;
   /** Registration with the load balancers and room events for the listing service. */
@@ -75,8 +76,18 @@ export class ChatServer {
     this.log = logger.child({ component: 'master' });
     this.version = options.version ?? APP_VERSION;
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
-    this.supervisor = new Supervisor(config, logger, options.roomWorkerFile ?? DEFAULT_WORKER);
-    const outbound = { version: this.version, host: () => this.host, rooms: this.supervisor, logger };
+    const store = createStore(config, logger);
+    // Notices for every room go to the rooms open at the time (the rooms service is built next).
+    this.data = new DataLayer(config, options.wrapStore?.(store) ?? store, () => this.rooms.names(), logger, {
+      ...(options.termsFile === undefined ? {} : { termsFile: options.termsFile }),
+    });
+    this.rooms = new RoomsService({
+      config,
+      logger,
+      workerFile: options.roomWorkerFile ?? DEFAULT_WORKER,
+      data: this.data,
+    });
+    const outbound = { version: this.version, host: () => this.host, rooms: this.rooms, logger };
     this.balancers = new LbClient({
       ...outbound,
       urls: config.loadBalancers,
@@ -84,12 +95,8 @@ export class ChatServer {
       heartbeatS: config.lbHeartbeatS,
     });
     this.webhooks = new Webhooks({ ...outbound, urls: config.listingWebhookUrls, secret: config.webhookSecret });
-    const store = createStore(config, logger);
-    this.data = new DataLayer(config, options.wrapStore?.(store) ?? store, this.supervisor, logger, {
-      ...(options.termsFile === undefined ? {} : { termsFile: options.termsFile }),
-    });
     this.metrics = new Metrics({
-      supervisor: this.supervisor,
+      rooms: this.rooms,
       data: this.data,
       balancers: this.balancers,
       webhooks: this.webhooks,
@@ -97,7 +104,7 @@ export class ChatServer {
     });
     const app = createApp({
       config,
-      supervisor: this.supervisor,
+      rooms: this.rooms,
       data: this.data,
       metrics: this.metrics,
       master: this.controls(),
@@ -136,7 +143,7 @@ export class ChatServer {
         setImmediate(() => void this.stop(code, reason));
       },
       dependencies: () => ({ store: this.data.status(), loadBalancers: this.balancers.status() }),
-      connections: () => this.supervisor.openRooms().reduce((sum, h) => sum + h.viewers, 0),
+      connections: () => this.rooms.connections(),
     };
   }
 
@@ -146,7 +153,7 @@ export class ChatServer {
     // Balancers stop sending rooms here while the rooms close (two bounded calls at most).
     const leaving = this.balancers.stop(Math.min(2_500, remaining()));
     // Rooms first (clients get 1001), keeping a margin for closing the listeners after.
-    await this.supervisor.stop('Server shutting down', Math.max(100, remaining() - 500));
+    await this.rooms.stop('Server shutting down', Math.max(100, remaining() - 500));
     // The rooms' last records arrived before their close replies: write them all.
     await Promise.all([
       leaving,
@@ -157,12 +164,17 @@ export class ChatServer {
     return 'done';
   }
 
-  /** Binds both listeners; a port that cannot be bound names its variable. */
+  /** Starts the data layer and the rooms, then binds both listeners; a port that cannot be bound names its setting. */
   async listen(): Promise<void> {
     // Rooms created from here on get the cached bans and terms.
     await this.data.start();
-    this.publicPort = await bind(this.publicServer, this.config.port, undefined, 'PORT');
-    this.adminPort = await bind(this.adminServer, this.config.adminPort, this.config.adminBind, 'ADMIN_PORT');
+    this.rooms.start();
+    this.publicPort = await listen(this.publicServer, { port: this.config.port, setting: 'PORT' });
+    this.adminPort = await listen(this.adminServer, {
+      port: this.config.adminPort,
+      host: this.config.adminBind,
+      setting: 'ADMIN_PORT',
+    });
     this.host = this.config.host || defaultHost(this.publicPort);
     this.log.info('Listening', {
       publicPort: this.publicPort,
@@ -171,6 +183,7 @@ export class ChatServer {
       host: this.host,
       slots: this.config.maxRooms,
     });
+    this.metrics.start();
     this.balancers.start();
     this.webhooks.start();
   }
@@ -185,17 +198,15 @@ export class ChatServer {
     this.state = 'stopping';
     const timeoutMs = this.config.shutdownTimeoutMs;
     this.log.info('Stopping', { reason, exitCode: code, deadlineMs: timeoutMs });
-    let watchdog: NodeJS.Timeout | undefined;
-    const overran = new Promise<'overran'>((resolve) => {
-      watchdog = setTimeout(() => resolve('overran'), timeoutMs);
-    });
     // A step that fails is treated like one that overran: the stop still ends, and
     // `exited` always resolves, so the process always exits.
-    const outcome = await Promise.race([this.stopSteps(Date.now() + timeoutMs), overran]).catch((error: unknown) => {
-      this.log.error('A step of the graceful stop failed', describeError(error));
-      return 'failed' as const;
-    });
-    clearTimeout(watchdog);
+    const outcome = await withDeadline(this.stopSteps(Date.now() + timeoutMs), timeoutMs, 'graceful stop').catch(
+      (error: unknown) => {
+        if (error instanceof DeadlineError) return 'overran' as const;
+        this.log.error('A step of the graceful stop failed', describeError(error));
+        return 'failed' as const;
+      },
+    );
     if (outcome !== 'done') {
       if (outcome === 'overran')
         this.log.error('Graceful stop overran SHUTDOWN_TIMEOUT_MS; cutting what is left', { timeoutMs });
@@ -209,37 +220,6 @@ export class ChatServer {
     this.resolveExited(code);
     return code;
   }
-}
-
-/** Listens on `address` (all interfaces when undefined). */
-function bind(server: Server, port: number, address: string | undefined, variable: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      const why =
-        error.code === 'EADDRINUSE' ? 'is in use' : error.code === 'EACCES' ? 'needs privileges' : error.message;
-      const where = address === undefined ? '' : ` on ${address}`;
-      reject(new PortInUseError(`${variable}=${port}${where}: ${why}; set ${variable} to a free port`));
-    };
-    server.once('error', onError);
-    server.listen(port, address, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-/** Stops accepting, lets in-flight answers finish, and cuts what is left at the deadline. */
-function closeServer(server: Server, timeoutMs: number): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
-    timer.unref();
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
 }
 
 export async function startChatServer(

@@ -2,13 +2,16 @@
  * Real processes for tests: the chat server (dist/src/main.js) and the load
  * balancer (dist/src/loadbalancer/main.js), started with NODE_ENV=production so
  * their logs are JSON lines; a test reads the ports from the "Listening" line.
- * Every process started here is killed after the test file, whatever happened.
+ * A chat server process is a RunningServer like an in-process one (server.ts):
+ * the same client, and `stop()` (SIGTERM) to stop it. Every process started here
+ * is killed after the test file, whatever happened.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freshDataDir } from './data-dir.js';
-import { roomPortRange } from './server.js';
+import { baseEnv, type RunningServer, serverClient } from './server.js';
+import { eventually } from './wait.js';
 
 export const CHAT_MAIN = new URL('../../src/main.js', import.meta.url);
 export const LB_MAIN = new URL('../../src/loadbalancer/main.js', import.meta.url);
@@ -85,31 +88,27 @@ export function spawnNode(
       return exited;
     },
   };
-  return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => fail(`no "Listening" line within ${startMs} ms`), startMs);
-    const poll = setInterval(() => {
+  let early: string | undefined;
+  void exited.then((code) => (early = `exited with ${String(code)} before listening: ${stderr}`));
+  return eventually(
+    'the "Listening" line',
+    () => {
+      if (early !== undefined) throw new Error(`${entry.pathname}: ${early}`);
       const listening = lines.find((l) => l.message === 'Listening' || l.readableListening === true);
-      if (listening === undefined) return;
-      clearInterval(poll);
-      clearTimeout(deadline);
-      resolve({ ...proc, listening });
-    }, 20);
-    void exited.then((code) => fail(`exited with ${String(code)} before listening: ${stderr}`));
-    function fail(why: string) {
-      clearInterval(poll);
-      clearTimeout(deadline);
-      child.kill('SIGKILL');
-      reject(new Error(`${entry.pathname}: ${why}`));
-    }
+      return listening === undefined ? undefined : { ...proc, listening };
+    },
+    { timeoutMs: startMs, everyMs: 20 },
+  ).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
   });
 }
 
-export interface ChatServerProcess extends NodeProcess {
+export interface ChatServerProcess extends NodeProcess, RunningServer {
   publicPort: number;
   adminPort: number;
-  /** Base URLs of the public and admin APIs (…/api/v1). */
-  api: string;
-  admin: string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
 }
 
 /**
@@ -120,17 +119,16 @@ export async function spawnChatServer(
   env: Record<string, string>,
   options: { offset?: number; command?: string[] } = {},
 ): Promise<ChatServerProcess> {
-  const range = roomPortRange(options.offset ?? 0);
-  const base = { PORT: '0', ADMIN_PORT: '0', ROOM_PORT_MIN: String(range.min), ROOM_PORT_MAX: String(range.max) };
-  const proc = await spawnNode(CHAT_MAIN, { ...base, ...env }, 20_000, options.command);
+  const proc = await spawnNode(CHAT_MAIN, { ...baseEnv(options.offset ?? 0), ...env }, 20_000, options.command);
   const publicPort = proc.listening.publicPort as number;
   const adminPort = proc.listening.adminPort as number;
+  const keys = { ...(env.KEY ? { key: env.KEY } : {}), ...(env.ADMIN_KEY ? { adminKey: env.ADMIN_KEY } : {}) };
   return {
     ...proc,
+    ...serverClient(publicPort, adminPort, keys),
     publicPort,
     adminPort,
-    api: `http://127.0.0.1:${publicPort}/api/v1`,
-    admin: `http://127.0.0.1:${adminPort}/api/v1`,
+    stop: () => proc.kill('SIGTERM'),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { eventually } from './wait.js';
 
 export class RawSocket {
   received = Buffer.alloc(0);
@@ -29,7 +30,7 @@ export class RawSocket {
       `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
         `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
-    for (let i = 0; i < 100 && !raw.received.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually('the upgrade answer', () => raw.received.includes('\r\n\r\n'), { timeoutMs: 2_000, everyMs: 10 });
     const head = raw.received.toString('latin1');
     if (!head.startsWith('HTTP/1.1 101')) throw new Error(`upgrade refused: ${head.split('\r\n')[0]}`);
     raw.received = raw.received.subarray(raw.received.indexOf('\r\n\r\n') + 4);

@@ -1,8 +1,11 @@
 /**
- * Starts a real chat server in this process on free ports (PORT=0, ADMIN_PORT=0)
- * and closes it after the test. Room ports come from a range picked per test
- * process, so test files running side by side rarely meet (and when they do, the
- * supervisor moves on to the next free port).
+ * The test harness for chat servers. A server runs in this process
+ * (startTestServer) or as a real process (spawnChatServer in processes.ts); both
+ * bind free ports (PORT=0, ADMIN_PORT=0), are talked to through the same
+ * ServerClient, are stopped with `stop()`, and are stopped after the test file
+ * whatever happened. Room ports come from a range picked per test process, so
+ * test files running side by side rarely meet (and when they do, the supervisor
+ * moves on to the next free port).
  */
 import { after } from 'node:test';
 import { loadConfig } from '../../src/config.js';
@@ -27,42 +30,36 @@ export function testLogger(): Logger {
   });
 }
 
-export interface TestServer {
-  server: ChatServer;
+/** Keyed fetches against a server's public and admin APIs. */
+export interface ServerClient {
+  /** Base URLs of the public and admin APIs (…/api/v1). */
   api: string;
   admin: string;
-  /** fetch against the public API with the right key. */
+  /** fetch against the public API with the right key (`key: null` sends none). */
   publicFetch(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
   adminFetch(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
+  /** Creates a room (or finds it) and answers its port. */
   createRoom(name: string): Promise<number>;
+}
+
+/** What every started server is: a client of it, and its one way to stop. */
+export interface RunningServer extends ServerClient {
+  /** A graceful stop; resolves once the server has stopped. Idempotent. */
+  stop(): Promise<unknown>;
+}
+
+export interface TestServer extends RunningServer {
+  server: ChatServer;
   stop(): Promise<void>;
 }
 
-let offset = 0;
-
-export async function startTestServer(
-  env: Record<string, string> = {},
-  options: ChatServerOptions & { logger?: Logger } = {},
-): Promise<TestServer> {
-  const range = roomPortRange(offset++);
-  const config = loadConfig({
-    // Never the default ./data: a fresh directory per server unless the test names one.
-    DATA_DIR: freshDataDir(),
-    NODE_ENV: 'test',
-    PORT: '0',
-    ADMIN_PORT: '0',
-    KEY,
-    ADMIN_KEY,
-    MAX_ROOMS: '4',
-    ROOM_PORT_MIN: String(range.min),
-    ROOM_PORT_MAX: String(range.max),
-    SHUTDOWN_TIMEOUT_MS: '5000',
-    ...env,
-  });
-  // A test that asserts on log lines passes its own logger.
-  const server = await startChatServer(config, options.logger ?? testLogger(), options);
-  const api = `http://127.0.0.1:${server.publicPort}/api/v1`;
-  const admin = `http://127.0.0.1:${server.adminPort}/api/v1`;
+export function serverClient(
+  publicPort: number,
+  adminPort: number,
+  keys: { key?: string; adminKey?: string } = {},
+): ServerClient {
+  const api = `http://127.0.0.1:${publicPort}/api/v1`;
+  const admin = `http://127.0.0.1:${adminPort}/api/v1`;
   const keyed =
     (base: string, defaultKey: string) =>
     (path: string, init: RequestInit & { key?: string | null } = {}) => {
@@ -73,14 +70,12 @@ export async function startTestServer(
         headers.set('Content-Type', 'application/json');
       return fetch(`${base}${path}`, { ...rest, headers });
     };
-  const publicFetch = keyed(api, KEY);
-  const adminFetch = keyed(admin, ADMIN_KEY);
-  const handle: TestServer = {
-    server,
+  const publicFetch = keyed(api, keys.key ?? KEY);
+  return {
     api,
     admin,
     publicFetch,
-    adminFetch,
+    adminFetch: keyed(admin, keys.adminKey ?? ADMIN_KEY),
     async createRoom(name) {
       const res = await publicFetch(`/room/${name}`, { method: 'POST' });
       const body = (await res.json()) as { data: { port: number } };
@@ -88,6 +83,42 @@ export async function startTestServer(
         throw new Error(`create ${name}: ${res.status} ${JSON.stringify(body)}`);
       return body.data.port;
     },
+  };
+}
+
+/** The settings every test server starts from: free ports, rooms on roomPortRange(offset), a fresh DATA_DIR. */
+export function baseEnv(offset: number): Record<string, string> {
+  const range = roomPortRange(offset);
+  return {
+    DATA_DIR: freshDataDir(),
+    PORT: '0',
+    ADMIN_PORT: '0',
+    ROOM_PORT_MIN: String(range.min),
+    ROOM_PORT_MAX: String(range.max),
+  };
+}
+
+let offset = 0;
+
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: ChatServerOptions & { logger?: Logger } = {},
+): Promise<TestServer> {
+  const config = loadConfig({
+    // Never the default ./data: a fresh directory per server unless the test names one.
+    ...baseEnv(offset++),
+    NODE_ENV: 'test',
+    KEY,
+    ADMIN_KEY,
+    MAX_ROOMS: '4',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...env,
+  });
+  // A test that asserts on log lines passes its own logger.
+  const server = await startChatServer(config, options.logger ?? testLogger(), options);
+  const handle: TestServer = {
+    server,
+    ...serverClient(server.publicPort, server.adminPort),
     async stop() {
       await server.stop(0, 'test finished');
     },

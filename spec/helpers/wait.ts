@@ -1,26 +1,43 @@
-/** Polling for a state a test waits on: bounded in count and time, never an assertion on timing. */
+/** The one poller tests wait with: bounded in time, never an assertion on timing. */
 
-/** Polls `check` every 50 ms until it returns a value other than undefined, or fails after `ms`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (let i = 0; ; i++) {
+export interface PollOptions {
+  /** Give up after this long (default 10 s). */
+  timeoutMs?: number;
+  /** Pause between checks (default 50 ms). */
+  everyMs?: number;
+}
+
+/**
+ * Polls `check` until it returns something other than undefined or false, and
+ * resolves with that; fails naming `what` after the timeout. A check that throws
+ * fails at once.
+ */
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  options: PollOptions | number = {},
+): Promise<T> {
+  const { timeoutMs = 10_000, everyMs = 50 } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
     const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline || i > 10_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
-/** Polls a condition every `everyMs` until it holds; fails after `attempts` tries. */
+/**
+ * The former poller (check first, then what), kept for callers not yet moved to
+ * `eventually`: spec/http/admin-data, spec/master/{room-restore,store-faults,
+ * transcript-writer}, spec/room/{limits,outbox}.
+ * @deprecated use eventually(what, check, options)
+ */
 export async function until(
   check: () => boolean | Promise<boolean>,
   what: string,
   attempts = 100,
   everyMs = 50,
 ): Promise<void> {
-  for (let i = 0; i < attempts; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-  throw new Error(`gave up waiting for ${what}`);
+  await eventually(what, check, { timeoutMs: attempts * everyMs, everyMs });
 }

@@ -18,7 +18,7 @@ describe('admin API', async () => {
   });
 
   it('refuses every call without the admin key, before any handler runs', async () => {
-    const before = t.server.supervisor.roomCount;
+    const before = t.server.rooms.roomCount;
     const calls: Array<[string, string]> = [
       ['GET', '/'],
       ['GET', '/load'],
@@ -42,7 +42,7 @@ describe('admin API', async () => {
     }
     // Restart and shutdown without a key did nothing: the server still answers.
     assert.equal((await t.publicFetch('/health', { key: null })).status, 200);
-    assert.equal(t.server.supervisor.roomCount, before);
+    assert.equal(t.server.rooms.roomCount, before);
   });
 
   it('reports load with the seed fields plus connections', async () => {

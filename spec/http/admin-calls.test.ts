@@ -29,7 +29,7 @@ describe('admin calls: more success and failure paths', async () => {
       assert.match(res.headers.get('content-type') ?? '', /application\/json/);
       assert.equal(((await res.json()) as Answer).error?.code, 'NOT_FOUND');
     }
-    assert.equal(t.server.supervisor.roomCount, 0, 'no room was created through the admin port');
+    assert.equal(t.server.rooms.roomCount, 0, 'no room was created through the admin port');
   });
 
   it('lists no rooms as an empty list', async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { find, parsePrometheusText, valueOf, type Exposition } from '../helpers/prom-text.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { until } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 const misbehaving = new URL('../fixtures/misbehaving-worker.js', import.meta.url);
@@ -97,10 +97,10 @@ describe('metrics', async () => {
     assert.equal(find(after, 'chatserver_messages_refused_total', { ...room, code: 'TOO_LONG' }).length, 0);
 
     // The store wrote the message in a batch; its latency was observed.
-    await until(async () => {
+    await eventually('a transcript batch written', async () => {
       const m = await scrape(t);
       return valueOf(m, 'chatserver_store_write_batches_total', { outcome: 'ok' }) >= 1;
-    }, 'a transcript batch written');
+    });
     const stored = await scrape(t);
     assert.ok(valueOf(stored, 'chatserver_store_write_duration_seconds_count', { outcome: 'ok' }) >= 1);
     assert.equal(valueOf(stored, 'chatserver_store_records_dropped_total'), 0);
@@ -112,7 +112,7 @@ describe('metrics', async () => {
     await t.createRoom('gone');
     assert.equal(find(await scrape(t), 'chatserver_room_connections', { room: 'gone' }).length, 1);
     assert.equal((await t.adminFetch('/room/gone/shutdown', { method: 'DELETE' })).status, 202);
-    await until(async () => (await t.publicFetch('/room/gone', { key: null })).status === 404, 'room gone');
+    await eventually('room gone', async () => (await t.publicFetch('/room/gone', { key: null })).status === 404);
     const m = await scrape(t);
     assert.equal(find(m, 'chatserver_room_connections', { room: 'gone' }).length, 0);
     assert.equal(valueOf(m, 'chatserver_room_worker_crashes_total', { cause: 'died' }), 0, 'a shutdown is no crash');
@@ -134,7 +134,7 @@ describe('metrics of a crashing room', () => {
       method: 'POST',
       body: JSON.stringify({ text: 'fixture:exit', rooms: ['fragile'] }),
     });
-    await until(async () => (await t.publicFetch('/room/fragile', { key: null })).status === 404, 'room died');
+    await eventually('room died', async () => (await t.publicFetch('/room/fragile', { key: null })).status === 404);
     const crashed = await scrape(t);
     assert.equal(valueOf(crashed, 'chatserver_room_worker_crashes_total', { cause: 'died' }), 1);
     assert.equal(valueOf(crashed, 'chatserver_room_worker_restarts_total'), 0);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { RawSocket } from '../helpers/raw-ws.js';
 import { startTestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/wait.js';
 
 describe('public API', async () => {
   const t = await startTestServer({ MAX_ROOMS: '5' });
@@ -115,5 +117,26 @@ describe('public API', async () => {
   it('does not serve the admin API on the public port', async () => {
     const res = await t.publicFetch('/load', { key: 'test-admin-key' });
     assert.equal(res.status, 404);
+  });
+});
+
+describe('a server that is stopping', () => {
+  it('answers every call 503 UNAVAILABLE from the error table and closes the connection', async () => {
+    const t = await startTestServer();
+    const port = await t.createRoom('lingering');
+    // A client that never answers the close keeps the room (and so the stop) going for a while.
+    const silent = await RawSocket.open(port);
+    silent.text(JSON.stringify({ type: 'join' }));
+    await eventually('the silent client joined', () => silent.received.includes('welcome'));
+    silent.socket.pause();
+    const stopped = t.server.stop(0, 'test');
+    for (const call of [() => t.publicFetch('/health', { key: null }), () => t.adminFetch('/load')]) {
+      const res = await call();
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('connection'), 'close');
+      assert.deepEqual(await res.json(), { error: { code: 'UNAVAILABLE', message: 'The server is stopping' } });
+    }
+    silent.destroy();
+    assert.equal(await stopped, 0);
   });
 });

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { ServerEntry } from '../../src/loadbalancer/registry.js';
 import { medianCreateMs } from '../helpers/create-timing.js';
 import { downUrl, failingUrl, hangingUrl } from '../helpers/fake-services.js';
-import { LB_MAIN, type NodeProcess, spawnChatServer, spawnNode } from '../helpers/processes.js';
+import { type ChatServerProcess, LB_MAIN, type NodeProcess, spawnChatServer, spawnNode } from '../helpers/processes.js';
 import { eventually } from '../helpers/wait.js';
 
 const LB_KEY = 'cluster-lb-key';
@@ -20,12 +20,9 @@ interface Balancer {
   url: string;
 }
 
-interface ChatServer {
-  proc: NodeProcess;
+/** A chat server process and the HOST it registers under. */
+interface ChatServer extends ChatServerProcess {
   host: string;
-  api: string;
-  admin: string;
-  createRoom(name: string): Promise<void>;
 }
 
 async function startBalancer(): Promise<Balancer> {
@@ -51,17 +48,7 @@ async function startChatServer(
     },
     { offset: 100 + offset },
   );
-  const { api, admin } = proc;
-  return {
-    proc,
-    host: String(proc.listening.host),
-    api,
-    admin,
-    async createRoom(name) {
-      const res = await fetch(`${api}/room/${name}`, { method: 'POST', headers: { 'X-API-Key': KEY } });
-      assert.equal(res.status, 201, `create ${name}`);
-    },
-  };
+  return Object.assign(proc, { host: String(proc.listening.host) });
 }
 
 async function lbGet(b: Balancer, path: string): Promise<unknown> {
@@ -99,7 +86,7 @@ describe('two balancers and two chat servers', async () => {
   });
 
   it('removes a drained server from both balancers at once', async () => {
-    const res = await fetch(`${a.admin}/drain`, { method: 'POST', headers: { 'X-API-Key': ADMIN_KEY } });
+    const res = await a.adminFetch('/drain', { method: 'POST' });
     assert.equal(res.status, 200);
     for (const lb of balancers) {
       const registry = await info(lb);
@@ -109,7 +96,7 @@ describe('two balancers and two chat servers', async () => {
   });
 
   it('drops a server killed with SIGKILL once the expiry has passed', async () => {
-    await b.proc.kill('SIGKILL');
+    await b.kill('SIGKILL');
     for (const lb of balancers) {
       await eventually(
         'the killed server to expire',
@@ -122,7 +109,7 @@ describe('two balancers and two chat servers', async () => {
   });
 
   it('stops every process cleanly on SIGTERM', async () => {
-    assert.equal(await a.proc.kill('SIGTERM'), 0);
+    assert.equal(await a.stop(), 0);
     for (const lb of balancers) assert.equal(await lb.proc.kill('SIGTERM'), 0);
   });
 });
@@ -154,7 +141,7 @@ describe('a balancer that is down, answers 500, never answers or refuses the key
   it('keeps every server running and stopping cleanly', async () => {
     for (const server of Object.values(servers)) {
       assert.equal((await fetch(`${server.api}/health`)).status, 200);
-      assert.equal(await server.proc.kill('SIGTERM'), 0);
+      assert.equal(await server.stop(), 0);
     }
     assert.equal(await real.proc.kill('SIGTERM'), 0);
   });

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { LbClient, type BalancerStatus } from '../../src/master/lb-client.js';
-import type { SupervisorEvents } from '../../src/master/supervisor.js';
+import type { RoomsEvents } from '../../src/master/rooms.js';
 import { startChatServer } from '../../src/server.js';
 import { capturingLogger } from '../helpers/logs.js';
 import { downUrl, failingUrl, hangingUrl } from '../helpers/fake-services.js';
@@ -125,14 +125,17 @@ describe('a balancer that fails', async () => {
     });
     const server = await startChatServer(config, logger);
     after(() => server.stop(0, 'test finished'));
+    const calls = () => server.balancers.calls.ok + server.balancers.calls.failed + server.balancers.calls.refused;
     for (let i = 0; i < 8; i++) {
-      await server.supervisor.create(`quiet${i}`);
-      await new Promise((r) => setTimeout(r, 20));
+      const before = calls();
+      await server.rooms.create(`quiet${i}`);
+      // Each room change is its own call (made or refused), not a burst folded into one.
+      await eventually(`the call after room ${i}`, () => calls() > before);
     }
-    await eventually('the circuit to open', async () =>
-      server.balancers.status()[0]?.state === 'open' ? true : undefined,
-    );
-    await new Promise((r) => setTimeout(r, 1_200)); // at least one more heartbeat period
+    await eventually('the circuit to open', () => server.balancers.status()[0]?.state === 'open');
+    // Two more heartbeats while the balancer stays down: still the one line.
+    const opened = calls();
+    await eventually('two more heartbeats', () => calls() >= opened + 2, 5_000);
     const about = lines.filter((l) => l.component === 'loadbalancers' && (l.level === 'warn' || l.level === 'error'));
     assert.equal(about.length, 1, JSON.stringify(about));
     assert.match(String(about[0]?.message), /failing/);
@@ -152,7 +155,7 @@ describe('load-balancer client recovery', () => {
     await new Promise<void>((r) => balancer.listen(0, '127.0.0.1', r));
     after(() => new Promise<void>((r) => balancer.close(() => r())));
     const url = `http://127.0.0.1:${(balancer.address() as AddressInfo).port}`;
-    const rooms = Object.assign(new EventEmitter<SupervisorEvents>(), { slots: 4, roomCount: 0 });
+    const rooms = Object.assign(new EventEmitter<RoomsEvents>(), { slots: 4, roomCount: 0 });
     const { logger, lines } = capturingLogger('debug');
     const client = new LbClient({
       urls: [url],
@@ -172,8 +175,9 @@ describe('load-balancer client recovery', () => {
       return client.status()[0]?.state === 'open' ? true : undefined;
     });
     const callsWhenOpened = calls;
+    const refusedBefore = client.calls.refused;
     changed();
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually('the change to be refused', () => client.calls.refused > refusedBefore);
     assert.equal(calls, callsWhenOpened, 'an open circuit still called the balancer');
     broken = false;
     await eventually('the circuit to close', async () => {

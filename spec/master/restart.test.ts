@@ -239,21 +239,16 @@ describe('SIGKILL under load, three rounds on one DATA_DIR (issue 14)', () => {
     }
   });
 
-  it(
-    'keeps every acknowledged message in the store exactly once',
-    // An ack means stored only once rooms hold acks until `committed` (the room's half of issue 14).
-    { todo: 'passes once rooms send acks after committed' },
-    async () => {
-      const p = await start(dataDir, 8);
-      for (const [r, room] of rooms.entries()) {
-        const stored = await transcript(p, room);
-        const byText = new Map<string, number[]>();
-        for (const m of stored) byText.set(m.text, [...(byText.get(m.text) ?? []), m.id]);
-        const missing = [...logs[r]!.acked].filter(([text, id]) => byText.get(text)?.join() !== String(id));
-        assert.deepEqual(missing.slice(0, 5), [], `${room}: ${missing.length} of ${logs[r]!.acked.size} acked lost`);
-        assert.equal(new Set(stored.map((m) => m.id)).size, stored.length, `${room}: no id stored twice`);
-      }
-      await stop(p);
-    },
-  );
+  it('keeps every acknowledged message in the store exactly once', async () => {
+    const p = await start(dataDir, 8);
+    for (const [r, room] of rooms.entries()) {
+      const stored = await transcript(p, room);
+      const byText = new Map<string, number[]>();
+      for (const m of stored) byText.set(m.text, [...(byText.get(m.text) ?? []), m.id]);
+      const missing = [...logs[r]!.acked].filter(([text, id]) => byText.get(text)?.join() !== String(id));
+      assert.deepEqual(missing.slice(0, 5), [], `${room}: ${missing.length} of ${logs[r]!.acked.size} acked lost`);
+      assert.equal(new Set(stored.map((m) => m.id)).size, stored.length, `${room}: no id stored twice`);
+    }
+    await stop(p);
+  });
 });

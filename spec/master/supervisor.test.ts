@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startTestServer } from '../helpers/server.js';
 import { RawSocket } from '../helpers/raw-ws.js';
-import { until } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 const misbehaving = new URL('../fixtures/misbehaving-worker.js', import.meta.url);
@@ -19,7 +19,7 @@ describe('room creation under concurrency', () => {
     assert.equal(ports.size, 1);
     assert.ok([...ports][0]! > 0);
     assert.deepEqual(answers.map((r) => r.status).sort(), [...Array<number>(19).fill(200), 201]);
-    assert.equal(t.server.supervisor.roomCount, 1);
+    assert.equal(t.server.rooms.roomCount, 1);
   });
 
   it('creates exactly MAX_ROOMS rooms from concurrent creates of different names, and 503s the rest', async () => {
@@ -50,12 +50,12 @@ describe('closing and re-creating a room', () => {
     // A client that never answers the close keeps the old room closing for a while.
     const silent = await RawSocket.open(first);
     silent.text(JSON.stringify({ type: 'join' }));
-    await until(() => silent.received.includes('welcome'), 'the silent client joined');
+    await eventually('the silent client joined', () => silent.received.includes('welcome'));
     silent.socket.pause();
     const closing = t.adminFetch('/room/again/shutdown', { method: 'DELETE' });
     const order: string[] = [];
-    t.server.supervisor.on('roomClosed', (name) => order.push(`closed ${name}`));
-    t.server.supervisor.on('roomOpened', (name) => order.push(`opened ${name}`));
+    t.server.rooms.on('roomClosed', (name) => order.push(`closed ${name}`));
+    t.server.rooms.on('roomOpened', (name) => order.push(`opened ${name}`));
     await closing;
     const second = await t.createRoom('again');
     assert.deepEqual(order, ['closed again', 'opened again']);
@@ -89,9 +89,9 @@ describe('a room that dies', () => {
       // While the doomed room dies, the other room goes on.
       a.send({ type: 'message', text: 'during' });
       assert.equal((await b.next('message', (f) => f.text === 'during')).text, 'during');
-      await until(
-        async () => (await t.publicFetch('/room/doomed', { key: null })).status === 404,
+      await eventually(
         'doomed room cleanup',
+        async () => (await t.publicFetch('/room/doomed', { key: null })).status === 404,
       );
       await doomedClient.closed;
 
@@ -112,7 +112,7 @@ describe('a room that dies', () => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'INTERNAL');
     assert.doesNotMatch(body.error.message, /at .*\.js/);
-    assert.equal(t.server.supervisor.roomCount, 0);
+    assert.equal(t.server.rooms.roomCount, 0);
     assert.equal((await t.publicFetch('/health', { key: null })).status, 200);
   });
 });

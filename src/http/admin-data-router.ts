@@ -25,7 +25,7 @@ async function fromStore<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-export function adminDataRouter({ data, supervisor }: ApiDeps): Router {
+export function adminDataRouter({ data, rooms }: ApiDeps): Router {
   const router = Router();
   const { cache, reads } = data;
 
@@ -90,7 +90,7 @@ export function adminDataRouter({ data, supervisor }: ApiDeps): Router {
   router.post('/cache/refresh', async (_req, res) => {
     if (!(await cache.refresh()))
       throw new ApiError('UNAVAILABLE', 'The store is not answering; rooms keep the last good copy');
-    res.json({ data: { refreshed: true, rooms: supervisor.openRooms().length, ...cache.status() } });
+    res.json({ data: { refreshed: true, rooms: rooms.names().length, ...cache.status() } });
   });
 
   return router;

@@ -13,20 +13,21 @@ import type { ApiDeps } from './deps.js';
 import { body, broadcastBody, kickBody, roomName } from './validate.js';
 
 export function adminRouter(deps: ApiDeps & { logger: Logger }): Router {
-  const { config, supervisor, master } = deps;
+  const { config, rooms, master } = deps;
   const router = Router();
   router.use(allowedAddresses(config.adminAllowedIps));
   router.use(adminKeyWithLockout(config.adminKey, deps.logger.child({ component: 'admin-access' })));
   router.use(adminDataRouter(deps));
 
   const statsOf = async (name: string): Promise<RoomStats> => {
-    const handle = supervisor.get(name);
-    if (handle === undefined) throw new ApiError('NOT_FOUND', `No room named ${name}`);
+    let stats: RoomStats | undefined;
     try {
-      return await supervisor.stats(handle);
+      stats = await rooms.stats(name);
     } catch (error) {
       throw new ApiError('UNAVAILABLE', `Room ${name} did not answer`, { cause: error });
     }
+    if (stats === undefined) throw new ApiError('NOT_FOUND', `No room named ${name}`);
+    return stats;
   };
 
   router.get('/', (_req, res) => {
@@ -36,16 +37,16 @@ export function adminRouter(deps: ApiDeps & { logger: Logger }): Router {
   router.get('/load', (_req, res) => {
     const total = os.totalmem();
     const free = os.freemem();
-    const rooms = supervisor.names();
+    const names = rooms.names();
     res.json({
       data: {
         loadAvg: os.loadavg(),
         totalMemory: total,
         freeMemory: free,
         percentage: Math.round(((total - free) / total) * 1000) / 10,
-        cpus: supervisor.slots,
-        rooms: rooms.join(','),
-        capacity: supervisor.slots - supervisor.roomCount,
+        cpus: rooms.slots,
+        rooms: names.join(','),
+        capacity: rooms.slots - rooms.roomCount,
         osUpTime: os.uptime(),
         upTime: process.uptime(),
         acceptingConnections: master.accepting(),
@@ -56,8 +57,7 @@ export function adminRouter(deps: ApiDeps & { logger: Logger }): Router {
   });
 
   router.get('/rooms', async (_req, res) => {
-    const stats = await supervisor.each(undefined, (h) => supervisor.stats(h));
-    res.json({ data: [...stats.values()].sort((a, b) => a.name.localeCompare(b.name)) });
+    res.json({ data: await rooms.allStats() });
   });
 
   router.get('/room/:name', async (req, res) => {
@@ -66,29 +66,25 @@ export function adminRouter(deps: ApiDeps & { logger: Logger }): Router {
 
   router.delete('/room/:name/shutdown', async (req, res) => {
     const name = roomName(req.params.name);
-    const closing = supervisor.get(name) !== undefined;
-    if (!closing) {
+    if (rooms.lookup(name) === undefined) {
       res.json({ data: { name, message: "Either shutdown already or doesn't exist" } });
       return;
     }
     res.status(202).json({ data: { name, message: 'Shutting down' } });
-    await supervisor.closeRoom(name, 'Room closed by an administrator');
+    await rooms.close(name, 'Room closed by an administrator');
   });
 
   router.post('/broadcast', async (req, res) => {
-    const { text, rooms } = body(broadcastBody, req.body);
-    const ts = Date.now();
-    const results = await supervisor.each(rooms, (h) => h.request('broadcast', { text, ts }, 5_000));
-    const delivered = [...results.values()].reduce((sum, r) => sum + r.delivered, 0);
-    res.json({ data: { rooms: results.size, delivered } });
+    const { text, rooms: names } = body(broadcastBody, req.body);
+    res.json({ data: await rooms.broadcast(text, names) });
   });
 
   router.post('/room/:name/kick', async (req, res) => {
     const name = roomName(req.params.name);
     const { user, reason } = body(kickBody, req.body);
-    const handle = supervisor.get(name);
-    if (handle === undefined) throw new ApiError('NOT_FOUND', `No room named ${name}`);
-    const { closed } = await handle.request('kick', { user, reason: reason ?? 'Kicked by an administrator' }, 5_000);
+    const kicked = await rooms.kick(name, user, reason ?? 'Kicked by an administrator');
+    if (kicked === undefined) throw new ApiError('NOT_FOUND', `No room named ${name}`);
+    const { closed } = kicked;
     deps.data.logAdmin(name, 'kick', user, reason ?? '');
     res.json({ data: { name, user, closed } });
   });

@@ -6,6 +6,7 @@
  */
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { adminRouter } from './admin-router.js';
 import type { ApiDeps } from './deps.js';
@@ -40,12 +41,9 @@ export function createApp(options: AppOptions): Express {
   app.use(helmet());
 
   // While stopping: answer 503 and close the connection, so clients go elsewhere.
-  const refuseWhileStopping: RequestHandler = (_req, res, next) => {
+  const refuseWhileStopping: RequestHandler = (_req, _res, next) => {
     if (!master.stopping()) return next();
-    res
-      .set('Connection', 'close')
-      .status(503)
-      .json({ error: { code: 'UNAVAILABLE', message: 'The server is stopping' } });
+    next(new ApiError('UNAVAILABLE', 'The server is stopping', { headers: { Connection: 'close' } }));
   };
 
   const routers = { public: publicRouter(options), admin: adminRouter(options) };

@@ -1,8 +1,8 @@
-/** What the routers are given: configuration, the supervisor, the master's controls, the data layer and the metrics. */
+/** What the routers are given: configuration, the rooms service, the master's controls, the data layer and the metrics. */
 import type { Config } from '../config.js';
 import type { DataLayer } from '../master/data-layer.js';
 import type { Metrics } from '../master/metrics.js';
-import type { Supervisor } from '../master/supervisor.js';
+import type { RoomsService } from '../master/rooms.js';
 
 export interface MasterControls {
   readonly version: string;
@@ -20,7 +20,8 @@ export interface MasterControls {
 
 export interface ApiDeps {
   config: Config;
-  supervisor: Supervisor;
+  /** Every request to a room goes through it; routers never speak the worker protocol. */
+  rooms: RoomsService;
   master: MasterControls;
   /** The store, its cache and the transcript writer. */
   data: DataLayer;

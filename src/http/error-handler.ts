@@ -4,8 +4,12 @@
  * anything unexpected is logged and answered 500 without a stack trace.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ApiError } from '../errors.js';
+import { ApiError, errorCodes } from '../errors.js';
 import { describeError, type Logger } from '../logger.js';
+import { NoSlotError } from '../master/rooms.js';
+
+/** Seconds a client should wait before retrying a create that found no free slot. */
+export const NO_SLOT_RETRY_AFTER_S = 30;
 
 export function notFound(): RequestHandler {
   return (req, _res, next) => next(new ApiError('NOT_FOUND', `No such path: ${req.method} ${req.path}`));
@@ -38,10 +42,21 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
+    if (error instanceof NoSlotError) {
+      // The documented answer to a create with no slot (or while draining) keeps the
+      // shape of a create's answer rather than the error shape (docs/openapi.yaml).
+      res
+        .status(errorCodes.UNAVAILABLE.status)
+        .set('Retry-After', String(NO_SLOT_RETRY_AFTER_S))
+        .json({ data: { port: 0, message: 'No more rooms can be created' } });
+      return;
+    }
     const apiError = error instanceof ApiError ? error : (fromBodyParser((error ?? {}) as { type?: unknown }) ?? null);
     if (apiError === null) {
       logger.error('Request failed', { method: req.method, path: req.path, ...describeError(error) });
-      res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal error; it has been logged' } });
+      res
+        .status(errorCodes.INTERNAL.status)
+        .json({ error: { code: 'INTERNAL', message: errorCodes.INTERNAL.message } });
       return;
     }
     res

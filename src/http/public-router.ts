@@ -1,15 +1,12 @@
 /** The public API (docs/http-api.md): app info, health, create and look up rooms. */
 import { Router } from 'express';
 import { ApiError } from '../errors.js';
-import { NoSlotError } from '../master/supervisor.js';
+import { NoSlotError } from '../master/rooms.js';
 import { requireApiKey } from './api-key.js';
 import type { ApiDeps } from './deps.js';
 import { roomName } from './validate.js';
 
-/** Seconds a client should wait before retrying a create that found no free slot. */
-const RETRY_AFTER_S = 30;
-
-export function publicRouter({ config, supervisor, master }: ApiDeps): Router {
+export function publicRouter({ config, rooms, master }: ApiDeps): Router {
   const router = Router();
   const withPath = (port: number) =>
     config.publicRoomPathPrefix ? { path: `${config.publicRoomPathPrefix}${port}/` } : {};
@@ -26,36 +23,29 @@ export function publicRouter({ config, supervisor, master }: ApiDeps): Router {
 
   router.post('/room/:name', requireApiKey(config.key), async (req, res) => {
     const name = roomName(req.params.name);
-    const noRoom = () =>
-      res
-        .status(503)
-        .set('Retry-After', String(RETRY_AFTER_S))
-        .json({ data: { port: 0, message: 'No more rooms can be created' } });
-    const existing = supervisor.get(name);
+    const existing = rooms.lookup(name);
     if (existing) {
       res.json({ data: { port: existing.port, ...withPath(existing.port), message: `${name} already exists` } });
       return;
     }
-    if (!master.accepting()) {
-      noRoom();
-      return;
-    }
+    // Answered by the error middleware (src/http/error-handler.ts), like a full server.
+    if (!master.accepting()) throw new NoSlotError('The server is draining');
     try {
-      const { created, port } = await supervisor.create(name);
+      const { created, port } = await rooms.create(name);
       res
         .status(created ? 201 : 200)
         .json({ data: { port, ...withPath(port), message: created ? 'Room created' : `${name} already exists` } });
     } catch (error) {
-      if (error instanceof NoSlotError) noRoom();
-      else throw new ApiError('INTERNAL', 'The room could not be started', { cause: error });
+      if (error instanceof NoSlotError) throw error;
+      throw new ApiError('INTERNAL', 'The room could not be started', { cause: error });
     }
   });
 
   router.get('/room/:name', (req, res) => {
     const name = roomName(req.params.name);
-    const handle = supervisor.get(name);
-    if (handle === undefined) throw new ApiError('NOT_FOUND', `No room named ${name}`);
-    res.json({ data: { name, port: handle.port, ...withPath(handle.port), viewers: handle.viewers } });
+    const room = rooms.lookup(name);
+    if (room === undefined) throw new ApiError('NOT_FOUND', `No room named ${name}`);
+    res.json({ data: { name, port: room.port, ...withPath(room.port), viewers: room.viewers } });
   });
 
   return router;

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { ApiError } from '../errors.js';
+import { ApiError, errorCodes } from '../errors.js';
 import { keyMatches } from '../http/api-key.js';
 import { describeError, type Logger } from '../logger.js';
 import { infoHtml } from './info-html.js';
@@ -100,11 +100,12 @@ function errorHandler(log: Logger): ErrorRequestHandler {
     }
     // A malformed percent-encoding in a path segment is the client's mistake.
     const status = (error as { status?: unknown }).status;
-    if (status === 400) {
-      res.status(400).json({ status: 'error', message: 'The request is malformed' });
+    const { BAD_REQUEST, INTERNAL } = errorCodes;
+    if (status === BAD_REQUEST.status) {
+      res.status(BAD_REQUEST.status).json({ status: 'error', message: BAD_REQUEST.message });
       return;
     }
     log.error('Request failed', { method: req.method, path: req.path, ...describeError(error) });
-    res.status(500).json({ status: 'error', message: 'Internal error; it has been logged' });
+    res.status(INTERNAL.status).json({ status: 'error', message: INTERNAL.message });
   };
 }

@@ -5,7 +5,7 @@
  * service in-process.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { createLbApp } from './app.js';
 import type { LbConfig } from './config.js';
@@ -15,7 +15,7 @@ export class LoadBalancerService {
   readonly registry: Registry;
   port = 0;
   private readonly server: Server;
-  private readonly sweeper: NodeJS.Timeout;
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly log: Logger;
   private closing: Promise<void> | null = null;
 
@@ -32,47 +32,27 @@ export class LoadBalancerService {
     this.server.on('clientError', (_error, socket) => socket.destroy());
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;
-    this.sweeper = setInterval(() => this.registry.sweep(), Math.min(1_000, config.expiryMs));
-    this.sweeper.unref();
   }
 
-  /** Binds LB_PORT (on LB_BIND); a port that cannot be bound rejects with a message naming it. */
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const { port, bind } = this.config;
-      const onError = (error: NodeJS.ErrnoException) => {
-        const why =
-          error.code === 'EADDRINUSE' ? 'is in use' : error.code === 'EACCES' ? 'needs privileges' : error.message;
-        reject(new Error(`LB_PORT=${port}${bind ? ` on ${bind}` : ''}: ${why}; set LB_PORT to a free port`));
-      };
-      this.server.once('error', onError);
-      this.server.listen(port, bind || undefined, () => {
-        this.server.off('error', onError);
-        this.port = (this.server.address() as AddressInfo).port;
-        this.log.info('Listening', {
-          port: this.port,
-          bind: bind || 'all interfaces',
-          expiryS: this.config.expiryMs / 1000,
-          version: this.version,
-        });
-        resolve(this.port);
-      });
+  /** Binds LB_PORT (on LB_BIND) and starts the expiry sweep; a port that cannot be bound rejects with a message naming it. */
+  async listen(): Promise<number> {
+    const { port, bind } = this.config;
+    this.port = await listen(this.server, { port, host: bind || undefined, setting: 'LB_PORT' });
+    this.sweeper ??= setInterval(() => this.registry.sweep(), Math.min(1_000, this.config.expiryMs));
+    this.sweeper.unref();
+    this.log.info('Listening', {
+      port: this.port,
+      bind: bind || 'all interfaces',
+      expiryS: this.config.expiryMs / 1000,
+      version: this.version,
     });
+    return this.port;
   }
 
   /** Stops accepting, lets answers in flight finish for up to `timeoutMs`, then cuts the rest. Idempotent. */
   close(timeoutMs = 5_000): Promise<void> {
-    this.closing ??= new Promise((resolve) => {
-      clearInterval(this.sweeper);
-      if (!this.server.listening) return resolve();
-      const timer = setTimeout(() => this.server.closeAllConnections(), timeoutMs);
-      timer.unref();
-      this.server.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.server.closeIdleConnections();
-    });
+    clearInterval(this.sweeper);
+    this.closing ??= closeServer(this.server, timeoutMs);
     return this.closing;
   }
 }

@@ -38,7 +38,6 @@ import {
 import { DataCache, STORE_CALL_TIMEOUT_MS } from './cache.js';
 import { withDeadline } from './data/deadline.js';
 import { IdReserver } from './data/id-reserver.js';
-import { isLegacySupervisor, type LegacySupervisor, wireToSupervisor } from './data/legacy-wiring.js';
 import { banChangeOf } from './data/queued.js';
 import { DataReads } from './data/reads.js';
 import { StoreHealth } from './store-health.js';
@@ -72,25 +71,21 @@ export class DataLayer extends EventEmitter<DataEvents> {
   private readonly ids: IdReserver;
   private readonly log: Logger;
   private readonly server = hostname();
-  private readonly openRooms: OpenRooms;
-  private readonly legacy: LegacySupervisor | undefined;
   /** Per room: the highest record sequence number taken in from its current instance. */
   private readonly takenIn = new Map<string, number>();
   private writable: Writable = { writable: true, retryAfterMs: 0 };
   private stopped = false;
 
-  /** `rooms`: the open rooms' names (the supervisor itself is still accepted until the rooms service lands). */
+  /** `openRooms`: the names of the rooms open now, for notices to every room. */
   constructor(
     private readonly config: Config,
     readonly store: Store,
-    rooms: OpenRooms | LegacySupervisor,
+    private readonly openRooms: OpenRooms,
     logger: Logger,
     options: DataLayerOptions = {},
   ) {
     super();
     this.log = logger.child({ component: 'data' });
-    this.legacy = isLegacySupervisor(rooms) ? rooms : undefined;
-    this.openRooms = typeof rooms === 'function' ? rooms : () => rooms.names();
     this.health = new StoreHealth(store.kind, this.log);
     this.writer = new TranscriptWriter({
       store,
@@ -121,7 +116,6 @@ export class DataLayer extends EventEmitter<DataEvents> {
   async start(): Promise<void> {
     await this.store.open();
     await this.cache.start();
-    if (this.legacy) wireToSupervisor(this, this.legacy);
     this.log.info('Store ready', { kind: this.store.kind, state: this.health.state });
   }
 

@@ -20,10 +20,11 @@ import type { Logger } from '../logger.js';
 import { type BreakerState, CircuitBreaker, CircuitOpenError } from './circuit-breaker.js';
 import type { CallCounts } from './webhooks.js';
 import { bounded, describeFailure, OUTBOUND_TIMEOUT_MS } from './outbound.js';
-import type { SupervisorEvents } from './supervisor.js';
+import { ListenerSet, settleWithin } from '../lifecycle.js';
+import type { RoomsEvents } from './rooms.js';
 
-/** What the client reads from the supervisor: its counts and its room events. */
-export interface RoomCounts extends EventEmitter<SupervisorEvents> {
+/** What the client reads from the rooms service: its counts and its room events. */
+export interface RoomCounts extends EventEmitter<RoomsEvents> {
   readonly slots: number;
   readonly roomCount: number;
 }
@@ -75,7 +76,7 @@ export class LbClient {
   private timer: NodeJS.Timeout | null = null;
   private scheduled = false;
   private closed = false;
-  private readonly onRoomsChanged = () => this.roomsChanged();
+  private readonly listeners = new ListenerSet();
 
   constructor(private readonly options: LbClientOptions) {
     this.log = options.logger.child({ component: 'loadbalancers' });
@@ -102,9 +103,9 @@ export class LbClient {
   /** Registers with every balancer and keeps the heartbeat going. Call once the server listens. */
   start(): void {
     if (this.balancers.length === 0 || this.closed || this.timer !== null) return;
-    this.options.rooms.on('roomOpened', this.onRoomsChanged);
-    this.options.rooms.on('roomClosed', this.onRoomsChanged);
-    this.timer = setInterval(() => this.syncAll(), this.options.heartbeatS * 1000);
+    this.listeners.on(this.options.rooms, 'roomOpened', () => this.roomsChanged());
+    this.listeners.on(this.options.rooms, 'roomClosed', () => this.roomsChanged());
+    this.timer = setInterval(() => void this.syncAll(), this.options.heartbeatS * 1000);
     this.timer.unref();
     void this.register();
   }
@@ -131,15 +132,8 @@ export class LbClient {
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    this.options.rooms.off('roomOpened', this.onRoomsChanged);
-    this.options.rooms.off('roomClosed', this.onRoomsChanged);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-      timer.unref();
-    });
-    await Promise.race([leaving, deadline]);
-    clearTimeout(timer);
+    this.listeners.removeAll();
+    await settleWithin(leaving, timeoutMs, { unref: true });
   }
 
   status(): BalancerStatus[] {

@@ -4,7 +4,7 @@
  * Nothing on the chat path touches prom-client: rooms keep plain integer counters
  * (src/room/counters.ts) and hand them over with their stats, and the master's
  * parts (supervisor, transcript writer, balancers, webhooks) keep plain counts
- * too. A scrape asks every room for its stats once, then prom-client's collect
+ * too, read through accessors; batch write times come as the data layer's `batch` event. A scrape asks every room for its stats once, then prom-client's collect
  * callbacks copy the numbers into gauges and counters. The one exception is the
  * store's write latency, a histogram observed once per batch (a few per second).
  *
@@ -16,19 +16,21 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RoomStats } from '../protocol/room-messages.js';
-import type { DataLayer } from './data-layer.js';
-import type { LbClient } from './lb-client.js';
-import type { Supervisor } from './supervisor.js';
-import type { Webhooks } from './webhooks.js';
+import type { CallCounts } from './webhooks.js';
+import type { RoomsService } from './rooms.js';
 
-/** How long a scrape waits for a room's stats; a room that does not answer is left out of that scrape. */
-const STATS_TIMEOUT_MS = 2_000;
+/** What the metrics read of the data layer: plain counts, and one event per batch written. */
+export interface StoreMetrics {
+  readonly writer: { readonly batches: { ok: number; failed: number }; status(): { queued: number; dropped: number } };
+  readonly health: { readonly state: string };
+  on(event: 'batch', listener: (seconds: number, ok: boolean) => void): unknown;
+}
 
 export interface MetricsSources {
-  supervisor: Supervisor;
-  data: DataLayer;
-  balancers: LbClient;
-  webhooks: Webhooks;
+  rooms: Pick<RoomsService, 'names' | 'slots' | 'workerCounts' | 'allStats'>;
+  data: StoreMetrics;
+  balancers: { readonly calls: CallCounts };
+  webhooks: { readonly calls: CallCounts & { dropped: number } };
   accepting: () => boolean;
 }
 
@@ -38,11 +40,11 @@ export class Metrics {
   private rooms: RoomStats[] = [];
   /** Scrapes that arrive together share one (the collect callbacks read `rooms`). */
   private inFlight: Promise<string> | null = null;
+  private started = false;
 
   constructor(private readonly sources: MetricsSources) {
-    const { supervisor, data, balancers, webhooks } = sources;
+    const { rooms: service, data, balancers, webhooks } = sources;
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
     const rooms = () => this.rooms;
 
     new Gauge({
@@ -50,7 +52,7 @@ export class Metrics {
       help: 'Rooms open now',
       registers,
       collect() {
-        this.set(supervisor.openRooms().length);
+        this.set(service.names().length);
       },
     });
     new Gauge({
@@ -58,7 +60,7 @@ export class Metrics {
       help: 'Room slots (MAX_ROOMS)',
       registers,
       collect() {
-        this.set(supervisor.slots);
+        this.set(service.slots);
       },
     });
     new Gauge({
@@ -111,7 +113,7 @@ export class Metrics {
       registers,
       collect() {
         this.reset();
-        for (const [cause, n] of Object.entries(supervisor.workerCounts.crashes)) this.inc({ cause }, n);
+        for (const [cause, n] of Object.entries(service.workerCounts.crashes)) this.inc({ cause }, n);
       },
     });
     new Counter({
@@ -120,7 +122,7 @@ export class Metrics {
       registers,
       collect() {
         this.reset();
-        this.inc(supervisor.workerCounts.restarts);
+        this.inc(service.workerCounts.restarts);
       },
     });
     new Counter({
@@ -129,7 +131,7 @@ export class Metrics {
       registers,
       collect() {
         this.reset();
-        this.inc(supervisor.workerCounts.started);
+        this.inc(service.workerCounts.started);
       },
     });
 
@@ -152,7 +154,7 @@ export class Metrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    writer.onBatch = (seconds, ok) => latency.observe({ outcome: ok ? 'ok' : 'failed' }, seconds);
+    data.on('batch', (seconds, ok) => latency.observe({ outcome: ok ? 'ok' : 'failed' }, seconds));
     new Counter({
       name: 'chatserver_store_records_dropped_total',
       help: 'Transcript records dropped because the queue for the store was full',
@@ -232,6 +234,13 @@ export class Metrics {
     }
   }
 
+  /** The process's own series (event-loop lag and GC observers start here, not in the constructor); idempotent. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    collectDefaultMetrics({ register: this.registry });
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }
@@ -243,9 +252,7 @@ export class Metrics {
   }
 
   private async collect(): Promise<string> {
-    const { supervisor } = this.sources;
-    const stats = await supervisor.each(undefined, (h) => h.request('stats', {}, STATS_TIMEOUT_MS));
-    this.rooms = [...stats.values()];
+    this.rooms = await this.sources.rooms.allStats('scrape');
     try {
       return await this.registry.metrics();
     } finally {

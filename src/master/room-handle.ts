@@ -55,49 +55,62 @@ export class RoomHandle {
   exited = false;
   /** Resolves when the worker can take `open`; rejects if it dies or is too slow to boot. */
   readonly booted: Promise<void>;
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private cause = '';
   private logger: Logger;
 
+  /** Builds the handle; `start()` starts the worker thread. */
   constructor(private readonly options: RoomHandleOptions) {
     this.logger = options.logger;
-    this.worker = new Worker(options.workerFile, {
+    this.booted = new Promise<void>((resolve, reject) => {
+      this.onBooted = resolve;
+      this.onBootFailed = reject;
+    });
+    // Callers may never await `booted` (a warm worker that dies idle); that is not an unhandled rejection.
+    this.booted.catch(() => undefined);
+  }
+
+  /** Starts the worker; `booted` settles once it says so, dies, or takes longer than the boot timeout. */
+  start(): this {
+    if (this.worker !== undefined) return this;
+    const { options } = this;
+    const worker = new Worker(options.workerFile, {
       workerData: options.workerData,
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb, maxYoungGenerationSizeMb: options.youngGenMb },
       stdout: false,
       stderr: false,
     });
+    this.worker = worker;
+    const settle = { booted: this.onBooted, failed: this.onBootFailed };
     let bootSettled = false;
-    this.booted = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`Room worker did not boot within ${options.bootTimeoutMs} ms`));
-        void this.terminate('boot timeout');
-      }, options.bootTimeoutMs);
-      this.onBooted = () => {
-        bootSettled = true;
-        clearTimeout(timer);
-        resolve();
-      };
-      this.onBootFailed = (error) => {
-        if (bootSettled) return;
-        bootSettled = true;
-        clearTimeout(timer);
-        reject(error);
-      };
-    });
-    // Callers may never await `booted` (a warm worker that dies idle); that is not an unhandled rejection.
-    this.booted.catch(() => undefined);
-    this.worker.on('message', (message: FromRoom) => this.receive(message));
+    const timer = setTimeout(() => {
+      this.onBootFailed(new Error(`Room worker did not boot within ${options.bootTimeoutMs} ms`));
+      void this.terminate('boot timeout');
+    }, options.bootTimeoutMs);
+    this.onBooted = () => {
+      if (bootSettled) return;
+      bootSettled = true;
+      clearTimeout(timer);
+      settle.booted();
+    };
+    this.onBootFailed = (error) => {
+      if (bootSettled) return;
+      bootSettled = true;
+      clearTimeout(timer);
+      settle.failed(error);
+    };
+    worker.on('message', (message: FromRoom) => this.receive(message));
     // An 'error' listener is what keeps a throwing room from taking the master down.
-    this.worker.on('error', (error) => {
+    worker.on('error', (error) => {
       this.cause = `threw: ${error.message}`;
     });
-    this.worker.on('messageerror', (error) =>
+    worker.on('messageerror', (error) =>
       this.logger.warn('Unreadable message from room worker', { error: error.message }),
     );
-    this.worker.on('exit', (code) => this.exit(code));
+    worker.on('exit', (code) => this.exit(code));
+    return this;
   }
 
   private onBooted: () => void = () => undefined;
@@ -109,7 +122,9 @@ export class RoomHandle {
     args: RoomRequests[K]['args'],
     timeoutMs: number,
   ): Promise<RoomRequests[K]['result']> {
-    if (this.exited) return Promise.reject(new RoomRequestError('ROOM_GONE', 'The room worker has exited'));
+    const worker = this.worker;
+    if (this.exited || worker === undefined)
+      return Promise.reject(new RoomRequestError('ROOM_GONE', 'The room worker has exited or not started'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -117,13 +132,13 @@ export class RoomHandle {
         reject(new RoomRequestError('ROOM_TIMEOUT', `The room did not answer "${type}" within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer });
-      this.worker.postMessage({ type, id, ...args });
+      worker.postMessage({ type, id, ...args });
     });
   }
 
   /** A one-way notice (no reply); dropped if the worker has exited. */
   notify(notice: RoomNotice): void {
-    if (!this.exited) this.worker.postMessage(notice);
+    if (!this.exited) this.worker?.postMessage(notice);
   }
 
   private receive(message: FromRoom): void {
@@ -162,7 +177,7 @@ export class RoomHandle {
 
   /** Stops the worker at once; resolves when it has exited. Idempotent. */
   async terminate(cause: string): Promise<void> {
-    if (this.exited) return;
+    if (this.exited || this.worker === undefined) return;
     if (!this.cause) this.cause = cause;
     await this.worker.terminate();
   }

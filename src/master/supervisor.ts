@@ -1,15 +1,20 @@
 /**
- * Owns every room worker: creates rooms (from a small pool of pre-booted idle
- * workers, so a create does not wait for a thread to boot), checks that each room
- * still answers, and cleans up after one that dies or hangs: its slot and port are
- * freed, the death is logged with the room's name and cause, and nothing else is
- * touched. A worker that fails while booting is not replaced at once (a broken
- * build would otherwise spin); the next create boots one on demand.
+ * Runs the room workers and nothing else: creates rooms (from a small pool of
+ * pre-booted idle workers, so a create does not wait for a thread to boot),
+ * checks that each room still answers, and cleans up after one that dies or
+ * hangs: its slot and port are freed, the death is logged with the room's name
+ * and cause, and nothing else is touched. A worker that fails while booting is
+ * not replaced at once (a broken build would otherwise spin); the next create
+ * boots one on demand.
+ *
+ * What a room continues from, what it records and when it opens or closes go to
+ * the RoomReports it is given (src/master/rooms.ts): the supervisor knows nothing
+ * of the store, the balancers or HTTP. Building one starts nothing; `start()`
+ * fills the warm pool and starts the liveness checks.
  */
-import { EventEmitter } from 'node:events';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { RecordBatch, RoomRestore, RoomStats } from '../protocol/room-messages.js';
+import type { IdGrant, RecordBatch, RoomRestore, Writable } from '../protocol/room-messages.js';
 import { PortAllocator } from './port-allocator.js';
 import { RoomHandle, RoomRequestError } from './room-handle.js';
 
@@ -22,17 +27,33 @@ export interface CreateResult {
   port: number;
 }
 
-export interface SupervisorEvents {
-  roomOpened: [name: string, port: number];
-  roomClosed: [name: string, reason: string];
-  viewers: [name: string, viewers: number];
-  records: [name: string, batch: RecordBatch];
+/** What the supervisor asks of, and tells, the rest of the master about its rooms. */
+export interface RoomReports {
+  /** What a (re-)created room continues from. */
+  restore(name: string): Promise<RoomRestore>;
+  /** What a room is given at open: ids it may hand out, and whether it may accept messages. */
+  grants(name: string): { ids: IdGrant; writable: Writable };
+  opened(name: string, port: number): void;
+  closed(name: string, reason: string): void;
+  viewers(name: string, viewers: number): void;
+  records(name: string, batch: RecordBatch): void;
 }
 
-/** How long an ordinary request to a room may take before it counts as unanswered. */
-const REQUEST_TIMEOUT_MS = 5_000;
-/** Longer than a room's own grace for clients that never answer its close (5 s). */
-const CLOSE_TIMEOUT_MS = 8_000;
+/** How long the supervisor's own requests may take (from the rooms service's table). */
+export interface SupervisorTimeouts {
+  open: number;
+  ping: number;
+  close: number;
+}
+
+export interface SupervisorOptions {
+  config: Config;
+  logger: Logger;
+  workerFile: URL;
+  reports: RoomReports;
+  timeouts: SupervisorTimeouts;
+}
+
 /** How many ports to try when other processes hold some of the range. */
 const MAX_PORT_ATTEMPTS = 10;
 
@@ -49,7 +70,9 @@ export interface WorkerCounts {
 /** How many crashed room names are remembered to count their restart; the oldest is forgotten first. */
 const CRASHED_NAMES_KEPT = 1_000;
 
-export class Supervisor extends EventEmitter<SupervisorEvents> {
+type State = 'built' | 'running' | 'stopping';
+
+export class Supervisor {
   readonly workerCounts: WorkerCounts = { crashes: { died: 0, hung: 0, idle: 0 }, restarts: 0, started: 0 };
   /** Rooms whose worker crashed and that have not been opened again (insertion-ordered, bounded). */
   private readonly crashed = new Set<string>();
@@ -60,21 +83,26 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly pinging = new WeakSet<RoomHandle>();
   private readonly warm = new Set<RoomHandle>();
   private readonly ports: PortAllocator;
-  private readonly livenessTimer: NodeJS.Timeout;
+  private readonly config: Config;
+  private readonly reports: RoomReports;
+  private readonly timeouts: SupervisorTimeouts;
   private readonly log: Logger;
-  private stopping = false;
-  /** What a room continues from when (re-)created; the data layer sets it (src/master/data-layer.ts). */
-  roomState: (name: string) => Promise<RoomRestore | undefined> = async () => undefined;
+  private livenessTimer: NodeJS.Timeout | undefined;
+  private state: State = 'built';
 
-  constructor(
-    private readonly config: Config,
-    logger: Logger,
-    private readonly workerFile: URL,
-  ) {
-    super();
-    this.log = logger.child({ component: 'supervisor' });
-    this.ports = new PortAllocator(config.roomPortMin, config.roomPortMax);
-    this.livenessTimer = setInterval(() => this.checkLiveness(), config.roomLivenessIntervalMs);
+  constructor(private readonly options: SupervisorOptions) {
+    this.config = options.config;
+    this.reports = options.reports;
+    this.timeouts = options.timeouts;
+    this.log = options.logger.child({ component: 'supervisor' });
+    this.ports = new PortAllocator(this.config.roomPortMin, this.config.roomPortMax);
+  }
+
+  /** Fills the warm pool and starts the liveness checks; idempotent. */
+  start(): void {
+    if (this.state !== 'built') return;
+    this.state = 'running';
+    this.livenessTimer = setInterval(() => this.checkLiveness(), this.config.roomLivenessIntervalMs);
     this.livenessTimer.unref();
     this.fillWarmPool();
   }
@@ -83,12 +111,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return this.config.maxRooms;
   }
 
+  /** Slots in use: rooms open or opening. */
   get roomCount(): number {
     return this.rooms.size;
-  }
-
-  names(): string[] {
-    return [...this.rooms.values()].filter((h) => h.port !== 0).map((h) => h.name);
   }
 
   /** An open room (not one still opening). */
@@ -110,11 +135,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (existing) return Promise.resolve({ created: false, port: existing.port });
     const inFlight = this.opening.get(name);
     if (inFlight) return inFlight.then((r) => ({ created: false, port: r.port }));
-    // A room of this name still closing: its last records and its closed event
+    // A room of this name still closing: its last records and its closed report
     // must come before a new room of the same name opens.
     const closing = this.closing.get(name);
     if (closing) return closing.then(() => this.create(name));
-    if (this.stopping || this.rooms.size >= this.config.maxRooms)
+    if (this.state !== 'running' || this.rooms.size >= this.config.maxRooms)
       return Promise.reject(new NoSlotError('No more rooms can be created'));
     const attempt = this.open(name).finally(() => this.opening.delete(name));
     this.opening.set(name, attempt);
@@ -127,12 +152,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.rooms.set(name, handle);
     try {
       await handle.booted;
-      const restore = await this.roomState(name);
+      const restore = await this.reports.restore(name);
       const port = await this.listenOnFreePort(handle, name, restore);
       handle.bind(name, port);
       if (this.crashed.delete(name)) this.workerCounts.restarts += 1;
       this.log.info('Room opened', { room: name, port });
-      this.emit('roomOpened', name, port);
+      this.reports.opened(name, port);
       return { created: true, port };
     } catch (error) {
       if (this.rooms.get(name) === handle) this.rooms.delete(name);
@@ -144,14 +169,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  private async listenOnFreePort(handle: RoomHandle, name: string, restore?: RoomRestore): Promise<number> {
+  private async listenOnFreePort(handle: RoomHandle, name: string, restore: RoomRestore): Promise<number> {
     for (let attempt = 0; attempt < MAX_PORT_ATTEMPTS; attempt++) {
       const port = this.ports.take();
       if (port === null) break;
       try {
-        const grants = { ids: { through: Number.MAX_SAFE_INTEGER }, writable: { writable: true, retryAfterMs: 0 } };
-        const args = restore === undefined ? { name, port, ...grants } : { name, port, restore, ...grants };
-        const opened = await handle.request('open', args, this.config.roomBootTimeoutMs);
+        const args = { name, port, restore, ...this.reports.grants(name) };
+        const opened = await handle.request('open', args, this.timeouts.open);
         return opened.port;
       } catch (error) {
         this.ports.release(port);
@@ -167,20 +191,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private spawn(): RoomHandle {
+    const { config } = this;
     this.workerCounts.started += 1;
     return new RoomHandle({
-      workerFile: this.workerFile,
-      workerData: { access: this.config.access, limits: this.config.limits },
-      maxHeapMb: this.config.roomMaxHeapMb,
-      youngGenMb: this.config.roomYoungGenMb,
-      bootTimeoutMs: this.config.roomBootTimeoutMs,
+      workerFile: this.options.workerFile,
+      workerData: { access: config.access, limits: config.limits },
+      maxHeapMb: config.roomMaxHeapMb,
+      youngGenMb: config.roomYoungGenMb,
+      bootTimeoutMs: config.roomBootTimeoutMs,
       logger: this.log.child({ component: 'room' }),
       onExit: (handle, cause) => this.onExit(handle, cause),
       onViewers: (handle, viewers) => {
-        if (handle.name) this.emit('viewers', handle.name, viewers);
+        if (handle.name) this.reports.viewers(handle.name, viewers);
       },
-      onRecords: (name, batch) => this.emit('records', name, batch),
-    });
+      onRecords: (name, batch) => this.reports.records(name, batch),
+    }).start();
   }
 
   private takeWarm(): RoomHandle | undefined {
@@ -192,7 +217,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Keeps up to ROOM_WARM_WORKERS idle workers booted while free slots remain. */
   private fillWarmPool(): void {
     const wanted = Math.min(this.config.warmWorkers, this.config.maxRooms - this.rooms.size);
-    while (!this.stopping && this.warm.size < wanted) {
+    while (this.state === 'running' && this.warm.size < wanted) {
       const handle = this.spawn();
       this.warm.add(handle);
       handle.booted.catch((error: Error) => {
@@ -204,16 +229,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private onExit(handle: RoomHandle, cause: string): void {
+    const stopping = this.state === 'stopping';
     if (this.warm.delete(handle)) {
       // An idle worker; fillWarmPool replaces it on the next create.
-      if (!this.stopping) this.workerCounts.crashes.idle += 1;
+      if (!stopping) this.workerCounts.crashes.idle += 1;
       return;
     }
     for (const [name, h] of this.rooms) {
       if (h !== handle) continue;
       this.rooms.delete(name);
       if (handle.port !== 0) this.ports.release(handle.port);
-      const crashed = !this.stopping && handle.port !== 0;
+      const crashed = !stopping && handle.port !== 0;
       if (crashed) {
         this.log.error('Room worker died; room cleaned up', { room: name, port: handle.port, cause });
         if (cause.startsWith('hung')) this.workerCounts.crashes.hung += 1;
@@ -221,7 +247,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         this.crashed.add(name);
         if (this.crashed.size > CRASHED_NAMES_KEPT) this.crashed.delete(this.crashed.values().next().value!);
       }
-      if (handle.port !== 0) this.emit('roomClosed', name, this.stopping ? 'server stopping' : `died: ${cause}`);
+      if (handle.port !== 0) this.reports.closed(name, stopping ? 'server stopping' : `died: ${cause}`);
       this.fillWarmPool();
       return;
     }
@@ -233,62 +259,55 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       // One ping at a time per room: a hung room is judged (and terminated) once.
       if (this.pinging.has(handle)) continue;
       this.pinging.add(handle);
-      handle.request('ping', {}, this.config.roomLivenessTimeoutMs).then(
+      handle.request('ping', {}, this.timeouts.ping).then(
         () => this.pinging.delete(handle),
         (error: Error) => {
           this.pinging.delete(handle);
           if (handle.exited) return;
           this.log.error('Room stopped answering; terminating it', { room: handle.name, error: error.message });
-          void handle.terminate(`hung: no answer within ${this.config.roomLivenessTimeoutMs} ms`);
+          void handle.terminate(`hung: no answer within ${this.timeouts.ping} ms`);
         },
       );
     }
   }
 
-  async stats(handle: RoomHandle): Promise<RoomStats> {
-    return handle.request('stats', {}, REQUEST_TIMEOUT_MS);
-  }
-
-  /** Closes one room: clients get 1001, then the worker stops. False if no such room. */
-  async closeRoom(name: string, reason: string, timeoutMs = CLOSE_TIMEOUT_MS): Promise<boolean> {
+  /**
+   * Closes one room: clients get 1001, then the worker stops. False if no such
+   * room is open. A second close of a room already closing waits for the first.
+   */
+  async closeRoom(name: string, reason: string): Promise<boolean> {
+    const already = this.closing.get(name);
+    if (already !== undefined) {
+      await already;
+      return false;
+    }
     const handle = this.get(name);
     if (handle === undefined) return false;
-    const done = this.finishClose(handle, name, reason, timeoutMs).finally(() => this.closing.delete(name));
+    const done = this.finishClose(handle, name, reason).finally(() => this.closing.delete(name));
     this.closing.set(name, done);
     await done;
     return true;
   }
 
-  private async finishClose(handle: RoomHandle, name: string, reason: string, timeoutMs: number): Promise<void> {
+  private async finishClose(handle: RoomHandle, name: string, reason: string): Promise<void> {
     this.rooms.delete(name);
     this.ports.release(handle.port);
     this.log.info('Room closing', { room: name, reason });
     try {
-      await handle.request('close', { reason }, timeoutMs);
+      await handle.request('close', { reason }, this.timeouts.close);
     } catch (error) {
       this.log.warn('Room did not close cleanly; terminating it', { room: name, error: (error as Error).message });
     }
     await handle.terminate(reason);
-    this.emit('roomClosed', name, reason);
+    this.reports.closed(name, reason);
     this.fillWarmPool();
-  }
-
-  /** Sends to each named (or every) open room; resolves with the rooms that took it. */
-  async each<T>(names: string[] | undefined, fn: (handle: RoomHandle) => Promise<T>): Promise<Map<string, T>> {
-    const targets =
-      names === undefined ? this.openRooms() : names.map((n) => this.get(n)).filter((h) => h !== undefined);
-    const results = await Promise.allSettled(targets.map(fn));
-    const out = new Map<string, T>();
-    results.forEach((r, i) => {
-      if (r.status === 'fulfilled') out.set(targets[i]!.name, r.value);
-    });
-    return out;
   }
 
   /** Stops every room and idle worker within `deadlineMs`; idempotent. */
   async stop(reason: string, deadlineMs: number): Promise<void> {
-    this.stopping = true;
+    this.state = 'stopping';
     clearInterval(this.livenessTimer);
+    this.livenessTimer = undefined;
     const rooms = [...this.rooms.values()];
     await Promise.allSettled(rooms.filter((h) => h.port !== 0).map((h) => h.request('close', { reason }, deadlineMs)));
     const all = [...rooms, ...this.warm];

@@ -24,7 +24,8 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
 import { CircuitBreaker, CircuitOpenError } from './circuit-breaker.js';
 import { bounded, describeFailure, OUTBOUND_TIMEOUT_MS } from './outbound.js';
-import type { SupervisorEvents } from './supervisor.js';
+import { ListenerSet, settleWithin } from '../lifecycle.js';
+import type { RoomsEvents } from './rooms.js';
 
 export type RoomEvent =
   | { type: 'room.created'; room: string; port: number }
@@ -36,7 +37,7 @@ export interface WebhooksOptions {
   secret: string;
   version: string;
   host: () => string;
-  rooms: EventEmitter<SupervisorEvents>;
+  rooms: EventEmitter<RoomsEvents>;
   logger: Logger;
   /** Least time between two occupancy events of one room. */
   occupancyIntervalMs?: number;
@@ -93,17 +94,19 @@ export class Webhooks {
   /** Wakes the delivery loops out of their backoff sleeps when the server stops. */
   private readonly stopping = new AbortController();
 
-  private readonly onOpened = (room: string, port: number) => {
+  private readonly listeners = new ListenerSet();
+
+  private onOpened(room: string, port: number): void {
     this.occupancy.set(room, { sent: 0, sentAt: 0, latest: 0, timer: null });
     this.emit({ type: 'room.created', room, port });
-  };
-  private readonly onClosed = (room: string, reason: string) => {
+  }
+
+  private onClosed(room: string, reason: string): void {
     const state = this.occupancy.get(room);
     if (state?.timer) clearTimeout(state.timer);
     this.occupancy.delete(room);
     this.emit({ type: 'room.closed', room, reason });
-  };
-  private readonly onViewers = (room: string, viewers: number) => this.viewersChanged(room, viewers);
+  }
 
   constructor(private readonly options: WebhooksOptions) {
     this.log = options.logger.child({ component: 'webhooks' });
@@ -135,9 +138,11 @@ export class Webhooks {
   start(): void {
     if (this.endpoints.length === 0 || this.started || this.closed) return;
     this.started = true;
-    this.options.rooms.on('roomOpened', this.onOpened);
-    this.options.rooms.on('roomClosed', this.onClosed);
-    this.options.rooms.on('viewers', this.onViewers);
+    const { rooms } = this.options;
+    this.listeners
+      .on(rooms, 'roomOpened', (room: string, port: number) => this.onOpened(room, port))
+      .on(rooms, 'roomClosed', (room: string, reason: string) => this.onClosed(room, reason))
+      .on(rooms, 'viewers', (room: string, viewers: number) => this.viewersChanged(room, viewers));
   }
 
   /**
@@ -147,19 +152,11 @@ export class Webhooks {
   async stop(timeoutMs: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.options.rooms.off('roomOpened', this.onOpened);
-    this.options.rooms.off('roomClosed', this.onClosed);
-    this.options.rooms.off('viewers', this.onViewers);
+    this.listeners.removeAll();
     for (const state of this.occupancy.values()) if (state.timer) clearTimeout(state.timer);
     this.occupancy.clear();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-      timer.unref();
-    });
     const running = this.endpoints.map((e) => e.running).filter((r) => r !== null);
-    await Promise.race([Promise.all(running), deadline]);
-    clearTimeout(timer);
+    await settleWithin(Promise.all(running), timeoutMs, { unref: true });
     this.stopping.abort();
     const left = this.endpoints.reduce((sum, e) => sum + e.queue.length, 0);
     if (left > 0) this.log.warn('Stopped with webhook events undelivered', { events: left });
