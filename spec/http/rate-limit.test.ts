@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenBuckets } from '../../src/http/rate-limit.js';
+import { startTestServer } from '../helpers/server.js';
 
 function buckets(options: { ratePerS: number; burst: number; maxAddresses?: number }) {
   const clock = { t: 1_000_000 };
@@ -40,5 +41,22 @@ describe('token buckets per address', () => {
     clock.t += 10_000;
     for (let i = 0; i < 100; i++) b.take('x');
     assert.ok(b.size < 10, `size ${b.size}`);
+  });
+});
+
+describe('the public API limit per address', async () => {
+  const t = await startTestServer({ PUBLIC_RATE_LIMIT_RPS: '1', PUBLIC_RATE_LIMIT_BURST: '5' });
+
+  it('answers 429 with Retry-After past the burst, and still serves keyed calls and health checks', async () => {
+    const answers = await Promise.all(Array.from({ length: 8 }, () => t.publicFetch('/', { key: null })));
+    const statuses = answers.map((a) => a.status).sort();
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
+    const limited = answers.find((a) => a.status === 429)!;
+    assert.equal(limited.headers.get('retry-after'), '1');
+    assert.equal(((await limited.json()) as { error: { code: string } }).error.code, 'TOO_MANY_REQUESTS');
+    // The web app's server (it holds KEY) and health checks are not counted.
+    assert.equal((await t.publicFetch('/room/limited', { method: 'POST' })).status, 201);
+    assert.equal((await t.publicFetch('/health', { key: null })).status, 200);
+    assert.equal((await t.publicFetch('/', { key: null })).status, 429);
   });
 });

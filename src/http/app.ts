@@ -12,6 +12,7 @@ import { adminRouter } from './admin-router.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { publicRouter } from './public-router.js';
+import { publicRateLimit } from './rate-limit.js';
 import { requestLog } from './request-log.js';
 import { type RouteInfo, routesOf } from './routes.js';
 import { webApp } from './web-app.js';
@@ -55,6 +56,10 @@ export function createApp(options: AppOptions): Express {
 
   const api = (kind: 'public' | 'admin') => {
     const router = express.Router();
+    // First of all, before the request is logged or its body read: a flood of
+    // refused requests costs the master as little as an answer can, and writes no
+    // log line per request (the refusals are counted in the metrics instead).
+    if (kind === 'public') router.use(publicRateLimit(options.config));
     router.use(requestLog(logger.child({ component: `${kind}-api` }), kind));
     router.use(refuseWhileStopping);
     router.use(express.json({ limit: JSON_BODY_LIMIT }));

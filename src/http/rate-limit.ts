@@ -9,7 +9,9 @@
  * bucket that has filled up again is as good as none and is forgotten, and past
  * `maxAddresses` the least recently seen address is forgotten first.
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
+import type { Config } from '../config.js';
+import { digest, keyMatches } from './api-key.js';
 import { ApiError } from '../errors.js';
 
 export interface TokenBucketOptions {
@@ -78,10 +80,7 @@ export class TokenBuckets {
  * The middleware: refuses an address over its rate. Requests for which `exempt`
  * answers true (the web app's own keyed calls, health checks) are not counted.
  */
-export function rateLimit(
-  buckets: TokenBuckets,
-  exempt: (req: Parameters<RequestHandler>[0]) => boolean,
-): RequestHandler {
+export function rateLimit(buckets: TokenBuckets, exempt: (req: Request) => boolean): RequestHandler {
   return (req, _res, next) => {
     if (exempt(req)) return next();
     const waitMs = buckets.take(req.ip ?? req.socket.remoteAddress ?? '');
@@ -89,8 +88,27 @@ export function rateLimit(
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     next(
       new ApiError('TOO_MANY_REQUESTS', `Too many requests from this address; retry in ${seconds} s`, {
-        headers: { 'Retry-After': String(seconds) },
+        // The connection closes after the answer: a flooding client must connect
+        // again, and a socket that keeps asking no longer takes a turn of the event
+        // loop from everyone else's requests.
+        headers: { 'Retry-After': String(seconds), Connection: 'close' },
       }),
     );
   };
+}
+
+/**
+ * The public API's limit (PUBLIC_RATE_LIMIT_RPS / _BURST; a rate of 0 is off). The
+ * web app's own server, which holds KEY and creates every room, and health checks
+ * are not counted: a flood from elsewhere must not lock them out.
+ */
+export function publicRateLimit(config: Config): RequestHandler {
+  const { ratePerS, burst } = config.publicRateLimit;
+  if (ratePerS === 0) return (_req, _res, next) => next();
+  const buckets = new TokenBuckets({ ratePerS, burst });
+  const key = digest(config.key);
+  return rateLimit(
+    buckets,
+    (req) => (req.method === 'GET' && req.path === '/api/v1/health') || keyMatches(req.get('x-api-key'), key),
+  );
 }
