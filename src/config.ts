@@ -60,6 +60,7 @@ const variables = {
   TRUSTED_PROXIES: [list, ''],
   PUBLIC_RATE_LIMIT_RPS: [int(0, 1_000_000), '20'],
   PUBLIC_RATE_LIMIT_BURST: [int(1, 1_000_000), '40'],
+  PUBLIC_MAX_CONNECTIONS_PER_ADDRESS: [int(0, 1_000_000), '32'],
   KEY: [text, ''],
   ADMIN_KEY: [text, ''],
   HOST: [z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })]), ''],
@@ -143,6 +144,8 @@ export interface Config {
   trustedProxies: string[];
   /** The public API's per-address token bucket; ratePerS 0 is off. */
   publicRateLimit: { ratePerS: number; burst: number };
+  /** Open connections one client address may hold on the public listener; 0 is no limit. */
+  publicMaxConnectionsPerAddress: number;
   key: string;
   adminKey: string;
   /** Keys that were generated because none was configured (development only). */
@@ -236,6 +239,7 @@ function build(c: RawConfig): Config {
     adminAllowedIps: c.ADMIN_ALLOWED_IPS,
     trustedProxies: c.TRUSTED_PROXIES,
     publicRateLimit: { ratePerS: c.PUBLIC_RATE_LIMIT_RPS, burst: c.PUBLIC_RATE_LIMIT_BURST },
+    publicMaxConnectionsPerAddress: c.PUBLIC_MAX_CONNECTIONS_PER_ADDRESS,
     key: c.KEY || generate('KEY'),
     adminKey: c.ADMIN_KEY || generate('ADMIN_KEY'),
     generatedKeys,

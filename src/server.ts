@@ -16,6 +16,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { type Config, defaultHost } from './config.js';
+import { ConnectionLimit } from './http/connection-limit.js';
 import { createApp, type RouteTable } from './http/app.js';
 import type { MasterControls } from './http/deps.js';
 import { closeServer, DeadlineError, listen, withDeadline } from './lifecycle.js';
@@ -63,6 +64,8 @@ export class ChatServer {
   private state: State = 'running';
   private resolveExited: (code: ExitCode) => void = () => undefined;
   private readonly publicServer: Server;
+  /** Open connections per client address on the public listener. */
+  readonly connectionLimit: ConnectionLimit;
   private readonly adminServer: Server;
   private readonly adminSockets = new WeakSet<object>();
   private readonly log: Logger;
@@ -113,6 +116,9 @@ export class ChatServer {
     });
     this.routes = app.locals.routes as RouteTable;
     this.publicServer = createServer(app);
+    const trusted = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+    this.connectionLimit = new ConnectionLimit(config.publicMaxConnectionsPerAddress, (a) => trusted(a, 0));
+    this.connectionLimit.watch(this.publicServer);
     this.adminServer = createServer(app);
     this.adminServer.on('connection', (socket: Socket) => this.adminSockets.add(socket));
     for (const server of [this.publicServer, this.adminServer]) {

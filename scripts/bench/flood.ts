@@ -58,13 +58,12 @@ async function creations(port: number, prefix: string): Promise<number[]> {
 }
 
 /**
- * The flood, in its own process: prints `connected` once every socket is in, runs
+ * The flood, in its own process: prints `connected` once every socket is in and asking, runs
  * until stdin closes, then prints `{answers, limited, seconds}`.
  */
 function flood(port: number): void {
   let answers = 0;
   let limited = 0;
-  let connected = 0;
   const started = performance.now();
   const sockets: Socket[] = [];
   const ask = 'GET /api/v1/ HTTP/1.1\r\nHost: bench\r\n\r\n';
@@ -78,10 +77,11 @@ function flood(port: number): void {
   let ending = false;
   const start = () => {
     for (const socket of sockets) socket.write(ask);
+    // Two seconds in, the flood is at its pace (and what the server refused has come back).
+    setTimeout(() => console.log('connected'), 2_000);
   };
   const open = (i: number, asking: boolean) => {
     const socket = connect({ host: '127.0.0.1', port, localAddress: `127.0.0.${11 + (i % ADDRESSES)}` });
-    let answered = false;
     socket.setEncoding('latin1');
     socket.on('connect', () => {
       if (asking) socket.write(ask);
@@ -93,10 +93,6 @@ function flood(port: number): void {
         answers += 1;
         if (chunk.startsWith('429', at + 9)) limited += 1;
         if (!socket.writableEnded) socket.write(ask);
-      }
-      if (!answered && !asking) {
-        answered = true;
-        if (++connected === SOCKETS) console.log('connected');
       }
     });
     socket.on('error', () => undefined);

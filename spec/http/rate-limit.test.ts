@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenBuckets } from '../../src/http/rate-limit.js';
+import { connect, type Socket } from 'node:net';
 import { startTestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/wait.js';
 
 function buckets(options: { ratePerS: number; burst: number; maxAddresses?: number }) {
   const clock = { t: 1_000_000 };
@@ -58,5 +60,56 @@ describe('the public API limit per address', async () => {
     assert.equal((await t.publicFetch('/room/limited', { method: 'POST' })).status, 201);
     assert.equal((await t.publicFetch('/health', { key: null })).status, 200);
     assert.equal((await t.publicFetch('/', { key: null })).status, 429);
+  });
+});
+
+/** A raw connection to the public port; resolves once it is open. */
+function rawConnect(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** One keep-alive request on a raw socket: the status line, or 'closed' if the server closed it instead. */
+function ask(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (!text.includes('\r\n')) return;
+      socket.off('data', onData);
+      resolve(text.slice(0, text.indexOf('\r\n')));
+    };
+    socket.on('data', onData);
+    socket.once('close', () => resolve(text ? text.slice(0, text.indexOf('\r\n')) : 'closed'));
+    socket.write('GET /api/v1/health HTTP/1.1\r\nHost: test\r\n\r\n');
+  });
+}
+
+describe('open connections per address on the public listener', async () => {
+  const t = await startTestServer({ PUBLIC_MAX_CONNECTIONS_PER_ADDRESS: '3' });
+  const port = t.server.publicPort;
+
+  it('closes a connection over the limit at once, and admits one again after another closed', async () => {
+    const held = await Promise.all([1, 2, 3].map(() => rawConnect(port)));
+    for (const socket of held) assert.equal(await ask(socket), 'HTTP/1.1 200 OK');
+    const extra = await rawConnect(port);
+    assert.equal(await ask(extra), 'closed');
+    assert.equal(t.server.connectionLimit.refused, 1);
+    const gone = new Promise((resolve) => held[0]!.once('close', resolve));
+    held[0]!.destroy();
+    await gone;
+    await eventually('the closed connection is counted out', () => t.server.connectionLimit.held('127.0.0.1') === 2);
+    const again = await rawConnect(port);
+    assert.equal(await ask(again), 'HTTP/1.1 200 OK');
+    for (const socket of [...held, again]) socket.destroy();
+  });
+
+  it('does not count connections from a trusted proxy', async () => {
+    const proxied = await startTestServer({ PUBLIC_MAX_CONNECTIONS_PER_ADDRESS: '1', TRUSTED_PROXIES: '127.0.0.1' });
+    const sockets = await Promise.all([1, 2, 3].map(() => rawConnect(proxied.server.publicPort)));
+    for (const socket of sockets) assert.equal(await ask(socket), 'HTTP/1.1 200 OK');
+    for (const socket of sockets) socket.destroy();
   });
 });

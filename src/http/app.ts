@@ -39,6 +39,11 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.config.trustedProxies.length > 0 ? options.config.trustedProxies : false);
+  // First of all, before the security headers, the request log or the body: a flood
+  // of refused requests costs the master as little as an answer can, and writes no
+  // log line per request (the public listener only).
+  const limit = publicRateLimit(options.config);
+  app.use((req, res, next) => (isAdminSocket(req.socket) ? next() : limit(req, res, next)));
   app.use(helmet());
 
   // While stopping: answer 503 and close the connection, so clients go elsewhere.
@@ -56,10 +61,6 @@ export function createApp(options: AppOptions): Express {
 
   const api = (kind: 'public' | 'admin') => {
     const router = express.Router();
-    // First of all, before the request is logged or its body read: a flood of
-    // refused requests costs the master as little as an answer can, and writes no
-    // log line per request (the refusals are counted in the metrics instead).
-    if (kind === 'public') router.use(publicRateLimit(options.config));
     router.use(requestLog(logger.child({ component: `${kind}-api` }), kind));
     router.use(refuseWhileStopping);
     router.use(express.json({ limit: JSON_BODY_LIMIT }));

@@ -12,7 +12,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import { digest, keyMatches } from './api-key.js';
-import { ApiError } from '../errors.js';
+import { errorCodes } from '../errors.js';
 
 export interface TokenBucketOptions {
   ratePerS: number;
@@ -81,19 +81,22 @@ export class TokenBuckets {
  * answers true (the web app's own keyed calls, health checks) are not counted.
  */
 export function rateLimit(buckets: TokenBuckets, exempt: (req: Request) => boolean): RequestHandler {
-  return (req, _res, next) => {
+  const { status } = errorCodes.TOO_MANY_REQUESTS;
+  return (req, res, next) => {
     if (exempt(req)) return next();
     const waitMs = buckets.take(req.ip ?? req.socket.remoteAddress ?? '');
     if (waitMs === 0) return next();
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    next(
-      new ApiError('TOO_MANY_REQUESTS', `Too many requests from this address; retry in ${seconds} s`, {
-        // The connection closes after the answer: a flooding client must connect
-        // again, and a socket that keeps asking no longer takes a turn of the event
-        // loop from everyone else's requests.
-        headers: { 'Retry-After': String(seconds), Connection: 'close' },
-      }),
-    );
+    // Answered here, as cheaply as an answer can be (no error object, no stack, no
+    // log line), and the connection closes after it: a flooding client must connect
+    // again, and a socket that keeps asking no longer takes a turn of the event loop
+    // from everyone else's requests.
+    res
+      .status(status)
+      .set({ 'Retry-After': String(seconds), Connection: 'close' })
+      .json({
+        error: { code: 'TOO_MANY_REQUESTS', message: `Too many requests from this address; retry in ${seconds} s` },
+      });
   };
 }
 
