@@ -11,6 +11,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
+/** The chatserver build under test: this tree's, or another checkout's (BENCH_SERVER_ROOT) for before/after runs. */
+const serverRoot = process.env.BENCH_SERVER_ROOT ?? root;
 const KEY = 'bench-key';
 const ADMIN_KEY = 'bench-admin-key';
 /** Below Linux's ephemeral range (32768+), so the load generator's own sockets never take a room's port. */
@@ -74,8 +76,8 @@ function stopper(child: ChildProcess, cleanup?: () => void): () => Promise<void>
 
 export async function startChatserver(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Chatserver> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chatserver-bench-'));
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/src/main.js')], {
-    cwd: root,
+  const child = spawn(process.execPath, [...nodeArgs, join(serverRoot, 'dist/src/main.js')], {
+    cwd: serverRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       PATH: process.env.PATH ?? '',

@@ -1,0 +1,80 @@
+/**
+ * `npm run bench:ack`: what an acknowledgement costs. One room with SUBSCRIBERS
+ * readers; one publisher sends RATE messages/s with a `ref` for ACK_S seconds and
+ * times, for each message, its own copy (the broadcast) and its `ack` (which the
+ * room sends once the store has the message). Prints p50/p99/max of both.
+ *
+ * BENCH_SERVER_ROOT=<another checkout> measures that build instead, for a
+ * before/after of the same script. Loopback only; bounded in time and count.
+ */
+import { WebSocket } from 'ws';
+import { startChatserver } from './servers.js';
+
+const SUBSCRIBERS = Number(process.env.ACK_SUBSCRIBERS ?? 200);
+const RATE = Number(process.env.ACK_RATE ?? 100);
+const ACK_S = Number(process.env.ACK_S ?? 10);
+
+interface Frame {
+  type: string;
+  ref?: string;
+  id?: number;
+  text?: string;
+}
+
+function join(port: number, name: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
+    ws.once('error', reject);
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'join', name })));
+    const onMessage = (data: Buffer) => {
+      if (!data.toString().includes('"welcome"')) return;
+      ws.off('message', onMessage);
+      resolve(ws);
+    };
+    ws.on('message', onMessage);
+  });
+}
+
+const percentile = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+const line = (label: string, xs: number[]) =>
+  `${label}: p50 ${percentile(xs, 50).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (${xs.length})`;
+
+const server = await startChatserver({ RATE_LIMIT_MESSAGES: '100000', RATE_LIMIT_WINDOW_S: '1' });
+try {
+  const { port } = await server.createRoom('ackroom');
+  const readers: WebSocket[] = [];
+  for (let i = 0; i < SUBSCRIBERS; i++) readers.push(await join(port, `r${i}`));
+  const publisher = await join(port, 'publisher');
+  const sentAt = new Map<string, number>();
+  const copy: number[] = [];
+  const ack: number[] = [];
+  publisher.on('message', (data: Buffer) => {
+    const now = performance.now();
+    for (const text of data.toString().split('\n')) {
+      const frame = JSON.parse(text) as Frame;
+      if (frame.type === 'ack' && frame.ref !== undefined) ack.push(now - sentAt.get(frame.ref)!);
+      else if (frame.type === 'message' && frame.text?.startsWith('m')) copy.push(now - sentAt.get(frame.text)!);
+    }
+  });
+  const total = RATE * ACK_S;
+  for (let i = 0; i < total; i++) {
+    const ref = `m${i}`;
+    sentAt.set(ref, performance.now());
+    publisher.send(JSON.stringify({ type: 'message', text: ref, ref }));
+    await new Promise((resolve) => setTimeout(resolve, 1000 / RATE));
+  }
+  const deadline = Date.now() + 10_000;
+  while ((ack.length < total || copy.length < total) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  console.log(
+    `${RATE} messages/s for ${ACK_S} s to ${SUBSCRIBERS} readers (${process.env.BENCH_SERVER_ROOT ?? 'this build'})`,
+  );
+  console.log(line('own copy', copy));
+  console.log(line('ack     ', ack));
+  for (const ws of [...readers, publisher]) ws.terminate();
+} finally {
+  await server.stop();
+}
