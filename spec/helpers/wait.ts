@@ -29,8 +29,7 @@ export async function eventually<T>(
 
 /**
  * The former poller (check first, then what), kept for callers not yet moved to
- * `eventually`: spec/http/admin-data, spec/master/{room-restore,store-faults,
- * transcript-writer}, spec/room/{limits,outbox}.
+ * `eventually`: spec/room/{limits,outbox}.
  * @deprecated use eventually(what, check, options)
  */
 export async function until(

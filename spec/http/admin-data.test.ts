@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { until } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import { startTestServer } from '../helpers/server.js';
 import { AUTH_SECRET, token } from '../helpers/tokens.js';
 import { closeOf, type Frame, TestClient } from '../helpers/ws-client.js';
@@ -196,7 +196,11 @@ describe('store-backed admin calls', async () => {
       return outcome;
     };
     assert.equal(await attempt(), 'refused');
-    await until(async () => Date.now() > endsAt && (await attempt()) === 'welcome', 'joined after the ban ended', 100);
+    await eventually(
+      'joined after the ban ended',
+      async () => Date.now() > endsAt && (await attempt()) === 'welcome',
+      5_000,
+    );
   });
 
   it('refuses bad ban bodies, naming the field', async () => {
@@ -275,13 +279,9 @@ describe('bans across a restart', () => {
     const client = await TestClient.connect(port);
     client.send({ type: 'join', token: await joinToken('gone', 'Gone') });
     assert.equal((await closeOf(client)).code, 4003);
-    await until(
-      async () => {
-        const list = await json(await second.adminFetch('/bans'));
-        return (list.data.bans as Array<{ user: string }>).some((b) => b.user === 'gone');
-      },
-      'ban listed',
-      200,
-    );
+    await eventually('ban listed', async () => {
+      const list = await json(await second.adminFetch('/bans'));
+      return (list.data.bans as Array<{ user: string }>).some((b) => b.user === 'gone');
+    });
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { type BreakerState, CircuitBreaker, CircuitOpenError } from '../../src/master/circuit-breaker.js';
+import { describe, it, type TestContext } from 'node:test';
+import { CircuitBreaker, CircuitOpenError } from '../../src/master/circuit-breaker.js';
 
 const ok = () => Promise.resolve('ok');
 const boom = () => Promise.reject(new Error('boom'));
@@ -10,9 +10,10 @@ const settle = (p: Promise<unknown>) =>
     (e: Error) => (e instanceof CircuitOpenError ? 'refused' : 'failed'),
   );
 
-async function waitForState(breaker: CircuitBreaker, state: BreakerState): Promise<void> {
-  for (let i = 0; i < 200 && breaker.state !== state; i++) await new Promise((r) => setTimeout(r, 10));
-  assert.equal(breaker.state, state);
+/** The breaker reads Date.now(): a mocked Date moves its clock without waiting. */
+function fakeClock(t: TestContext): (ms: number) => void {
+  t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+  return (ms) => t.mock.timers.tick(ms);
 }
 
 describe('circuit breaker', () => {
@@ -37,11 +38,15 @@ describe('circuit breaker', () => {
     assert.equal(breaker.state, 'closed');
   });
 
-  it('lets one trial through after the cool-down and closes when it succeeds', async () => {
+  it('lets one trial through after the cool-down and closes when it succeeds', async (t) => {
+    const advance = fakeClock(t);
     const changes: string[] = [];
     const breaker = new CircuitBreaker({ coolDownMs: 50, onStateChange: (s) => changes.push(s) });
     for (let i = 0; i < 3; i++) await settle(breaker.run(boom));
-    await waitForState(breaker, 'half-open');
+    advance(49);
+    assert.equal(breaker.state, 'open');
+    advance(1);
+    assert.equal(breaker.state, 'half-open');
     let release: () => void = () => undefined;
     const trial = breaker.run(() => new Promise<string>((r) => (release = () => r('ok'))));
     // While the trial is in flight, everything else is refused.
@@ -52,10 +57,14 @@ describe('circuit breaker', () => {
     assert.deepEqual(changes, ['open', 'half-open', 'closed']);
   });
 
-  it('opens again at once when the trial fails', async () => {
+  it('opens again at once when the trial fails', async (t) => {
+    const advance = fakeClock(t);
     const breaker = new CircuitBreaker({ coolDownMs: 50 });
     for (let i = 0; i < 3; i++) await settle(breaker.run(boom));
-    await waitForState(breaker, 'half-open');
+    advance(49);
+    assert.equal(breaker.state, 'open');
+    advance(1);
+    assert.equal(breaker.state, 'half-open');
     assert.equal(await settle(breaker.run(boom)), 'failed');
     assert.equal(breaker.state, 'open');
     assert.ok(breaker.msUntilTrial() > 0);

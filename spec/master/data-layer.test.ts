@@ -15,7 +15,7 @@ import type { WriteBatch } from '../../src/store/store.js';
 import { freshDataDir } from '../helpers/data-dir.js';
 import { FaultyStore } from '../helpers/faulty-store.js';
 import { ADMIN_KEY, KEY, testLogger } from '../helpers/server.js';
-import { until } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 
 /** Fails only batch writes (reads still answer) while `failWrites` is set. */
 class WriteFaultStore extends FaultyStore {
@@ -69,7 +69,7 @@ describe('the data layer', () => {
     data.records('r', { firstSeq: 1, records: msgs(1, IDS_BLOCK / 2) });
     assert.equal(of(notices, 'ids').length, 0, 'no new block while half the grant is left');
     data.records('r', { firstSeq: IDS_BLOCK / 2 + 1, records: msgs(IDS_BLOCK / 2 + 1, IDS_BLOCK / 2 + 1) });
-    await until(() => of(notices, 'ids').length === 1, 'a new block granted');
+    await eventually('a new block granted', () => of(notices, 'ids').length === 1, 5_000);
     const through = of(notices, 'ids')[0]![1].through;
     assert.ok(through > IDS_BLOCK);
     assert.equal((await store.inner.room('r'))?.lastMessageId, through);
@@ -93,7 +93,7 @@ describe('the data layer', () => {
     const restore = await data.restore('r');
     assert.ok(data.grants('r').ids.through <= restore.lastId, 'nothing new to give out');
     store.failing = false;
-    await until(() => of(notices, 'ids').length > 0, 'ids granted once the store answers', 100);
+    await eventually('ids granted once the store answers', () => of(notices, 'ids').length > 0, 5_000);
     const through = of(notices, 'ids').at(-1)![1].through;
     assert.ok(through > restore.lastId);
     assert.ok((await store.inner.room('r'))!.lastMessageId >= through);
@@ -104,7 +104,7 @@ describe('the data layer', () => {
     await data.restore('r');
     store.failWrites = true;
     data.records('r', { firstSeq: 1, records: msgs(1, 2) });
-    await until(() => of(notices, 'writable').length === 1, 'not writable');
+    await eventually('not writable', () => of(notices, 'writable').length === 1, 5_000);
     const [room, down] = of(notices, 'writable')[0]!;
     assert.equal(room, undefined, 'to every room');
     assert.equal(down.writable, false);
@@ -112,10 +112,10 @@ describe('the data layer', () => {
     assert.equal(data.grants('r').writable.writable, false);
     assert.equal(of(notices, 'committed').length, 0);
     store.failWrites = false;
-    await until(() => of(notices, 'writable').length === 2, 'writable again', 200);
+    await eventually('writable again', () => of(notices, 'writable').length === 2);
     assert.equal(of(notices, 'writable')[1]![1].writable, true);
     assert.equal(data.grants('r').writable.writable, true);
-    await until(() => of(notices, 'committed').length > 0, 'committed');
+    await eventually('committed', () => of(notices, 'committed').length > 0, 5_000);
     assert.deepEqual(of(notices, 'committed').at(-1), ['r', { type: 'committed', through: 2 }]);
   });
 
@@ -131,7 +131,7 @@ describe('the data layer', () => {
     const pushed = of(notices, 'cache').at(-1)!;
     assert.deepEqual([pushed[0], pushed[1].bans], ['r', ['pest']]);
     store.failWrites = false;
-    await until(() => data.writer.status().queued === 0, 'queue written', 200);
+    await eventually('queue written', () => data.writer.status().queued === 0);
     assert.deepEqual(
       (await store.inner.bans(Date.now())).map((b) => [b.user, b.room]),
       [['pest', 'r']],
@@ -173,7 +173,7 @@ describe('the data layer', () => {
     const { data, store } = await setup();
     await data.restore('r');
     data.records('r', { firstSeq: 1, records: msgs(1, 3) });
-    await until(() => data.writer.status().queued === 0, 'first part written');
+    await eventually('first part written', () => data.writer.status().queued === 0, 5_000);
     store.failWrites = true;
     data.records('r', { firstSeq: 4, records: [...msgs(4, 5), { ...act('ban', 'y') }] });
     const page = await data.reads.messages('r', { limit: 4 });

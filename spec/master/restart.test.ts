@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type ChatServerProcess, spawnChatServer } from '../helpers/processes.js';
 import { ADMIN_KEY, KEY } from '../helpers/server.js';
-import { until } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import { type Frame, TestClient } from '../helpers/ws-client.js';
 
 interface ChatProcess {
@@ -220,7 +220,11 @@ describe('SIGKILL under load, three rounds on one DATA_DIR (issue 14)', () => {
     }, 15);
     try {
       const before = logs.map((l) => l.acked.size);
-      await until(() => logs.every((l, r) => l.acked.size - before[r]! >= 150), `150 acks per room in round ${k}`, 400);
+      await eventually(
+        `150 acks per room in round ${k}`,
+        () => logs.every((l, r) => l.acked.size - before[r]! >= 150),
+        20_000,
+      );
       assert.equal(await p.proc.kill('SIGKILL'), null, 'killed, not exited');
     } finally {
       clearInterval(load);

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import { startTestServer } from '../helpers/server.js';
 import { AUTH_SECRET, token } from '../helpers/tokens.js';
-import { until } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import { closeOf, type Frame, TestClient } from '../helpers/ws-client.js';
 
 const joinToken = (sub: string, name: string, role = 'viewer', room?: string) =>
@@ -26,9 +26,10 @@ describe('a room re-created in a running server', () => {
 
     assert.equal((await t.adminFetch('/room/again/shutdown', { method: 'DELETE' })).status, 202);
     await closeOf(watcher);
-    await until(
-      async () => ((await t.server.data.store.room('again'))?.closedAt ?? null) !== null,
+    await eventually(
       'room closing stored',
+      async () => ((await t.server.data.store.room('again'))?.closedAt ?? null) !== null,
+      5_000,
     );
     assert.equal((await t.server.data.store.room('again'))?.server, hostname());
     const newPort = await t.createRoom('again');

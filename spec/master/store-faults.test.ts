@@ -11,7 +11,7 @@ import type { WriteBatch } from '../../src/store/store.js';
 import { FaultyStore } from '../helpers/faulty-store.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { AUTH_SECRET, token } from '../helpers/tokens.js';
-import { until } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import { closeOf, type Frame, TestClient } from '../helpers/ws-client.js';
 
 type Json = { data: Record<string, unknown> };
@@ -54,7 +54,7 @@ describe('store faults', () => {
     const { client } = await TestClient.join(port, { name: 'Ann' });
     store.failing = true;
     for (let i = 1; i <= 10; i++) client.send({ type: 'message', text: `during ${i}`, ref: `d${i}` });
-    await until(async () => (await storeState(t)).state === 'down', 'store reported down', 200);
+    await eventually('store reported down', async () => (await storeState(t)).state === 'down');
     const down = await storeState(t);
     assert.equal(down.lastError, 'injected store fault');
     assert.equal(down.writable, false);
@@ -70,15 +70,11 @@ describe('store faults', () => {
     const { client: second } = await TestClient.join(other, { name: 'Bo' });
 
     store.failing = false;
-    await until(
-      async () => {
-        const s = await storeState(t);
-        return s.state === 'up' && s.queued === 0 && s.writable === true;
-      },
-      'store back up and queue written',
-      200,
-    );
-    for (let i = 1; i <= 10; i++) await until(() => answered(client, `d${i}`), `d${i} answered`);
+    await eventually('store back up and queue written', async () => {
+      const s = await storeState(t);
+      return s.state === 'up' && s.queued === 0 && s.writable === true;
+    });
+    for (let i = 1; i <= 10; i++) await eventually(`d${i} answered`, () => answered(client, `d${i}`), 5_000);
     const acked = client.frames.filter((f) => f.type === 'ack').map((f) => `during ${String(f.ref).slice(1)}`);
     const stored = await json(await t.adminFetch('/room/outage/messages'));
     const texts = (stored.data.messages as Array<{ text: string }>).map((m) => m.text).reverse();
@@ -103,10 +99,10 @@ describe('store faults', () => {
       });
       assert.equal(res.status, 200);
     }
-    await until(async () => (await storeState(t)).dropped === 3, 'drops counted', 200);
+    await eventually('drops counted', async () => (await storeState(t)).dropped === 3);
     assert.equal((await storeState(t)).queued, 5);
     store.failing = false;
-    await until(async () => (await storeState(t)).queued === 0, 'queue written', 200);
+    await eventually('queue written', async () => (await storeState(t)).queued === 0);
   });
 
   it('keeps a moderator’s ban made while the store fails: stored with its log entry, and kept out after refreshes', async () => {
@@ -118,7 +114,7 @@ describe('store faults', () => {
     store.failWrites = true;
     mod.send({ type: 'ban', user: 'pest', reason: 'spam' });
     await mod.next('ban');
-    await until(async () => (await storeState(t)).state === 'down', 'store reported down', 200);
+    await eventually('store reported down', async () => (await storeState(t)).state === 'down');
     // Reads answer while writes fail: a refresh must not let pest back in before the ban is stored.
     assert.equal((await t.adminFetch('/cache/refresh', { method: 'POST' })).status, 200);
     const tryJoin = async () => {
@@ -135,7 +131,7 @@ describe('store faults', () => {
     );
 
     store.failWrites = false;
-    await until(async () => (await storeState(t)).queued === 0, 'queue written', 200);
+    await eventually('queue written', async () => (await storeState(t)).queued === 0);
     const bans = await store.inner.bans(Date.now());
     assert.deepEqual(
       bans.map((b) => [b.user, b.room, b.by]),

@@ -9,7 +9,7 @@ import type { ChatRecord } from '../../src/protocol/room-messages.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { WriteBatch } from '../../src/store/store.js';
 import { FaultyStore } from '../helpers/faulty-store.js';
-import { until } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import { testLogger } from '../helpers/server.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chatserver-writer-'));
@@ -77,7 +77,7 @@ describe('transcript writer', () => {
   it('writes 1,200 queued messages in batches of at most 500', async () => {
     const { store, writer } = setup();
     writer.add('r', { firstSeq: 1, records: messages(1, 1200) });
-    await until(() => writer.status().written === 1200, 'all written', 200);
+    await eventually('all written', () => writer.status().written === 1200);
     const sizes = store.calls.map((b) => b.messages.length);
     assert.deepEqual(sizes, [500, 500, 200]);
     assert.deepEqual(
@@ -89,7 +89,7 @@ describe('transcript writer', () => {
   it('writes a quiet trickle without waiting for a full batch', async () => {
     const { store, writer } = setup();
     writer.add('r', { firstSeq: 1, records: messages(1, 3) });
-    await until(() => writer.status().written === 3, 'written', 200);
+    await eventually('written', () => writer.status().written === 3);
     assert.deepEqual(await storedIds(store, 'r'), [1, 2, 3]);
   });
 
@@ -112,11 +112,11 @@ describe('transcript writer', () => {
         },
       ],
     });
-    await until(() => health.state === 'down', 'store reported down', 200);
+    await eventually('store reported down', () => health.state === 'down');
     assert.equal(writer.status().queued, 11, 'a deletion and its log entry are one record');
     writer.add('r', { firstSeq: 1, records: messages(11, 20) });
     store.failing = false;
-    await until(() => writer.status().queued === 0, 'queue written', 200);
+    await eventually('queue written', () => writer.status().queued === 0);
     assert.equal(health.state, 'up');
     assert.deepEqual(
       await storedIds(store, 'r'),
@@ -150,13 +150,13 @@ describe('transcript writer', () => {
     writer.begin('b');
     store.hold();
     writer.add('a', { firstSeq: 1, records: messages(1, 1) });
-    await until(() => store.calls.length === 1, 'the first record written without waiting for more');
+    await eventually('the first record written without waiting for more', () => store.calls.length === 1, 5_000);
     writer.add('a', { firstSeq: 2, records: messages(2, 3) });
     writer.add('b', { firstSeq: 1, records: messages(1, 2) });
     writer.add('a', { firstSeq: 4, records: messages(4, 4) });
     assert.equal(store.calls.length, 1, 'one write at a time');
     store.release();
-    await until(() => writer.status().queued === 0, 'queue written');
+    await eventually('queue written', () => writer.status().queued === 0, 5_000);
     assert.deepEqual(
       store.calls.map((b) => b.messages.map((m) => `${m.room}${m.id}`)),
       [['a1'], ['a2', 'a3', 'b1', 'b2', 'a4']],
@@ -173,7 +173,7 @@ describe('transcript writer', () => {
     writer.begin('r');
     store.failing = true;
     writer.add('r', { firstSeq: 1, records: messages(1, 3) });
-    await until(() => store.calls.length > 0 || writer.status().queued === 3, 'queued');
+    await eventually('queued', () => store.calls.length > 0 || writer.status().queued === 3, 5_000);
     // The room is re-created while its old records wait: its numbering starts again.
     writer.begin('r');
     writer.add('r', { firstSeq: 1, records: messages(4, 4) });
@@ -186,11 +186,11 @@ describe('transcript writer', () => {
     const { store, writer, outcomes } = setup();
     store.failing = true;
     writer.add('r', { firstSeq: 1, records: messages(1, 2) });
-    await until(() => outcomes.length >= 2, 'two failed attempts');
+    await eventually('two failed attempts', () => outcomes.length >= 2, 5_000);
     assert.deepEqual(outcomes.slice(0, 2), [false, false]);
     assert.equal(writer.retryInMs() > 0, true);
     store.failing = false;
-    await until(() => outcomes.at(-1) === true, 'a batch succeeds');
+    await eventually('a batch succeeds', () => outcomes.at(-1) === true, 5_000);
     assert.equal(writer.retryInMs(), 0);
     assert.deepEqual(await storedIds(store, 'r'), [1, 2]);
   });

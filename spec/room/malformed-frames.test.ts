@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RawSocket } from '../helpers/raw-ws.js';
 import { startTestServer } from '../helpers/server.js';
-import { until } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import { closeOf, TestClient } from '../helpers/ws-client.js';
 
 const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
@@ -105,12 +105,10 @@ describe('malformed frames', async () => {
           // The room answers each violation with a close frame (or just ends the connection).
           let ended = false;
           void raw.ended.then(() => (ended = true));
-          await until(
-            () => ended || raw.closeCode() !== undefined,
-            'the room to close a violating connection',
-            200,
-            10,
-          );
+          await eventually('the room to close a violating connection', () => ended || raw.closeCode() !== undefined, {
+            timeoutMs: 2_000,
+            everyMs: 10,
+          });
           raw.destroy();
         }),
       );

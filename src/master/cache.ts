@@ -20,7 +20,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../logger.js';
 import type { Ban, BanChange, Store } from '../store/store.js';
-import { withDeadline } from './data/deadline.js';
+import { withDeadline } from '../lifecycle.js';
 import type { StoreHealth } from './store-health.js';
 
 /** How long one store call may take before the cache treats the store as down. */

@@ -36,7 +36,7 @@ import {
   type Store,
 } from '../store/store.js';
 import { DataCache, STORE_CALL_TIMEOUT_MS } from './cache.js';
-import { withDeadline } from './data/deadline.js';
+import { withDeadline } from '../lifecycle.js';
 import { IdReserver } from './data/id-reserver.js';
 import { banChangeOf } from './data/queued.js';
 import { DataReads } from './data/reads.js';

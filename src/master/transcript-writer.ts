@@ -21,7 +21,7 @@
 import type { Logger } from '../logger.js';
 import type { RecordBatch, RestoredMessage } from '../protocol/room-messages.js';
 import type { BanChange, NewModerationEntry, Store } from '../store/store.js';
-import { withDeadline } from './data/deadline.js';
+import { settleWithin } from '../lifecycle.js';
 import { overlayWindow, type QueuedRecord, queuedOf, toBatch } from './data/queued.js';
 import type { StoreHealth } from './store-health.js';
 
@@ -259,9 +259,7 @@ export class TranscriptWriter {
       if (this.failures === 0) this.cancelScheduled();
       const failuresBefore = this.failures;
       // A store that hangs must not hold the stop past its deadline.
-      await withDeadline(this.writeNext(), Math.max(0, deadline - Date.now()), 'transcript batch').catch(
-        () => undefined,
-      );
+      await settleWithin(this.writeNext(), Math.max(0, deadline - Date.now()));
       if (this.failures > failuresBefore) {
         const pause = Math.min(this.retryDelay(), deadline - Date.now());
         if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));

@@ -11,7 +11,7 @@
  * doubling pause (and at once when the store is seen answering again).
  */
 import type { Store } from '../../store/store.js';
-import { withDeadline } from './deadline.js';
+import { withDeadline } from '../../lifecycle.js';
 
 export const IDS_BLOCK = 1_000;
 const RESERVE_TIMEOUT_MS = 3_000;

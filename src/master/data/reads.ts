@@ -8,7 +8,7 @@
 import type { Ban, ModerationEntry, Page, Store, TranscriptMessage } from '../../store/store.js';
 import { applyBanChanges } from '../cache.js';
 import type { TranscriptWriter } from '../transcript-writer.js';
-import { withDeadline } from './deadline.js';
+import { withDeadline } from '../../lifecycle.js';
 import { overlayMessages, type QueuedRecord } from './queued.js';
 
 /** How long an admin read waits for the store. */
