@@ -121,7 +121,7 @@ export class Client implements OutboxTarget {
   }
 
   onTooSlow(): void {
-    this.cutSlowReader('Too slow a reader');
+    this.cutSlowReader('Too slow a reader', false);
   }
 
   /**
@@ -132,19 +132,26 @@ export class Client implements OutboxTarget {
   checkDrain(): boolean {
     if (this.current === 'closing' || this.current === 'closed') return false;
     if (!this.drain.stalled(this.clock.now(), this.connection.bufferedAmount)) return false;
-    this.cutSlowReader(`Too slow a reader: nothing drained in ${this.slowReaderMs} ms`);
+    this.cutSlowReader(`Too slow a reader: nothing drained in ${this.slowReaderMs} ms`, true);
     return true;
   }
 
   /**
    * A reader that stopped reading will not read the close frame either (it waits
    * behind everything the kernel holds): it is given at most SLOW_READER_MS, not
-   * the usual grace, before the connection is ended.
+   * the usual grace, before the connection is ended. One that has not drained at
+   * all for SLOW_READER_MS is then reset, so the kernel frees its send buffer at
+   * once instead of holding it for an orphaned socket; one cut by the byte limit
+   * may still be reading, and gets an orderly end after its close frame.
    */
-  private cutSlowReader(reason: string): void {
+  private cutSlowReader(reason: string, stalled: boolean): void {
     if (this.current === 'closing' || this.current === 'closed') return;
     if (this.counters !== undefined) this.counters.slowReaders += 1;
-    this.close(CloseCode.SLOW_READER, reason, { flush: false, graceMs: Math.min(CLOSE_GRACE_MS, this.slowReaderMs) });
+    this.close(CloseCode.SLOW_READER, reason, {
+      flush: false,
+      graceMs: Math.min(CLOSE_GRACE_MS, this.slowReaderMs),
+      reset: stalled,
+    });
   }
 
   /** Counts a refused frame; true when the connection has now been refused too often. */
@@ -179,7 +186,7 @@ export class Client implements OutboxTarget {
    * that led to its closing), except for a reader too slow to take them. A peer
    * that never answers the close is cut off.
    */
-  close(code: number, reason: string, options: { flush?: boolean; graceMs?: number } = {}): void {
+  close(code: number, reason: string, options: { flush?: boolean; graceMs?: number; reset?: boolean } = {}): void {
     if (this.current === 'closing' || this.current === 'closed') return;
     this.current = 'closing';
     this.early = [];
@@ -187,7 +194,11 @@ export class Client implements OutboxTarget {
     this.joinTimer = undefined;
     if (options.flush === false) this.outbox.discard();
     else this.outbox.flushNow();
-    this.graceTimer = this.clock.setTimeout(() => this.connection.terminate(), options.graceMs ?? CLOSE_GRACE_MS);
+    const end =
+      options.reset === true && this.connection.reset
+        ? () => this.connection.reset!()
+        : () => this.connection.terminate();
+    this.graceTimer = this.clock.setTimeout(end, options.graceMs ?? CLOSE_GRACE_MS);
     this.graceTimer.unref?.();
     try {
       this.connection.close(code, closeReason(reason));

@@ -74,11 +74,6 @@ export class RoomServer {
     this.drainTimer = setInterval(() => this.checkDrains(), drainCheckInterval(limits.slowReaderMs));
   }
 
-  /** Sockets of this room in the budget (every accepted one still open). */
-  get budgetHeld(): number {
-    return this.budget?.held ?? 0;
-  }
-
   /**
    * Takes one unit of the budget for an accepted socket, given back exactly once
    * by its 'close' (which every end reaches: close, terminate, error, the room
@@ -140,11 +135,11 @@ export class RoomServer {
     const allowed = this.access.allowedOrigins;
     if (origin !== undefined && allowed.length > 0 && !allowed.includes(origin)) return refuse(403, 'Forbidden');
     if (this.room.clients.size >= this.limits.maxConnections) return refuse(503, 'Service Unavailable');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket as Socket));
   }
 
-  private accept(ws: WebSocket): void {
-    const client = new Client(new WsConnection(ws), {
+  private accept(ws: WebSocket, socket: Socket): void {
+    const client = new Client(new WsConnection(ws, socket), {
       scheduler: this.scheduler,
       limits: this.limits,
       clock: this.room.clock,

@@ -64,6 +64,8 @@ describe('the drain check', () => {
     const stuck = await join({ name: 'Stuck' });
     const fine = await join({ name: 'Fine' });
     stuck.connection.bufferedAmount = 70_000;
+    let resets = 0;
+    Object.assign(stuck.connection, { reset: () => (resets += 1) });
     for (let t = 0; t < 4; t++) {
       assert.equal(stuck.client.checkDrain(), false);
       assert.equal(fine.client.checkDrain(), false);
@@ -72,9 +74,9 @@ describe('the drain check', () => {
     assert.equal(stuck.client.checkDrain(), true);
     assert.equal(stuck.connection.closed?.code, 4009);
     assert.equal(fine.connection.closed, null);
-    assert.equal(stuck.connection.terminated, false);
+    assert.equal(resets, 0);
     clock.advance(1000);
-    assert.equal(stuck.connection.terminated, true, 'a stalled reader never answers the close');
+    assert.equal(resets, 1, 'a stalled reader never answers the close: reset, so the kernel lets go of its buffer');
   });
 });
 
