@@ -26,6 +26,8 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 const port = int(0, 65535);
+/** Empty means "derive it" (see MAX_CONNECTIONS, FD_RESERVE). */
+const optionalInt = (min: number, max: number) => z.union([z.literal('').transform(() => undefined), int(min, max)]);
 const bool = z.stringbool({ error: 'must be one of true/false, on/off, yes/no, 1/0' });
 /** Empty means "decide from other settings" (see ALLOW_GUESTS). */
 const optionalBool = z.union([z.literal('').transform(() => undefined), bool]);
@@ -103,6 +105,10 @@ const variables = {
   WS_PONG_TIMEOUT_MS: [int(100, 600_000), '10000'],
   SLOW_READER_BYTES: [int(1024, 1_073_741_824), '1048576'],
   PRESENCE_INTERVAL_MS: [int(0, 60_000), '1000'],
+  // The process-wide connection budget and honest slow-reader limits (docs/deploy.md).
+  MAX_CONNECTIONS: [optionalInt(1, 10_000_000), ''],
+  FD_RESERVE: [optionalInt(0, 10_000_000), ''],
+  SLOW_READER_MS: [int(100, 600_000), '5000'],
 } as const satisfies Record<string, readonly [z.ZodType, string]>;
 
 type Variables = typeof variables;
@@ -123,7 +129,76 @@ export interface RoomLimits {
   pingIntervalMs: number;
   pongTimeoutMs: number;
   slowReaderBytes: number;
+  /** A connection whose socket has not drained for this long is closed with 4009. */
+  slowReaderMs: number;
   presenceIntervalMs: number;
+}
+
+/**
+ * How many accepted sockets every room listener of the process may hold together
+ * (src/room/connection-budget.ts), and where the figure came from.
+ */
+export interface ConnectionBudgetConfig {
+  maxConnections: number;
+  /** The soft "Max open files" of this process; null where it cannot be read (not Linux). */
+  fdLimit: number | null;
+  /** Descriptors kept out of the budget for the listeners, the store and room workers. */
+  reserve: number;
+  source: 'MAX_CONNECTIONS' | 'fd limit' | 'rooms × ROOM_MAX_CONNECTIONS';
+}
+
+/** What loadConfig reads of the machine; tests pass their own. */
+export interface SystemFacts {
+  fdLimit: number | null;
+}
+
+/** The soft open-file limit this process actually has (Node raises it to the hard limit at start). */
+export function readFdLimit(path = '/proc/self/limits'): number | null {
+  try {
+    const line = readFileSync(path, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
+    if (soft === undefined) return null;
+    if (soft === 'unlimited') return Number.MAX_SAFE_INTEGER;
+    const value = Number(soft);
+    return Number.isInteger(value) && value > 0 ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The default reserve: 5 % of the descriptor limit, at least 256. */
+export function defaultFdReserve(fdLimit: number): number {
+  return Math.max(256, Math.ceil(fdLimit * 0.05));
+}
+
+/**
+ * MAX_CONNECTIONS, or by default the descriptor limit minus the reserve. A
+ * MAX_CONNECTIONS that the limit cannot hold is a configuration problem (exit 1),
+ * not clamped: an operator who asked for it learns at once that the process
+ * manager's limit (LimitNOFILE, ulimit -n) must rise with it.
+ */
+function connectionBudget(c: RawConfig, fdLimit: number | null): ConnectionBudgetConfig | string {
+  if (fdLimit === null) {
+    const reserve = c.FD_RESERVE ?? 256;
+    if (c.MAX_CONNECTIONS !== undefined)
+      return { maxConnections: c.MAX_CONNECTIONS, fdLimit, reserve, source: 'MAX_CONNECTIONS' };
+    const rooms = Math.min(c.MAX_ROOMS * c.ROOM_MAX_CONNECTIONS, 10_000_000);
+    return { maxConnections: rooms, fdLimit, reserve, source: 'rooms × ROOM_MAX_CONNECTIONS' };
+  }
+  const reserve = c.FD_RESERVE ?? defaultFdReserve(fdLimit);
+  const room = fdLimit - reserve;
+  if (room < 1)
+    return `FD_RESERVE: ${reserve} leaves no descriptors for connections under this process's limit of ${fdLimit} open files`;
+  if (c.MAX_CONNECTIONS === undefined)
+    return { maxConnections: Math.min(room, 10_000_000), fdLimit, reserve, source: 'fd limit' };
+  if (c.MAX_CONNECTIONS > room)
+    return (
+      `MAX_CONNECTIONS: ${c.MAX_CONNECTIONS} needs more than this process's limit of ${fdLimit} open files ` +
+      `minus FD_RESERVE ${reserve} (at most ${room}); raise the limit (LimitNOFILE, ulimit -n) or lower it`
+    );
+  return { maxConnections: c.MAX_CONNECTIONS, fdLimit, reserve, source: 'MAX_CONNECTIONS' };
 }
 
 /** What a room needs to know about who may join. */
@@ -176,6 +251,7 @@ export interface Config {
   webhookSecret: string;
   access: RoomAccess;
   limits: RoomLimits;
+  connectionBudget: ConnectionBudgetConfig;
 }
 
 /** Reads `.env` (if present) beneath the real environment: a variable already set wins. */
@@ -189,7 +265,10 @@ export function readEnvFile(path: string): { values: Record<string, string>; pro
   return { values, problems };
 }
 
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  system: SystemFacts = { fdLimit: readFdLimit() },
+): Config {
   const problems: string[] = [];
   const raw: Record<string, unknown> = {};
   for (const [name, [schema, fallback]] of Object.entries(variables)) {
@@ -201,8 +280,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       problems.push(`${name}=${JSON.stringify(given ?? '')}: ${result.error.issues.map((i) => i.message).join('; ')}`);
   }
   if (problems.length === 0) problems.push(...crossChecks(raw as RawConfig));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(build(raw as RawConfig));
+  const budget = problems.length === 0 ? connectionBudget(raw as RawConfig, system.fdLimit) : '';
+  if (typeof budget === 'string' && budget !== '') problems.push(budget);
+  if (problems.length > 0 || typeof budget === 'string') throw new ConfigError(problems);
+  return Object.freeze(build(raw as RawConfig, budget));
 }
 
 function crossChecks(c: RawConfig): string[] {
@@ -224,7 +305,7 @@ function crossChecks(c: RawConfig): string[] {
   return problems;
 }
 
-function build(c: RawConfig): Config {
+function build(c: RawConfig, connectionBudget: ConnectionBudgetConfig): Config {
   const generatedKeys: Config['generatedKeys'] = [];
   const generate = (name: 'KEY' | 'ADMIN_KEY') => {
     generatedKeys.push(name);
@@ -284,8 +365,10 @@ function build(c: RawConfig): Config {
       pingIntervalMs: c.WS_PING_INTERVAL_MS,
       pongTimeoutMs: c.WS_PONG_TIMEOUT_MS,
       slowReaderBytes: c.SLOW_READER_BYTES,
+      slowReaderMs: c.SLOW_READER_MS,
       presenceIntervalMs: c.PRESENCE_INTERVAL_MS,
     },
+    connectionBudget,
   };
 }
 

@@ -197,6 +197,24 @@ describe('the systemd unit', async () => {
     assert.equal(one('NoNewPrivileges'), 'yes');
   });
 
+  it('sizes the connection budget from LimitNOFILE as its comment and docs/deploy.md say', async () => {
+    const limit = Number(one('LimitNOFILE'));
+    assert.ok(Number.isInteger(limit) && limit > 0, 'LimitNOFILE is one number (soft = hard)');
+    const budget = loadConfig({ ...unitEnvironment(), KEY, ADMIN_KEY }, { fdLimit: limit }).connectionBudget;
+    assert.equal(budget.source, 'fd limit');
+    assert.equal(budget.maxConnections + budget.reserve, limit);
+    const text = await readFile(UNIT_FILE, 'utf8');
+    const stated = /MAX_CONNECTIONS = LimitNOFILE - FD_RESERVE\s*= (\d+) - (\d+)\s*= (\d+)/.exec(text);
+    assert.ok(stated, "the unit's comment works the budget out");
+    assert.deepEqual(stated.slice(1).map(Number), [limit, budget.reserve, budget.maxConnections]);
+    const deploy = await readFile(new URL('../../../docs/deploy.md', import.meta.url), 'utf8');
+    assert.ok(deploy.includes(`LimitNOFILE=${limit}`), 'docs/deploy.md names the limit');
+    assert.ok(deploy.includes(budget.maxConnections.toLocaleString('en-US')), 'docs/deploy.md names the budget');
+    // The defaults fit: every room at its default cap, on a machine of up to 13 cores.
+    const perRoom = loadConfig({ ...unitEnvironment(), KEY, ADMIN_KEY }, { fdLimit: limit }).limits.maxConnections;
+    assert.ok(budget.maxConnections >= 12 * perRoom);
+  });
+
   it(
     'is accepted by systemd-analyze verify',
     { skip: !existsSync(SYSTEMD_ANALYZE) && 'systemd-analyze not installed (apt-get install systemd)' },

@@ -134,6 +134,7 @@ export const LIMITS: RoomLimits = {
   pingIntervalMs: 25_000,
   pongTimeoutMs: 10_000,
   slowReaderBytes: 1024 * 1024,
+  slowReaderMs: 5_000,
   presenceIntervalMs: 1_000,
 };
 

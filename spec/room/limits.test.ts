@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { RawSocket } from '../helpers/raw-ws.js';
 import { startTestServer } from '../helpers/server.js';
 import { AUTH_SECRET, token } from '../helpers/tokens.js';
-import { until } from '../helpers/wait.js';
+import { eventually, until } from '../helpers/wait.js';
 import { closeOf, TestClient } from '../helpers/ws-client.js';
 
 describe('per-user rate limits', async () => {
@@ -151,6 +151,50 @@ describe('a reader that stops reading', async () => {
     slow.socket.resume();
     await until(() => slow.closeCode() !== undefined, 'the close frame reached the slow reader', 200);
     assert.equal(slow.closeCode(), 4009);
+    writer.close();
+    reader.close();
+  });
+});
+
+describe('a reader whose socket stops draining', async () => {
+  // The byte limit is out of reach here: only SLOW_READER_MS can cut the reader.
+  const t = await startTestServer({
+    RATE_LIMIT_MESSAGES: '100000',
+    RECOVERY_WINDOW: '100',
+    SLOW_READER_MS: '500',
+    SLOW_READER_BYTES: '1073741824',
+  });
+  const port = await t.createRoom('stalled');
+  const stats = async () =>
+    (
+      (await (await t.adminFetch('/room/stalled')).json()) as {
+        data: { viewers: number; counters: { slowReaders: number } };
+      }
+    ).data;
+
+  it('is cut (4009, then ended) once it has not drained for SLOW_READER_MS, and a reading client gets every message', async () => {
+    const stalled = await RawSocket.open(port);
+    stalled.text(JSON.stringify({ type: 'join', name: 'Stalled' }));
+    await until(() => stalled.received.includes('welcome'), 'the stalled reader joined');
+    stalled.socket.pause();
+    const { client: writer } = await TestClient.join(port, { name: 'Writer' });
+    const { client: reader } = await TestClient.join(port, { name: 'Reader' });
+    const text = 'z'.repeat(480);
+    let sent = 0;
+    // Until the kernel's buffers in front of the stalled reader are full and it is
+    // cut; bounded (about 30 MB) whatever happens.
+    while (sent < 60_000 && (await stats()).counters.slowReaders === 0) {
+      for (let i = 0; i < 500; i++) writer.send({ type: 'message', text: `${sent++} ${text}` });
+      await reader.next('message', (f) => String(f.text).startsWith(`${sent - 1} `));
+    }
+    assert.equal((await stats()).counters.slowReaders, 1, 'cut by time, the byte limit being out of reach');
+    // Ended by the server although it never read its close frame.
+    await eventually('the server ended the stalled connection', async () => (await stats()).viewers === 2);
+    assert.equal(reader.frames.filter((f) => f.type === 'message').length, sent);
+    stalled.socket.resume();
+    await stalled.ended;
+    // It may or may not have read the 4009 before the connection ended (then 1006).
+    assert.ok([undefined, 4009].includes(stalled.closeCode()));
     writer.close();
     reader.close();
   });

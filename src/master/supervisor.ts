@@ -15,11 +15,29 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { IdGrant, RecordBatch, RoomRestore, Writable } from '../protocol/room-messages.js';
+import { ConnectionBudget } from '../room/connection-budget.js';
 import { PortAllocator } from './port-allocator.js';
 import { RoomHandle, RoomRequestError } from './room-handle.js';
 
 export class NoSlotError extends Error {
-  override readonly name = 'NoSlotError';
+  override readonly name: string = 'NoSlotError';
+}
+
+/**
+ * A room could not be created because the process is out of file descriptors
+ * (EMFILE, ENFILE): a "no slot" answer (503), not a failure of the server.
+ */
+export class DescriptorsExhaustedError extends NoSlotError {
+  override readonly name = 'DescriptorsExhaustedError';
+}
+
+/** Whether an error says the process (EMFILE) or the system (ENFILE) has no descriptor left. */
+export function isDescriptorShortage(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (e === null || typeof e !== 'object') return false;
+  if (e.code === 'EMFILE' || e.code === 'ENFILE') return true;
+  // A worker thread that cannot start its event loop says so only in its message.
+  return typeof e.message === 'string' && /\bE[MN]FILE\b/.test(e.message);
 }
 
 export interface CreateResult {
@@ -83,6 +101,9 @@ export class Supervisor {
   private readonly pinging = new WeakSet<RoomHandle>();
   private readonly warm = new Set<RoomHandle>();
   private readonly ports: PortAllocator;
+  /** The process-wide connection budget every room worker takes part in. */
+  readonly budget: ConnectionBudget;
+  private readonly budgetSlots = new Map<RoomHandle, number>();
   private readonly config: Config;
   private readonly reports: RoomReports;
   private readonly timeouts: SupervisorTimeouts;
@@ -96,12 +117,17 @@ export class Supervisor {
     this.timeouts = options.timeouts;
     this.log = options.logger.child({ component: 'supervisor' });
     this.ports = new PortAllocator(this.config.roomPortMin, this.config.roomPortMax);
+    // A slot per live worker: rooms, idle ones, and ones still stopping after a close.
+    const workers = this.config.maxRooms + this.config.warmWorkers;
+    this.budget = new ConnectionBudget(this.config.connectionBudget.maxConnections, 4 * workers + 4);
   }
 
   /** Fills the warm pool and starts the liveness checks; idempotent. */
   start(): void {
     if (this.state !== 'built') return;
     this.state = 'running';
+    const { maxConnections, fdLimit, reserve, source } = this.config.connectionBudget;
+    this.log.info('Connection budget', { maxConnections, fdLimit, reserve, source });
     this.livenessTimer = setInterval(() => this.checkLiveness(), this.config.roomLivenessIntervalMs);
     this.livenessTimer.unref();
     this.fillWarmPool();
@@ -147,7 +173,12 @@ export class Supervisor {
   }
 
   private async open(name: string): Promise<CreateResult> {
-    const handle = this.takeWarm() ?? this.spawn();
+    let handle: RoomHandle;
+    try {
+      handle = this.takeWarm() ?? this.spawn();
+    } catch (error) {
+      throw this.noSlotFor(name, error);
+    }
     // Reserve the slot before any await, so concurrent creates count it.
     this.rooms.set(name, handle);
     try {
@@ -163,7 +194,7 @@ export class Supervisor {
       if (this.rooms.get(name) === handle) this.rooms.delete(name);
       await handle.terminate('failed to open');
       this.log.error('Room failed to open', { room: name, error: (error as Error).message });
-      throw error;
+      throw this.noSlotFor(name, error);
     } finally {
       this.fillWarmPool();
     }
@@ -179,6 +210,7 @@ export class Supervisor {
         return opened.port;
       } catch (error) {
         this.ports.release(port);
+        if (error instanceof RoomRequestError && (error.code === 'EMFILE' || error.code === 'ENFILE')) throw error;
         // Another process holds this port: try the next one.
         if (error instanceof RoomRequestError && (error.code === 'EADDRINUSE' || error.code === 'EACCES')) {
           this.log.warn('Room port unavailable, trying the next', { room: name, port, code: error.code });
@@ -190,12 +222,20 @@ export class Supervisor {
     throw new NoSlotError(`No free port in ${this.config.roomPortMin}..${this.config.roomPortMax}`);
   }
 
+  /** A shortage of descriptors becomes "no slot" (503); any other error stays what it is. */
+  private noSlotFor(name: string, error: unknown): unknown {
+    if (error instanceof NoSlotError || !isDescriptorShortage(error)) return error;
+    return new DescriptorsExhaustedError(`No file descriptor left to open room ${name}`, { cause: error });
+  }
+
   private spawn(): RoomHandle {
     const { config } = this;
+    const share = this.budget.lease();
+    if (share === null) throw new NoSlotError('Every room worker slot is in use');
     this.workerCounts.started += 1;
-    return new RoomHandle({
+    const handle = new RoomHandle({
       workerFile: this.options.workerFile,
-      workerData: { access: config.access, limits: config.limits },
+      workerData: { access: config.access, limits: config.limits, budget: share },
       maxHeapMb: config.roomMaxHeapMb,
       youngGenMb: config.roomYoungGenMb,
       bootTimeoutMs: config.roomBootTimeoutMs,
@@ -205,7 +245,25 @@ export class Supervisor {
         if (handle.name) this.reports.viewers(handle.name, viewers);
       },
       onRecords: (name, batch) => this.reports.records(name, batch),
-    }).start();
+    });
+    this.budgetSlots.set(handle, share.slot);
+    try {
+      return handle.start();
+    } catch (error) {
+      this.budgetSlots.delete(handle);
+      this.budget.reclaim(share.slot);
+      throw error;
+    }
+  }
+
+  /** Whatever sockets a worker still held when it exited go back to the budget (a crash included). */
+  private reclaimBudget(handle: RoomHandle): void {
+    const slot = this.budgetSlots.get(handle);
+    if (slot === undefined) return;
+    this.budgetSlots.delete(handle);
+    const held = this.budget.reclaim(slot);
+    if (held > 0)
+      this.log.info('Connections of an ended room worker returned to the budget', { room: handle.name, held });
   }
 
   private takeWarm(): RoomHandle | undefined {
@@ -218,7 +276,14 @@ export class Supervisor {
   private fillWarmPool(): void {
     const wanted = Math.min(this.config.warmWorkers, this.config.maxRooms - this.rooms.size);
     while (this.state === 'running' && this.warm.size < wanted) {
-      const handle = this.spawn();
+      let handle: RoomHandle;
+      try {
+        handle = this.spawn();
+      } catch (error) {
+        // No worker slot or no descriptor: the next create tries again.
+        this.log.warn('Could not start an idle room worker', { error: (error as Error).message });
+        return;
+      }
       this.warm.add(handle);
       handle.booted.catch((error: Error) => {
         this.log.error('Idle room worker failed to boot; not replacing it until the next create', {
@@ -229,6 +294,7 @@ export class Supervisor {
   }
 
   private onExit(handle: RoomHandle, cause: string): void {
+    this.reclaimBudget(handle);
     const stopping = this.state === 'stopping';
     if (this.warm.delete(handle)) {
       // An idle worker; fillWarmPool replaces it on the next create.

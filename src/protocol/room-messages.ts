@@ -11,12 +11,15 @@
  */
 import type { RoomAccess, RoomLimits } from '../config.js';
 import type { LogLevel } from '../logger.js';
+import type { BudgetShare } from '../room/connection-budget.js';
 import type { ChatMessage, Role } from './frames.js';
 
 /** Given to every worker at construction (`workerData`). */
 export interface RoomWorkerData {
   access: RoomAccess;
   limits: RoomLimits;
+  /** The process-wide connection budget (src/room/connection-budget.ts): a counter, no messages. */
+  budget: BudgetShare;
 }
 
 export interface RoomStats {
@@ -173,13 +176,16 @@ export type RoomNoticeHandlers = {
 // ── room → master ─────────────────────────────────────────────────────────────
 /**
  * Why a request failed. Raised in the worker: EADDRINUSE / EACCES (the port is
- * taken or privileged: the master tries another), NO_ROOM (the worker holds no
+ * taken or privileged: the master tries another), EMFILE / ENFILE (no file
+ * descriptor left to listen with: the master answers "no slot"), NO_ROOM (the worker holds no
  * room yet), ALREADY_OPEN, ROOM_ERROR (anything else). Raised by the master's
  * handle: ROOM_TIMEOUT (no answer in time), ROOM_GONE (the worker exited).
  */
 export const replyErrorCodes = [
   'EADDRINUSE',
   'EACCES',
+  'EMFILE',
+  'ENFILE',
   'NO_ROOM',
   'ALREADY_OPEN',
   'ROOM_ERROR',

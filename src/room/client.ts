@@ -14,6 +14,7 @@ import type { RoomLimits } from '../config.js';
 import { CloseCode, type UserInfo } from '../protocol/frames.js';
 import type { Clock, Timer } from './clock.js';
 import type { Connection } from './connection.js';
+import { DrainWatch } from './drain-watch.js';
 import { type EncodedFrame, type FlushScheduler, Outbox, type OutboxTarget } from './outbox.js';
 import { WindowCounter } from './rate-limiter.js';
 
@@ -46,6 +47,8 @@ export class Client implements OutboxTarget {
   /** True after a ping until the pong arrives. */
   private awaitingPong = false;
   private readonly outbox: Outbox;
+  private readonly drain: DrainWatch;
+  private readonly slowReaderMs: number;
   private readonly clock: Clock;
   private readonly counters: { slowReaders: number } | undefined;
   private readonly badFrames = new WindowCounter(REFUSAL_WINDOW_MS);
@@ -58,6 +61,8 @@ export class Client implements OutboxTarget {
     this.clock = options.clock;
     this.counters = options.counters;
     this.outbox = new Outbox(this, options.scheduler, options.limits.slowReaderBytes);
+    this.slowReaderMs = options.limits.slowReaderMs;
+    this.drain = new DrainWatch(options.limits.slowReaderMs);
     this.joinTimer = this.clock.setTimeout(
       () => this.close(CloseCode.JOIN_TIMEOUT, 'No join in time'),
       options.limits.joinTimeoutMs,
@@ -116,9 +121,37 @@ export class Client implements OutboxTarget {
   }
 
   onTooSlow(): void {
-    if (this.counters !== undefined && this.current !== 'closing' && this.current !== 'closed')
-      this.counters.slowReaders += 1;
-    this.close(CloseCode.SLOW_READER, 'Too slow a reader', { flush: false });
+    this.cutSlowReader('Too slow a reader', false);
+  }
+
+  /**
+   * The room's periodic check (src/room/drain-watch.ts): a socket that has had
+   * bytes waiting without draining for SLOW_READER_MS is cut like one over the
+   * byte limit. True when this check closed it.
+   */
+  checkDrain(): boolean {
+    if (this.current === 'closing' || this.current === 'closed') return false;
+    if (!this.drain.stalled(this.clock.now(), this.connection.bufferedAmount)) return false;
+    this.cutSlowReader(`Too slow a reader: nothing drained in ${this.slowReaderMs} ms`, true);
+    return true;
+  }
+
+  /**
+   * A reader that stopped reading will not read the close frame either (it waits
+   * behind everything the kernel holds): it is given at most SLOW_READER_MS, not
+   * the usual grace, before the connection is ended. One that has not drained at
+   * all for SLOW_READER_MS is then reset, so the kernel frees its send buffer at
+   * once instead of holding it for an orphaned socket; one cut by the byte limit
+   * may still be reading, and gets an orderly end after its close frame.
+   */
+  private cutSlowReader(reason: string, stalled: boolean): void {
+    if (this.current === 'closing' || this.current === 'closed') return;
+    if (this.counters !== undefined) this.counters.slowReaders += 1;
+    this.close(CloseCode.SLOW_READER, reason, {
+      flush: false,
+      graceMs: Math.min(CLOSE_GRACE_MS, this.slowReaderMs),
+      reset: stalled,
+    });
   }
 
   /** Counts a refused frame; true when the connection has now been refused too often. */
@@ -153,7 +186,7 @@ export class Client implements OutboxTarget {
    * that led to its closing), except for a reader too slow to take them. A peer
    * that never answers the close is cut off.
    */
-  close(code: number, reason: string, options: { flush?: boolean } = {}): void {
+  close(code: number, reason: string, options: { flush?: boolean; graceMs?: number; reset?: boolean } = {}): void {
     if (this.current === 'closing' || this.current === 'closed') return;
     this.current = 'closing';
     this.early = [];
@@ -161,7 +194,11 @@ export class Client implements OutboxTarget {
     this.joinTimer = undefined;
     if (options.flush === false) this.outbox.discard();
     else this.outbox.flushNow();
-    this.graceTimer = this.clock.setTimeout(() => this.connection.terminate(), CLOSE_GRACE_MS);
+    const end =
+      options.reset === true && this.connection.reset
+        ? () => this.connection.reset!()
+        : () => this.connection.terminate();
+    this.graceTimer = this.clock.setTimeout(end, options.graceMs ?? CLOSE_GRACE_MS);
     this.graceTimer.unref?.();
     try {
       this.connection.close(code, closeReason(reason));

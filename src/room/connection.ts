@@ -16,6 +16,13 @@ export interface Connection {
   close(code: number, reason: string): void;
   /** Ends the connection at once, without a close handshake. */
   terminate(): void;
+  /**
+   * Ends the connection at once and drops what is still queued for the peer,
+   * the kernel's send buffer included (a TCP reset): for a peer that stopped
+   * reading, whose bytes would otherwise hold kernel memory after the close.
+   * A transport without one terminates.
+   */
+  reset?(): void;
   /** Asks the peer for a sign of life; the transport calls Client.pong when it comes. */
   ping(): void;
 }

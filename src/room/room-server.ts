@@ -2,18 +2,25 @@
  * A room's own listener: `GET /` answers the room's name, a WebSocket upgrade on
  * `/` is a chat connection. Checks that refuse an upgrade (origin, capacity) run
  * before the handshake completes, so a refused browser gets a plain HTTP status.
- * Also owns the ping/pong liveness of every connection.
+ * Every accepted socket takes one unit of the process-wide connection budget
+ * (src/room/connection-budget.ts) and gives it back when it closes; a socket
+ * accepted over the budget gets 503. Also owns the ping/pong liveness of every
+ * connection and the drain check of slow readers (src/room/drain-watch.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { RoomAccess, RoomLimits } from '../config.js';
 import { CloseCode } from '../protocol/frames.js';
 import { Client } from './client.js';
 import { realClock } from './clock.js';
+import type { RoomBudget } from './connection-budget.js';
+import { drainCheckInterval } from './drain-watch.js';
 import type { Engine } from './engine.js';
 import { FlushScheduler } from './outbox.js';
 import { Room, type RoomEvents } from './room.js';
+import { ErrorBurst } from './error-burst.js';
 import { WsConnection } from './ws-connection.js';
 
 export interface RoomLog {
@@ -22,6 +29,12 @@ export interface RoomLog {
 
 /** How often a room forgets stale rate-limit and timeout entries. */
 const SWEEP_INTERVAL_MS = 60_000;
+/** What a refused client is told to wait before it tries again. */
+const RETRY_AFTER_S = 5;
+/** A socket accepted over the budget is answered 503 on its request, or dropped after this. */
+const OVER_BUDGET_GRACE_MS = 2_000;
+/** Accept errors (EMFILE) are logged once per this window, with a count. */
+const ACCEPT_ERROR_LOG_MS = 10_000;
 
 export class RoomServer {
   readonly room: Room;
@@ -30,6 +43,10 @@ export class RoomServer {
   private readonly scheduler = new FlushScheduler();
   private readonly pingTimer: NodeJS.Timeout;
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly drainTimer: NodeJS.Timeout;
+  /** Sockets accepted when the budget was spent: their request gets 503. */
+  private readonly overBudget = new WeakSet<object>();
+  private readonly acceptErrors: ErrorBurst;
   private closed = false;
 
   constructor(
@@ -39,9 +56,14 @@ export class RoomServer {
     engine: Engine,
     events: RoomEvents,
     private readonly log: RoomLog,
+    private readonly budget?: RoomBudget,
   ) {
     this.room = new Room(name, limits, access, engine, events, realClock);
+    this.acceptErrors = new ErrorBurst(ACCEPT_ERROR_LOG_MS, (error, count) =>
+      this.log('error', 'Room listener error', { error: error.message, code: error.code, count }),
+    );
     this.http = createServer((req, res) => this.answerHttp(req, res));
+    this.http.on('connection', (socket: Socket) => this.counted(socket));
     this.http.on('clientError', (_error, socket) => socket.destroy());
     // maxPayload: ws closes a connection that sends a larger frame with 1009.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, clientTracking: false });
@@ -49,6 +71,22 @@ export class RoomServer {
     this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.pingTimer = setInterval(() => this.pingAll(), limits.pingIntervalMs);
     this.sweepTimer = setInterval(() => this.room.sweep(), SWEEP_INTERVAL_MS);
+    this.drainTimer = setInterval(() => this.checkDrains(), drainCheckInterval(limits.slowReaderMs));
+  }
+
+  /**
+   * Takes one unit of the budget for an accepted socket, given back exactly once
+   * by its 'close' (which every end reaches: close, terminate, error, the room
+   * closing). Over the budget, the socket is kept only to answer its request 503.
+   */
+  private counted(socket: Socket): void {
+    if (this.budget === undefined) return;
+    if (this.budget.take()) {
+      socket.once('close', () => this.budget!.give());
+      return;
+    }
+    this.overBudget.add(socket);
+    socket.setTimeout(OVER_BUDGET_GRACE_MS, () => socket.destroy());
   }
 
   /** Listens on every interface at `port`; rejects with the listen error (EADDRINUSE). */
@@ -58,7 +96,8 @@ export class RoomServer {
       this.http.once('error', onError);
       this.http.listen(port, () => {
         this.http.off('error', onError);
-        this.http.on('error', (error) => this.log('error', 'Room listener error', { error: error.message }));
+        // Accept errors (EMFILE, ENFILE) come once per refused connection: logged once per burst.
+        this.http.on('error', (error: NodeJS.ErrnoException) => this.acceptErrors.add(error));
         const address = this.http.address();
         resolve(typeof address === 'object' && address !== null ? address.port : port);
       });
@@ -71,7 +110,10 @@ export class RoomServer {
       'Access-Control-Allow-Origin': '*',
       'X-Content-Type-Options': 'nosniff',
     };
-    if (req.url !== '/' && !req.url?.startsWith('/?')) {
+    if (this.overBudget.has(req.socket)) {
+      res.shouldKeepAlive = false;
+      res.writeHead(503, { ...headers, 'Retry-After': String(RETRY_AFTER_S) }).end('Too many connections\n');
+    } else if (req.url !== '/' && !req.url?.startsWith('/?')) {
       res.writeHead(404, headers).end('Not found\n');
     } else if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end('Method not allowed\n');
@@ -83,20 +125,21 @@ export class RoomServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const refuse = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const retry = status === 503 ? `Retry-After: ${RETRY_AFTER_S}\r\n` : '';
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${retry}Content-Length: 0\r\n\r\n`);
     };
-    if (this.closed) return refuse(503, 'Service Unavailable');
+    if (this.closed || this.overBudget.has(socket)) return refuse(503, 'Service Unavailable');
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/') return refuse(404, 'Not Found');
     const origin = req.headers.origin;
     const allowed = this.access.allowedOrigins;
     if (origin !== undefined && allowed.length > 0 && !allowed.includes(origin)) return refuse(403, 'Forbidden');
     if (this.room.clients.size >= this.limits.maxConnections) return refuse(503, 'Service Unavailable');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket as Socket));
   }
 
-  private accept(ws: WebSocket): void {
-    const client = new Client(new WsConnection(ws), {
+  private accept(ws: WebSocket, socket: Socket): void {
+    const client = new Client(new WsConnection(ws, socket), {
       scheduler: this.scheduler,
       limits: this.limits,
       clock: this.room.clock,
@@ -124,12 +167,19 @@ export class RoomServer {
     }, this.limits.pongTimeoutMs).unref();
   }
 
+  /** Cuts (4009) every client whose socket has not drained for SLOW_READER_MS. */
+  private checkDrains(): void {
+    for (const client of this.room.clients) client.checkDrain();
+  }
+
   /** Closes every client with 1001 and the listener; idempotent. Returns clients closed. */
   async close(reason: string): Promise<number> {
     if (this.closed) return 0;
     this.closed = true;
     clearInterval(this.pingTimer);
     clearInterval(this.sweepTimer);
+    clearInterval(this.drainTimer);
+    this.acceptErrors.stop();
     this.room.stopTimers();
     const closed = this.room.closeAll(CloseCode.GOING_AWAY, reason);
     // Wait (bounded by the master's deadline) for the close handshakes, so

@@ -22,13 +22,15 @@ import {
   type RoomWorkerData,
   type ToRoom,
 } from '../protocol/room-messages.js';
+import { RoomBudget } from './connection-budget.js';
 import { LocalEngine } from './local-engine.js';
 import { RecordBatcher } from './record-batcher.js';
 import { type RoomLog, RoomServer } from './room-server.js';
 
 if (parentPort === null) throw new Error('src/room/worker.ts runs only as a worker thread');
 const port = parentPort;
-const { access, limits } = workerData as RoomWorkerData;
+const { access, limits, budget: share } = workerData as RoomWorkerData;
+const budget = new RoomBudget(share);
 
 const post = (message: FromRoom) => port.postMessage(message);
 const log: RoomLog = (level, message, meta) =>
@@ -71,6 +73,7 @@ const requests: RoomRequestHandlers = {
       local,
       { viewers: (viewers) => post({ type: 'viewers', viewers }) },
       log,
+      budget,
     );
     if (restore !== undefined) opening.room.restore(restore);
     try {

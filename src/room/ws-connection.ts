@@ -1,9 +1,14 @@
 /** A room member over a `ws` WebSocket (the Connection the room's logic speaks to). */
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { Connection } from './connection.js';
 
 export class WsConnection implements Connection {
-  constructor(private readonly ws: WebSocket) {}
+  /** `socket`: the TCP socket under `ws`, for reset(). */
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket?: Socket,
+  ) {}
 
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
@@ -24,6 +29,12 @@ export class WsConnection implements Connection {
 
   terminate(): void {
     this.ws.terminate();
+  }
+
+  reset(): void {
+    // A TCP reset: the kernel drops what it still holds for this socket at once.
+    if (this.socket !== undefined && !this.socket.destroyed) this.socket.resetAndDestroy();
+    else this.ws.terminate();
   }
 
   ping(): void {
