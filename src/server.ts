@@ -17,6 +17,7 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { type Config, defaultHost } from './config.js';
 import { createApp, type RouteTable } from './http/app.js';
+import { answerClientError, MAX_HEADER_BYTES } from './http/client-error.js';
 import type { MasterControls } from './http/deps.js';
 import { closeServer, DeadlineError, listen, withDeadline } from './lifecycle.js';
 import { describeError, type Logger } from './logger.js';
@@ -112,12 +113,12 @@ export class ChatServer {
       isAdminSocket: (socket) => this.adminSockets.has(socket),
     });
     this.routes = app.locals.routes as RouteTable;
-    this.publicServer = createServer(app);
-    this.adminServer = createServer(app);
+    this.publicServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
+    this.adminServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
     this.adminServer.on('connection', (socket: Socket) => this.adminSockets.add(socket));
     for (const server of [this.publicServer, this.adminServer]) {
-      // A malformed request line must not reach the app or leave a socket hanging.
-      server.on('clientError', (_error, socket) => socket.destroy());
+      // A malformed request or oversized headers never reach the app: answered (431, 400) and closed.
+      server.on('clientError', answerClientError);
       server.headersTimeout = 10_000;
       server.requestTimeout = 30_000;
     }
