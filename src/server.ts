@@ -9,9 +9,7 @@
  *
  * `stop` runs the steps of docs/http-api.md in order inside SHUTDOWN_TIMEOUT_MS and
  * is idempotent: the first caller's exit code wins. Only src/signals.ts turns the
- * result into process.exit, so tests can run a whole server in-process. (One
- * exception to "building starts nothing": the SQLite store opens its file when
- * created, src/store/sqlite/sqlite-store.ts.)
+ * result into process.exit, so tests can run a whole server in-process.
  */
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
