@@ -28,11 +28,26 @@ function why(error: unknown, path: string): string {
   }
 }
 
-/** The nearest part of `path` that exists. */
-function existingAncestor(path: string): string {
-  let at = dirname(path);
-  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
-  return at;
+/**
+ * Creates `dir` and its missing parents one at a time, throwing the first
+ * failure with the directory it happened in (`mkdirSync`'s recursive mode retries
+ * an ENOENT for ever on a file system that allows no new entries, such as /proc).
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let at = dir;
+  while (!existsSync(at) && dirname(at) !== at) {
+    missing.unshift(at);
+    at = dirname(at);
+  }
+  for (const path of missing) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      (error as { parent?: string }).parent = dirname(path);
+      throw error;
+    }
+  }
 }
 
 /** Creates `dir` if needed and checks a file can be written in it, and `file` (if there) opened for writing. */
@@ -41,12 +56,13 @@ export function prepareDataDir(dir: string, file: string): void {
     throw new StoreOpenError(`DATA_DIR=${dir}: cannot open the embedded store: ${reason}`, { cause });
   };
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (error) {
-    // ENOENT from mkdir on an existing parent: a file system that allows no new entries (/proc, /sys).
+    const parent = (error as { parent?: string }).parent ?? dirname(dir);
+    // ENOENT from mkdir in a parent that exists: a file system that allows no new entries (/proc).
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      fail(`${existingAncestor(dir)} is read-only (no directory can be created in it)`, error);
-    fail(why(error, dir), error);
+      fail(`${parent} is read-only (no directory can be created in it)`, error);
+    fail(why(error, parent), error);
   }
   if (!statSync(dir).isDirectory()) fail(`${dir} is not a directory`, undefined);
   const probe = join(dir, `.write-test-${process.pid}`);
