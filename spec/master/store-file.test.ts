@@ -6,14 +6,16 @@
  * ever acknowledged is in the file, with ids that never went backwards.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, renameSync, unlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { loadConfig } from '../../src/config.js';
+import { ChatServer } from '../../src/server.js';
 import { DB_FILE } from '../../src/store/sqlite/sqlite-store.js';
 import { freshDataDir } from '../helpers/data-dir.js';
 import { capturingLogger } from '../helpers/logs.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_KEY, KEY, startTestServer, type TestServer, testLogger } from '../helpers/server.js';
 import { eventually } from '../helpers/wait.js';
 import { type Frame, TestClient } from '../helpers/ws-client.js';
 
@@ -48,6 +50,14 @@ function send(client: TestClient, prefix: string, count: number): string[] {
 }
 
 describe('the database file watched', () => {
+  it('is not opened by building a server, only by starting it', async () => {
+    const dataDir = join(freshDataDir(), 'not-yet');
+    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, KEY, ADMIN_KEY, PORT: '0', ADMIN_PORT: '0' });
+    const server = new ChatServer(config, testLogger());
+    assert.equal(existsSync(dataDir), false, 'building a ChatServer creates and opens nothing');
+    await server.stop(0, 'never started');
+  });
+
   it('reports a deleted database down within 5 s, acknowledges nothing it cannot store, and stores it all once a file is back', async () => {
     const dataDir = freshDataDir();
     const file = join(dataDir, DB_FILE);
