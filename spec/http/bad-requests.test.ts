@@ -95,6 +95,7 @@ describe('bad requests', () => {
   it('still decodes a well-formed query ("+" a space, %31 a 1)', async () => {
     const res = await raw(ports.admin, 'GET', '/api/v1/room/x/messages?limit=%31', ADMIN_KEY);
     assert.equal(res.status, 200);
+    assert.equal((await raw(ports.admin, 'GET', '/api/v1/room/x/messages', ADMIN_KEY)).status, 200, 'no query');
     const spaced = await raw(ports.admin, 'GET', '/api/v1/bans?room=a+b', ADMIN_KEY);
     assert.match(spaced.body.error?.message ?? '', /"room": must be a room name/);
   });

@@ -80,9 +80,10 @@ function decodeQueryPart(part: string): string {
  * Express parses the query when a route first reads `req.query`, so the refusal
  * reaches the error middleware like any other.
  */
-export function parseQuery(raw: string): Record<string, string | string[]> {
+export function parseQuery(raw: string | null | undefined): Record<string, string | string[]> {
   const query = Object.create(null) as Record<string, string | string[]>;
-  if (raw === '') return query;
+  // Express passes what the URL has: nothing at all when it has no "?".
+  if (typeof raw !== 'string' || raw === '') return query;
   for (const pair of raw.split('&').slice(0, MAX_QUERY_KEYS)) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
