@@ -9,15 +9,14 @@
  *
  * `stop` runs the steps of docs/http-api.md in order inside SHUTDOWN_TIMEOUT_MS and
  * is idempotent: the first caller's exit code wins. Only src/signals.ts turns the
- * result into process.exit, so tests can run a whole server in-process. (One
- * exception to "building starts nothing": the SQLite store opens its file when
- * created, src/store/sqlite/sqlite-store.ts.)
+ * result into process.exit, so tests can run a whole server in-process.
  */
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { type Config, defaultHost } from './config.js';
 import { ConnectionLimit } from './http/connection-limit.js';
 import { createApp, type RouteTable } from './http/app.js';
+import { answerClientError, MAX_HEADER_BYTES } from './http/client-error.js';
 import type { MasterControls } from './http/deps.js';
 import { closeServer, DeadlineError, listen, withDeadline } from './lifecycle.js';
 import { describeError, type Logger } from './logger.js';
@@ -115,15 +114,15 @@ export class ChatServer {
       isAdminSocket: (socket) => this.adminSockets.has(socket),
     });
     this.routes = app.locals.routes as RouteTable;
-    this.publicServer = createServer(app);
+    this.publicServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
     const trusted = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
     this.connectionLimit = new ConnectionLimit(config.publicMaxConnectionsPerAddress, (a) => trusted(a, 0));
     this.connectionLimit.watch(this.publicServer);
-    this.adminServer = createServer(app);
+    this.adminServer = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
     this.adminServer.on('connection', (socket: Socket) => this.adminSockets.add(socket));
     for (const server of [this.publicServer, this.adminServer]) {
-      // A malformed request line must not reach the app or leave a socket hanging.
-      server.on('clientError', (_error, socket) => socket.destroy());
+      // A malformed request or oversized headers never reach the app: answered (431, 400) and closed.
+      server.on('clientError', answerClientError);
       server.headersTimeout = 10_000;
       server.requestTimeout = 30_000;
     }

@@ -37,8 +37,10 @@ class GatedStore extends FaultyStore {
   };
 }
 
-function setup(queueLimit = 100_000) {
-  const store = new GatedStore(new SqliteStore({ dataDir: join(root, `w${n++}`), retentionDays: 30 }));
+async function setup(queueLimit = 100_000) {
+  const inner = new SqliteStore({ dataDir: join(root, `w${n++}`), retentionDays: 30 });
+  await inner.open();
+  const store = new GatedStore(inner);
   const health = new StoreHealth('sqlite', testLogger());
   const committed: Array<[string, number]> = [];
   const outcomes: boolean[] = [];
@@ -75,7 +77,7 @@ async function storedIds(store: FaultyStore, room: string): Promise<number[]> {
 
 describe('transcript writer', () => {
   it('writes 1,200 queued messages in batches of at most 500', async () => {
-    const { store, writer } = setup();
+    const { store, writer } = await setup();
     writer.add('r', { firstSeq: 1, records: messages(1, 1200) });
     await eventually('all written', () => writer.status().written === 1200);
     const sizes = store.calls.map((b) => b.messages.length);
@@ -87,14 +89,14 @@ describe('transcript writer', () => {
   });
 
   it('writes a quiet trickle without waiting for a full batch', async () => {
-    const { store, writer } = setup();
+    const { store, writer } = await setup();
     writer.add('r', { firstSeq: 1, records: messages(1, 3) });
     await eventually('written', () => writer.status().written === 3);
     assert.deepEqual(await storedIds(store, 'r'), [1, 2, 3]);
   });
 
   it('keeps records while the store fails, reports it down, and writes each once when it is back', async () => {
-    const { store, health, writer } = setup();
+    const { store, health, writer } = await setup();
     store.failing = true;
     writer.add('r', { firstSeq: 1, records: messages(1, 10) });
     writer.add('r', {
@@ -128,7 +130,7 @@ describe('transcript writer', () => {
   });
 
   it('drops and counts records beyond the queue bound, and never reports a dropped record committed', async () => {
-    const { store, writer, committed } = setup(5);
+    const { store, writer, committed } = await setup(5);
     store.failing = true;
     writer.begin('r');
     writer.add('r', { firstSeq: 1, records: messages(1, 8) });
@@ -145,7 +147,7 @@ describe('transcript writer', () => {
   });
 
   it('writes at once when idle, and groups what arrives while a write runs into the next batch', async () => {
-    const { store, writer, committed } = setup();
+    const { store, writer, committed } = await setup();
     writer.begin('a');
     writer.begin('b');
     store.hold();
@@ -169,7 +171,7 @@ describe('transcript writer', () => {
   });
 
   it('reports committed only for the current instance of a room', async () => {
-    const { store, writer, committed } = setup();
+    const { store, writer, committed } = await setup();
     writer.begin('r');
     store.failing = true;
     writer.add('r', { firstSeq: 1, records: messages(1, 3) });
@@ -183,7 +185,7 @@ describe('transcript writer', () => {
   });
 
   it('reports each failed and each successful batch, and retries the same records', async () => {
-    const { store, writer, outcomes } = setup();
+    const { store, writer, outcomes } = await setup();
     store.failing = true;
     writer.add('r', { firstSeq: 1, records: messages(1, 2) });
     await eventually('two failed attempts', () => outcomes.length >= 2, 5_000);
@@ -196,7 +198,7 @@ describe('transcript writer', () => {
   });
 
   it('keeps an in-band ban and its log entry in one batch, and lists queued ban changes in order', async () => {
-    const { store, writer } = setup();
+    const { store, writer } = await setup();
     store.failing = true;
     const act = (action: 'ban' | 'unban', target: string): ChatRecord => ({
       kind: 'moderation',
@@ -230,7 +232,7 @@ describe('transcript writer', () => {
   });
 
   it('lays queued messages, deletions and clears over a stored window', async () => {
-    const { store, writer } = setup();
+    const { store, writer } = await setup();
     store.failing = true;
     writer.add('r', { firstSeq: 1, records: messages(3, 4) });
     writer.add('r', {

@@ -8,11 +8,13 @@ import { freshDataDir } from '../helpers/data-dir.js';
 import { testLogger } from '../helpers/server.js';
 
 describe('createStore', () => {
-  it('opens the embedded SQLite store in DATA_DIR when MONGODB_URI is unset', async () => {
+  it('builds the embedded SQLite store when MONGODB_URI is unset, and opens DATA_DIR only in open()', async () => {
     const dataDir = join(freshDataDir(), 'nested', 'data');
     const store = createStore({ mongodbUri: '', dataDir, transcriptRetentionDays: 30 }, testLogger());
     assert.ok(store instanceof SqliteStore);
     assert.equal(store.kind, 'sqlite');
+    assert.equal(existsSync(dataDir), false, 'building a store creates nothing');
+    await store.open();
     assert.ok(existsSync(join(dataDir, 'chatserver.db')));
     await store.close();
     await store.close();
@@ -27,13 +29,18 @@ describe('createStore', () => {
     await store.close();
   });
 
-  it('names DATA_DIR when the embedded store cannot be opened', () => {
+  it('names DATA_DIR, the path and why when the embedded store cannot be opened', async () => {
     const file = join(freshDataDir(), 'a-file');
     writeFileSync(file, '');
-    assert.throws(
-      () => createStore({ mongodbUri: '', dataDir: file, transcriptRetentionDays: 30 }, testLogger()),
-      (error: Error) => error instanceof StoreOpenError && error.message.startsWith(`DATA_DIR=${file}:`),
+    const store = createStore({ mongodbUri: '', dataDir: file, transcriptRetentionDays: 30 }, testLogger());
+    await assert.rejects(
+      () => store.open(),
+      (error: Error) =>
+        error instanceof StoreOpenError &&
+        error.message.startsWith(`DATA_DIR=${file}:`) &&
+        error.message.includes(`${file} is not a directory`),
     );
+    await store.close();
   });
 
   it('reads the database name from a MongoDB URI', () => {

@@ -15,6 +15,7 @@ import { publicRouter } from './public-router.js';
 import { publicRateLimit } from './rate-limit.js';
 import { requestLog } from './request-log.js';
 import { type RouteInfo, routesOf } from './routes.js';
+import { parseQuery } from './validate.js';
 import { webApp } from './web-app.js';
 
 export const JSON_BODY_LIMIT = '100kb';
@@ -39,6 +40,7 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.config.trustedProxies.length > 0 ? options.config.trustedProxies : false);
+  app.set('query parser', parseQuery);
   // First of all, before the security headers, the request log or the body: a flood
   // of refused requests costs the master as little as an answer can, and writes no
   // log line per request (the public listener only).

@@ -1,18 +1,46 @@
 /**
  * The one place errors become HTTP answers: `{"error":{"code","message"}}` with the
- * status from src/errors.ts. Body-parser failures are the client's (400, 413);
- * anything unexpected is logged and answered 500 without a stack trace.
+ * status from src/errors.ts. Body-parser failures are the client's (400, 413), and
+ * so is a path the router cannot decode (a URIError: malformed percent-encoding in
+ * a route parameter), answered 400 without a log line at error level; anything
+ * unexpected is logged and answered 500 without a stack trace.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApiError, errorCodes } from '../errors.js';
 import { describeError, type Logger } from '../logger.js';
 import { NoSlotError } from '../master/rooms.js';
+import { badPercentEncoding, echo } from './validate.js';
 
 /** Seconds a client should wait before retrying a create that found no free slot. */
 export const NO_SLOT_RETRY_AFTER_S = 30;
 
+/** The path as the client sent it (undecoded), without the query string. */
+const rawPath = (url: string): string => url.split('?')[0] ?? '';
+
 export function notFound(): RequestHandler {
-  return (req, _res, next) => next(new ApiError('NOT_FOUND', `No such path: ${req.method} ${req.path}`));
+  return (req, _res, next) => {
+    // A path no route matched may still be undecodable: that is the client's error to fix first.
+    const path = rawPath(req.originalUrl);
+    if (badPercentEncoding(path)) next(malformedPath(path));
+    else next(new ApiError('NOT_FOUND', `No such path: ${req.method} ${req.path}`));
+  };
+}
+
+function malformedPath(path: string, cause?: unknown): ApiError {
+  return new ApiError('BAD_REQUEST', `Malformed percent-encoding in the path: "${echo(path)}"`, { cause });
+}
+
+/**
+ * Express's router decodes each route parameter with decodeURIComponent and
+ * passes on its URIError (with `status` 400, "Failed to decode param '…'").
+ */
+function fromDecoding(error: unknown, url: string): ApiError | null {
+  if (!(error instanceof URIError)) return null;
+  const param = /param '(.*)'$/s.exec(error.message)?.[1];
+  if (param === undefined) return malformedPath(rawPath(url), error);
+  return new ApiError('BAD_REQUEST', `Malformed percent-encoding in the path segment "${echo(param)}"`, {
+    cause: error,
+  });
 }
 
 /** Errors thrown by express.json(), recognised by their documented `type`. */
@@ -51,7 +79,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         .json({ data: { port: 0, message: 'No more rooms can be created' } });
       return;
     }
-    const apiError = error instanceof ApiError ? error : (fromBodyParser((error ?? {}) as { type?: unknown }) ?? null);
+    const apiError =
+      error instanceof ApiError
+        ? error
+        : (fromDecoding(error, req.originalUrl) ?? fromBodyParser((error ?? {}) as { type?: unknown }));
     if (apiError === null) {
       logger.error('Request failed', { method: req.method, path: req.path, ...describeError(error) });
       res

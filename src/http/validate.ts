@@ -1,5 +1,6 @@
 /**
- * Validation of what the HTTP APIs take: room names and JSON bodies. A refusal is
+ * Validation of what the HTTP APIs take: room names, JSON bodies, percent-encoding
+ * in paths and query strings. A refusal is
  * a 400 whose message names the field and what it must be.
  */
 import { z } from 'zod';
@@ -39,3 +40,57 @@ export const kickBody = z.strictObject({
   user: text(128),
   reason: z.string().trim().max(500, 'must be at most 500 characters').optional(),
 });
+
+/** At most this much of a malformed value is echoed back in an error message. */
+const ECHO_MAX = 80;
+
+/** `value` shortened for an error message. */
+export function echo(value: string): string {
+  return value.length <= ECHO_MAX ? value : `${value.slice(0, ECHO_MAX)}…`;
+}
+
+/** Whether `value` is not valid percent-encoding (a lone "%", "%zz", an incomplete UTF-8 sequence). */
+export function badPercentEncoding(value: string): boolean {
+  if (!value.includes('%')) return false;
+  try {
+    decodeURIComponent(value);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** As node:querystring: at most this many parameters are read. */
+const MAX_QUERY_KEYS = 1_000;
+
+function decodeQueryPart(part: string): string {
+  const spaced = part.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    throw new ApiError('BAD_REQUEST', `Malformed percent-encoding in the query string: "${echo(part)}"`);
+  }
+}
+
+/**
+ * The query-string parser of both APIs (Express's "query parser"): the decoding
+ * of Express's default (node:querystring: "+" is a space, a repeated name gives
+ * an array), except that a name or value that is not valid percent-encoding is
+ * refused with a 400 naming it, where the default would pass it on undecoded.
+ * Express parses the query when a route first reads `req.query`, so the refusal
+ * reaches the error middleware like any other.
+ */
+export function parseQuery(raw: string | null | undefined): Record<string, string | string[]> {
+  const query = Object.create(null) as Record<string, string | string[]>;
+  // Express passes what the URL has: nothing at all when it has no "?".
+  if (typeof raw !== 'string' || raw === '') return query;
+  for (const pair of raw.split('&').slice(0, MAX_QUERY_KEYS)) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = decodeQueryPart(eq < 0 ? pair : pair.slice(0, eq));
+    const value = eq < 0 ? '' : decodeQueryPart(pair.slice(eq + 1));
+    const seen = query[name];
+    query[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return query;
+}

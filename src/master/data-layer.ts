@@ -10,7 +10,8 @@
  * Notices: `cache` is sent per room (bans differ per room), built by `cacheFor`;
  * `committed` per room after each batch; `ids` per room when a new block is
  * reserved; `writable` to every room when a batch fails (the store cannot make
- * records durable) and when one succeeds again. `batch` reports every batch write.
+ * records durable) or the store reports itself down (`Store.watch`), and when it
+ * works again. `batch` reports every batch write.
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
@@ -111,6 +112,16 @@ export class DataLayer extends EventEmitter<DataEvents> {
       onStoreOk: () => this.health.ok(),
     });
     this.reads = new DataReads(store, this.writer);
+    // A store that watches itself (the SQLite file) is known down or back before any call fails or succeeds.
+    store.watch?.((problem) => this.watched(problem));
+  }
+
+  private watched(problem: Error | null): void {
+    if (problem !== null) this.health.failed(problem);
+    else this.health.ok();
+    this.setWritable(problem === null);
+    // Back: what is queued is written now, not at the writer's next retry (up to 10 s away).
+    if (problem === null) void this.writer.flush(Date.now() + STORE_CALL_TIMEOUT_MS);
   }
 
   async start(): Promise<void> {
@@ -230,6 +241,10 @@ export class DataLayer extends EventEmitter<DataEvents> {
 
   private onBatch(seconds: number, ok: boolean): void {
     this.emit('batch', seconds, ok);
+    this.setWritable(ok);
+  }
+
+  private setWritable(ok: boolean): void {
     if (ok === this.writable.writable) return;
     this.writable = ok
       ? { writable: true, retryAfterMs: 0 }

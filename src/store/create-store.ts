@@ -1,6 +1,8 @@
 /**
  * Picks the store from the configuration: MongoDB when MONGODB_URI is set, the
  * embedded SQLite file in DATA_DIR otherwise (so `npm start` needs no server).
+ * Building a store opens nothing: `open()` connects, or opens the file and fails
+ * with a StoreOpenError naming DATA_DIR, the path and why.
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -8,10 +10,7 @@ import { MongoStore } from './mongo/mongo-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
-/** The store could not be opened at all (e.g. DATA_DIR is not writable). */
-export class StoreOpenError extends Error {
-  override readonly name = 'StoreOpenError';
-}
+export { StoreOpenError } from './open-error.js';
 
 /** The database named in a mongodb:// URI's path, if any. */
 export function databaseIn(uri: string): string {
@@ -32,14 +31,5 @@ export function createStore(
       onConnectError: (error) => log.warn('MongoDB connection failed; retrying', { error: error.message }),
     });
   }
-  try {
-    return new SqliteStore({ dataDir: config.dataDir, retentionDays: config.transcriptRetentionDays });
-  } catch (error) {
-    throw new StoreOpenError(
-      `DATA_DIR=${config.dataDir}: cannot open the embedded store: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
+  return new SqliteStore({ dataDir: config.dataDir, retentionDays: config.transcriptRetentionDays });
 }

@@ -109,6 +109,12 @@ export interface Store {
   open(): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
+  /**
+   * Optional: a store that watches what it stands on (the SQLite file) tells
+   * `listener` the problem as soon as it cannot be used, and null once it can
+   * again, before any call has to fail or succeed for it to be noticed.
+   */
+  watch?(listener: (problem: Error | null) => void): void;
 
   roomOpened(room: string, server: string, at: number): Promise<void>;
   roomClosed(room: string, at: number): Promise<void>;

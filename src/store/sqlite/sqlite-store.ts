@@ -5,10 +5,16 @@
  * crash leaves either the whole batch or none of it (a ban with its log entry). better-sqlite3 is
  * synchronous: the calls are short (a 500-row batch is a few milliseconds) and
  * the master is their only caller. Retention runs hourly on an unref()ed timer.
+ *
+ * Building one opens nothing: `open()` prepares DATA_DIR (naming what is wrong
+ * with it), opens the file and starts the timers. The file is watched
+ * (database-file.ts): while it is deleted, moved or replaced every call fails with
+ * the reason and the watch listeners are told; once a database file is back it is
+ * reopened, and the id marks this process reserved are written into it again, so
+ * an older copy put back never lets a room's ids repeat.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
 import type { Role } from '../../protocol/frames.js';
 import {
   type Actor,
@@ -24,6 +30,9 @@ import {
   type TranscriptMessage,
   type WriteBatch,
 } from '../store.js';
+import { StoreOpenError } from '../open-error.js';
+import { DatabaseFile } from './database-file.js';
+import { prepareDataDir } from './data-dir.js';
 import { SCHEMA, SCHEMA_VERSION } from './schema.js';
 
 export const DB_FILE = 'chatserver.db';
@@ -82,34 +91,63 @@ const cursor = (before: Page['before']): number => {
   return Number.isSafeInteger(n) ? n : 0;
 };
 
+/** What one open handle of the file has prepared. */
+interface Handle {
+  sql: ReturnType<typeof prepare>;
+  writeTx: (batch: WriteBatch) => void;
+}
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly file: string;
-  private readonly db: Db;
-  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly database: DatabaseFile<Handle>;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Moderation entries already committed, so writing their batch again adds nothing (as messages' keys do). */
   private readonly written = new WeakSet<NewModerationEntry>();
-  private readonly sql: ReturnType<typeof prepare>;
-  private readonly writeTx: (batch: WriteBatch) => void;
+  /** Per room: the highest id mark written (reserved or stored), written again into a file put back. */
+  private readonly marks = new Map<string, number>();
+  private readonly watchers: Array<(problem: Error | null) => void> = [];
 
-  constructor(private readonly options: SqliteStoreOptions) {
-    mkdirSync(options.dataDir, { recursive: true });
+  /** Records the options; opens nothing. */
+  constructor(private readonly options: SqliteStoreOptions & { checkEveryMs?: number }) {
     this.file = join(options.dataDir, DB_FILE);
-    this.db = new Database(this.file);
-    this.db.pragma('journal_mode = WAL');
-    // With WAL, NORMAL loses at most the last commits on power loss, never consistency.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
-    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    this.sql = prepare(this.db);
-    this.writeTx = this.db.transaction((batch: WriteBatch) => this.applyBatch(batch));
-    this.sweepTimer = setInterval(() => void this.removeExpired(Date.now()), RETENTION_SWEEP_MS);
-    this.sweepTimer.unref();
+    this.database = new DatabaseFile({
+      file: this.file,
+      setUp: (db) => this.setUp(db),
+      onChange: (problem) => {
+        for (const watcher of this.watchers) watcher(problem);
+      },
+      ...(options.checkEveryMs === undefined ? {} : { checkEveryMs: options.checkEveryMs }),
+    });
   }
 
+  /** The file's state: open, lost (deleted, moved or replaced while open) or closed. */
+  get fileState() {
+    return this.database.state;
+  }
+
+  watch(listener: (problem: Error | null) => void): void {
+    this.watchers.push(listener);
+  }
+
+  /** Prepares DATA_DIR, opens the file, starts the watch and the retention sweep. Throws StoreOpenError naming DATA_DIR. */
   async open(): Promise<void> {
+    if (this.closed || this.database.state !== 'closed') return;
+    prepareDataDir(this.options.dataDir, this.file);
+    try {
+      this.database.open();
+    } catch (error) {
+      throw new StoreOpenError(
+        `DATA_DIR=${this.options.dataDir}: cannot open the embedded store ${this.file}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    this.sweepTimer = setInterval(() => {
+      // A store that is down now is reported by its watch; the next sweep tries again.
+      this.removeExpired(Date.now()).catch(() => undefined);
+    }, RETENTION_SWEEP_MS);
+    this.sweepTimer.unref();
     await this.removeExpired(Date.now());
   }
 
@@ -117,7 +155,28 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.sweepTimer);
-    this.db.close();
+    this.database.close();
+  }
+
+  private setUp(db: Db): Handle {
+    db.pragma('journal_mode = WAL');
+    // With WAL, NORMAL loses at most the last commits on power loss, never consistency.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    const sql = prepare(db);
+    const now = Date.now();
+    for (const [room, id] of this.marks) sql.raiseLastId.run({ room, id, at: now });
+    return { sql, writeTx: db.transaction((batch: WriteBatch) => this.applyBatch(sql, batch)) };
+  }
+
+  private get sql(): Handle['sql'] {
+    return this.database.use().sql;
+  }
+
+  private mark(room: string, id: number): void {
+    if (id > (this.marks.get(room) ?? 0)) this.marks.set(room, id);
   }
 
   async roomOpened(room: string, server: string, at: number): Promise<void> {
@@ -143,6 +202,8 @@ export class SqliteStore implements Store {
 
   async reserveIds(room: string, through: number): Promise<void> {
     this.sql.raiseLastId.run({ room, id: through, at: Date.now() });
+    this.database.confirm();
+    this.mark(room, through);
   }
 
   async saveSettings(room: string, settings: RoomSettings): Promise<void> {
@@ -150,31 +211,34 @@ export class SqliteStore implements Store {
   }
 
   async writeBatch(batch: WriteBatch): Promise<void> {
-    this.writeTx(batch);
+    this.database.use().writeTx(batch);
+    // A commit into a file deleted meanwhile is not stored: it fails, and its retry goes into the file put back.
+    this.database.confirm();
     // Only after the commit: a rolled-back batch must write its entries on the retry.
     for (const e of batch.moderation) this.written.add(e);
+    for (const m of batch.messages) this.mark(m.room, m.id);
   }
 
-  private applyBatch(batch: WriteBatch): void {
+  private applyBatch(sql: Handle['sql'], batch: WriteBatch): void {
     const lastIds = new Map<string, number>();
     const now = Date.now();
     for (const m of batch.messages) {
-      this.sql.insertMessage.run(m.room, m.id, m.ts, m.user.id, m.user.name, m.user.role, m.text);
+      sql.insertMessage.run(m.room, m.id, m.ts, m.user.id, m.user.name, m.user.role, m.text);
       lastIds.set(m.room, Math.max(lastIds.get(m.room) ?? 0, m.id));
     }
-    for (const [room, id] of lastIds) this.sql.raiseLastId.run({ room, id, at: now });
-    for (const d of batch.deletions) this.sql.markDeleted.run(d.room, d.id);
-    for (const c of batch.clears) this.sql.markCleared.run(c.room, c.throughId);
+    for (const [room, id] of lastIds) sql.raiseLastId.run({ room, id, at: now });
+    for (const d of batch.deletions) sql.markDeleted.run(d.room, d.id);
+    for (const c of batch.clears) sql.markCleared.run(c.room, c.throughId);
     // In order: a ban and its lifting in one batch end lifted.
     for (const b of batch.bans) {
       if (b.op === 'add') {
         const { user, room, reason, by, at, until } = b.ban;
-        this.sql.addBan.run(user, room ?? '', reason, by, at, until);
-      } else this.sql.removeBan.run(b.user, b.room ?? '');
+        sql.addBan.run(user, room ?? '', reason, by, at, until);
+      } else sql.removeBan.run(b.user, b.room ?? '');
     }
     for (const e of batch.moderation) {
       if (this.written.has(e)) continue;
-      this.sql.insertModeration.run(
+      sql.insertModeration.run(
         e.room,
         e.action,
         e.by.id,
@@ -220,6 +284,7 @@ export class SqliteStore implements Store {
 
   async setBlockedTerms(terms: string[]): Promise<void> {
     this.sql.setTerms.run(JSON.stringify(terms), Date.now());
+    this.database.confirm();
   }
 
   async moderation(room: string, page: Page): Promise<ModerationEntry[]> {
@@ -239,8 +304,9 @@ export class SqliteStore implements Store {
 
   async removeExpired(now: number): Promise<number> {
     if (this.closed) return 0;
+    const { sql } = this;
     const oldest = now - this.options.retentionDays * DAY_MS;
-    return this.sql.expireMessages.run(oldest).changes + this.sql.expireBans.run(now).changes;
+    return sql.expireMessages.run(oldest).changes + sql.expireBans.run(now).changes;
   }
 }
 
