@@ -14,6 +14,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { type Config, defaultHost } from './config.js';
+import { ErrorBurst } from './error-burst.js';
 import { ConnectionLimit } from './http/connection-limit.js';
 import { createApp, type RouteTable } from './http/app.js';
 import { answerClientError, MAX_HEADER_BYTES } from './http/client-error.js';
@@ -180,6 +181,12 @@ export class ChatServer {
       host: this.config.adminBind,
       setting: 'ADMIN_PORT',
     });
+    // From here on a listener's errors are accept failures (EMFILE when descriptors
+    // run out): logged once per burst, never an uncaught exception that ends the master.
+    const acceptErrors = new ErrorBurst(10_000, (error, count) =>
+      this.log.error('A listener could not accept connections', { code: error.code, error: error.message, count }),
+    );
+    for (const server of [this.publicServer, this.adminServer]) server.on('error', (error) => acceptErrors.add(error));
     this.host = this.config.host || defaultHost(this.publicPort);
     this.log.info('Listening', {
       publicPort: this.publicPort,

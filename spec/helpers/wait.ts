@@ -26,17 +26,3 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
-
-/**
- * The former poller (check first, then what), kept for callers not yet moved to
- * `eventually`: spec/room/{limits,outbox}.
- * @deprecated use eventually(what, check, options)
- */
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  attempts = 100,
-  everyMs = 50,
-): Promise<void> {
-  await eventually(what, check, { timeoutMs: attempts * everyMs, everyMs });
-}

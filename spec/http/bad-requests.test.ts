@@ -115,6 +115,15 @@ describe('bad requests', () => {
       await stillServing();
     });
 
+  it("answers a 10 MB header line on a room's own listener with 431 and closes", async () => {
+    const roomPort = await t.createRoom('bigheaders');
+    const answer = await rawExchange(roomPort, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ', 10 * 1024 * 1024);
+    assert.match(answer, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    assert.match(answer, /\r\nConnection: close\r\n/i);
+    const again = await fetch(`http://127.0.0.1:${roomPort}/`);
+    assert.equal(await again.text(), 'bigheaders');
+  });
+
   it('takes headers up to the limit', async () => {
     const res = await t.publicFetch('/', { headers: { 'X-Fill': 'a'.repeat(MAX_HEADER_BYTES - 1024) } });
     assert.equal(res.status, 200);

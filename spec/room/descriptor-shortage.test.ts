@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import { ErrorBurst } from '../../src/room/error-burst.js';
+import { ErrorBurst } from '../../src/error-burst.js';
 import { startTestServer } from '../helpers/server.js';
 
 const emfileWorker = new URL('../fixtures/emfile-worker.js', import.meta.url);

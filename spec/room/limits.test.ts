@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { RawSocket } from '../helpers/raw-ws.js';
 import { startTestServer } from '../helpers/server.js';
 import { AUTH_SECRET, token } from '../helpers/tokens.js';
-import { eventually, until } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import { closeOf, TestClient } from '../helpers/ws-client.js';
 
 describe('per-user rate limits', async () => {
@@ -36,7 +36,7 @@ describe('per-user rate limits', async () => {
     for (let i = 0; i < 15; i++) a.send({ type: 'message', text: `a${i}`, ref: `a${i}` });
     for (let i = 0; i < 10; i++) b.send({ type: 'message', text: `b${i}`, ref: `b${i}` });
     const answered = () => [...a.frames, ...b.frames].filter((f) => f.type === 'ack' || f.type === 'error');
-    await until(() => answered().length === 25, 'an answer to every message');
+    await eventually('an answer to every message', () => answered().length === 25);
     assert.equal(answered().filter((f) => f.type === 'ack').length, 20);
     assert.ok(
       answered()
@@ -134,7 +134,7 @@ describe('a reader that stops reading', async () => {
   it('is closed with 4009 while 10 MB is broadcast, the room heap stays bounded, and others get everything', async () => {
     const slow = await RawSocket.open(port);
     slow.text(JSON.stringify({ type: 'join', name: 'Sleepy' }));
-    await until(() => slow.received.includes('welcome'), 'the slow reader joined');
+    await eventually('the slow reader joined', () => slow.received.includes('welcome'));
     slow.socket.pause();
     const { client: writer } = await TestClient.join(port, { name: 'Writer' });
     const { client: reader } = await TestClient.join(port, { name: 'Reader' });
@@ -149,7 +149,7 @@ describe('a reader that stops reading', async () => {
     const stats = (await (await t.adminFetch('/room/slowreader')).json()) as { data: { heapUsedBytes: number } };
     assert.ok(stats.data.heapUsedBytes < 64 * 1024 * 1024, `room heap ${stats.data.heapUsedBytes} bytes`);
     slow.socket.resume();
-    await until(() => slow.closeCode() !== undefined, 'the close frame reached the slow reader', 200);
+    await eventually('the close frame reached the slow reader', () => slow.closeCode() !== undefined, 10000);
     assert.equal(slow.closeCode(), 4009);
     writer.close();
     reader.close();
@@ -175,7 +175,7 @@ describe('a reader whose socket stops draining', async () => {
   it('is cut (4009, then ended) once it has not drained for SLOW_READER_MS, and a reading client gets every message', async () => {
     const stalled = await RawSocket.open(port);
     stalled.text(JSON.stringify({ type: 'join', name: 'Stalled' }));
-    await until(() => stalled.received.includes('welcome'), 'the stalled reader joined');
+    await eventually('the stalled reader joined', () => stalled.received.includes('welcome'));
     stalled.socket.pause();
     const { client: writer } = await TestClient.join(port, { name: 'Writer' });
     const { client: reader } = await TestClient.join(port, { name: 'Reader' });

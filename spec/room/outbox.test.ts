@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { MAX_BATCH_BYTES } from '../../src/protocol/frames.js';
 import { startTestServer } from '../helpers/server.js';
-import { until } from '../helpers/wait.js';
+import { eventually } from '../helpers/wait.js';
 import { TestClient } from '../helpers/ws-client.js';
 
 interface ChatFrame {
@@ -33,7 +33,7 @@ class RawReader {
     });
     const reader = new RawReader(ws);
     ws.send(JSON.stringify({ type: 'join', name }));
-    await until(() => reader.frames().some((f) => f.type === 'welcome'), `${name}'s welcome`);
+    await eventually(`${name}'s welcome`, () => reader.frames().some((f) => f.type === 'welcome'));
     return reader;
   }
 
@@ -77,7 +77,7 @@ describe('per-pass write coalescing', () => {
       for (const [p, publisher] of publishers.entries()) publisher.send({ type: 'message', text: `${p}:${i}:${pad}` });
     }
     const total = perPublisher * publishers.length;
-    for (const reader of readers) await until(() => reader.chat().length >= total, 'every message', 200);
+    for (const reader of readers) await eventually('every message', () => reader.chat().length >= total, 10000);
 
     for (const reader of readers) {
       for (const message of reader.messages) {
@@ -126,7 +126,7 @@ describe('per-pass write coalescing', () => {
       publisher.send({ type: 'message', text: `quiet ${i}` });
       // Nothing else is sent: the message must arrive without waiting for more traffic.
       for (const [n, reader] of readers.entries())
-        await until(() => reader.messages.length > before[n]!, `message ${i} at reader ${n + 1}`);
+        await eventually(`message ${i} at reader ${n + 1}`, () => reader.messages.length > before[n]!);
       for (const [n, reader] of readers.entries()) {
         const arrived = reader.messages.slice(before[n]!);
         assert.equal(arrived.length, 1, 'one WebSocket message');

@@ -41,6 +41,11 @@ export function createApp(options: AppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', options.config.trustedProxies.length > 0 ? options.config.trustedProxies : false);
   app.set('query parser', parseQuery);
+  // Parsed on every request, read or not: a malformed query string is a 400 wherever it is sent.
+  app.use((req, _res, next) => {
+    void req.query;
+    next();
+  });
   // First of all, before the security headers, the request log or the body: a flood
   // of refused requests costs the master as little as an answer can, and writes no
   // log line per request (the public listener only).

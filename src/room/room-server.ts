@@ -20,7 +20,8 @@ import { drainCheckInterval } from './drain-watch.js';
 import type { Engine } from './engine.js';
 import { FlushScheduler } from './outbox.js';
 import { Room, type RoomEvents } from './room.js';
-import { ErrorBurst } from './error-burst.js';
+import { ErrorBurst } from '../error-burst.js';
+import { answerClientError, MAX_HEADER_BYTES } from '../http/client-error.js';
 import { WsConnection } from './ws-connection.js';
 
 export interface RoomLog {
@@ -62,9 +63,10 @@ export class RoomServer {
     this.acceptErrors = new ErrorBurst(ACCEPT_ERROR_LOG_MS, (error, count) =>
       this.log('error', 'Room listener error', { error: error.message, code: error.code, count }),
     );
-    this.http = createServer((req, res) => this.answerHttp(req, res));
+    this.http = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => this.answerHttp(req, res));
     this.http.on('connection', (socket: Socket) => this.counted(socket));
-    this.http.on('clientError', (_error, socket) => socket.destroy());
+    // A malformed request or oversized headers: answered (431, 400) and closed, as on the master's listeners.
+    this.http.on('clientError', answerClientError);
     // maxPayload: ws closes a connection that sends a larger frame with 1009.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, clientTracking: false });
     this.wss.on('error', (error) => this.log('error', 'WebSocket server error', { error: error.message }));
