@@ -18,6 +18,7 @@ import { loadConfig } from '../../src/config.js';
 import { roomPortPattern, roomPortPatternIn } from '../../scripts/nginx-room-ports.js';
 import { capturingLogger } from '../helpers/logs.js';
 import { ADMIN_KEY, KEY, roomPortRange, startTestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/wait.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { freeLoopbackPort, makeCertificate, NGINX, renderSite, SITE_FILE, startNginx } from './nginx-harness.js';
 
@@ -211,10 +212,11 @@ else
       const spoofed = { 'X-Forwarded-For': '203.0.113.7' };
       const seen = async (path: string, send: () => Promise<unknown>) => {
         await send();
-        // The log line is written when the answer finishes; give it a bounded moment.
-        for (let i = 0; i < 50 && !lines.some((l) => String(l.message).includes(path)); i++)
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        return lines.find((l) => String(l.message).includes(path))?.ip;
+        // The log line is written when the answer finishes.
+        const line = await eventually(`the log line of ${path}`, () =>
+          lines.find((l) => String(l.message).includes(path)),
+        );
+        return line.ip;
       };
       // Through NGINX from ::1: NGINX connects to the app from 127.0.0.1, so seeing ::1
       // means the app believed the header; the client's own header was replaced.

@@ -235,3 +235,13 @@ export function testRoom(
 export async function drain(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
+
+/** One frame of each kind only a moderator may send: refused FORBIDDEN to anyone else. */
+export const MODERATOR_FRAMES = [
+  { type: 'delete', id: 1 },
+  { type: 'timeout', user: 'x', seconds: 5 },
+  { type: 'ban', user: 'x' },
+  { type: 'unban', user: 'x' },
+  { type: 'slow', seconds: 5 },
+  { type: 'clear' },
+] as const;

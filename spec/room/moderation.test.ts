@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { startTestServer } from '../helpers/server.js';
+import { MODERATOR_FRAMES } from './fakes.js';
 import { AUTH_SECRET, token } from '../helpers/tokens.js';
 import { closeOf, type Frame, TestClient } from '../helpers/ws-client.js';
 
@@ -61,14 +62,7 @@ describe('moderation', async () => {
     const { client: viewer } = await as(port, 'v2', 'viewer');
     const { client: guest } = await TestClient.join(port, { name: 'G' });
     for (const client of [viewer, guest]) {
-      for (const frame of [
-        { type: 'delete', id: 1 },
-        { type: 'timeout', user: 'x', seconds: 5 },
-        { type: 'ban', user: 'x' },
-        { type: 'unban', user: 'x' },
-        { type: 'slow', seconds: 5 },
-        { type: 'clear' },
-      ]) {
+      for (const frame of MODERATOR_FRAMES) {
         client.send(frame);
         assert.equal((await client.next('error')).code, 'FORBIDDEN', JSON.stringify(frame));
       }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatRecord } from '../../../src/protocol/room-messages.js';
 import { token } from '../../helpers/tokens.js';
-import { drain, ROOM, testRoom } from '../fakes.js';
+import { drain, MODERATOR_FRAMES, ROOM, testRoom } from '../fakes.js';
 
 /** The sequence number of the last moderation record of `action` (records are numbered from 1). */
 function seqOf(records: ChatRecord[], action: string): number {
@@ -18,14 +18,7 @@ describe('room unit: the moderation rule', () => {
   it('refuses moderation from viewers and guests with FORBIDDEN', async () => {
     const { join } = testRoom();
     const guest = await join({ name: 'G' });
-    for (const frame of [
-      { type: 'delete', id: 1 },
-      { type: 'timeout', user: 'x', seconds: 5 },
-      { type: 'ban', user: 'x' },
-      { type: 'unban', user: 'x' },
-      { type: 'slow', seconds: 5 },
-      { type: 'clear' },
-    ]) {
+    for (const frame of MODERATOR_FRAMES) {
       const before = guest.frames.length;
       guest.send(frame);
       assert.equal((await guest.next('error', () => true, before)).code, 'FORBIDDEN', JSON.stringify(frame));
