@@ -62,7 +62,7 @@ const variables = {
   TRUSTED_PROXIES: [list, ''],
   PUBLIC_RATE_LIMIT_RPS: [int(0, 1_000_000), '20'],
   PUBLIC_RATE_LIMIT_BURST: [int(1, 1_000_000), '40'],
-  PUBLIC_MAX_CONNECTIONS_PER_ADDRESS: [int(0, 1_000_000), '32'],
+  PUBLIC_MAX_CONNECTIONS_PER_ADDRESS: [int(0, 1_000_000), '256'],
   KEY: [text, ''],
   ADMIN_KEY: [text, ''],
   HOST: [z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })]), ''],

@@ -48,13 +48,18 @@ function createOnNewConnection(port: number, name: string): Promise<number> {
   });
 }
 
-async function creations(port: number, prefix: string): Promise<number[]> {
+/** Creation times; a creation that failed (reset, refused, no answer in 30 s) counts as `failed` instead. */
+async function creations(port: number, prefix: string): Promise<{ times: number[]; failed: string[] }> {
   const times: number[] = [];
+  const failed: string[] = [];
   for (let i = 0; i < CREATES; i++) {
-    times.push(await createOnNewConnection(port, `${prefix}${i}`));
+    await createOnNewConnection(port, `${prefix}${i}`).then(
+      (ms) => times.push(ms),
+      (error: Error) => failed.push(error.message),
+    );
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return times;
+  return { times, failed };
 }
 
 /**
@@ -160,7 +165,11 @@ if (process.argv[2] === '--flood') {
   flood(Number(process.argv[3]));
 } else {
   const server = await startChatserver(
-    { MAX_ROOMS: String(2 * CREATES + 2) },
+    {
+      MAX_ROOMS: String(2 * CREATES + 2),
+      // The public API's limits as given to this script (to compare settings), else the defaults.
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('PUBLIC_'))),
+    },
     process.env.FLOOD_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [],
   );
   try {
@@ -172,12 +181,16 @@ if (process.argv[2] === '--flood') {
       limitedShare,
       reconnectRate,
     } = await floodWhile(port, () => creations(port, 'flooded'));
-    console.log(`room creation idle:    median ${fmt(median(idle))}, worst ${fmt(Math.max(...idle))}`);
-    console.log(`room creation flooded: median ${fmt(median(flooded))}, worst ${fmt(Math.max(...flooded))}`);
+    const summary = ({ times, failed }: { times: number[]; failed: string[] }) =>
+      `median ${times.length ? fmt(median(times)) : '–'}, worst ${times.length ? fmt(Math.max(...times)) : '–'}` +
+      (failed.length ? `, ${failed.length} of ${CREATES} failed (${[...new Set(failed)].join('; ')})` : '');
+    console.log(`room creation idle:    ${summary(idle)}`);
+    console.log(`room creation flooded: ${summary(flooded)}`);
     console.log(
       `flood: ${SOCKETS} sockets from ${ADDRESSES} addresses, ${Math.round(rate)} answers/s, ${(limitedShare * 100).toFixed(1)} % answered 429, ${Math.round(reconnectRate)} reconnects/s`,
     );
-    console.log(`ratio flooded/idle (median): ${(median(flooded) / median(idle)).toFixed(2)}×`);
+    if (flooded.times.length && idle.times.length)
+      console.log(`ratio flooded/idle (median): ${(median(flooded.times) / median(idle.times)).toFixed(2)}×`);
   } finally {
     await server.stop();
   }
