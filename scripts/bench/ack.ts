@@ -5,7 +5,8 @@
  * room sends once the store has the message). Prints p50/p99/max of both.
  *
  * BENCH_SERVER_ROOT=<another checkout> measures that build instead, for a
- * before/after of the same script. Loopback only; bounded in time and count.
+ * before/after of the same script; ACK_PROF=<dir> runs the server under --cpu-prof
+ * into that directory. Loopback only; bounded in time and count.
  */
 import { spawn } from 'node:child_process';
 import { WebSocket } from 'ws';

@@ -10,7 +10,7 @@
  * request rate and how much of it the per-address limit answered 429. The flood
  * runs in a child process of its own (this file with `--flood PORT`), so its
  * sockets never delay the measuring process's clock. Loopback only; bounded in
- * sockets and time.
+ * sockets and time. FLOOD_PROF=<dir> runs the server under --cpu-prof into that directory.
  */
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
@@ -170,7 +170,7 @@ if (process.argv[2] === '--flood') {
       // The public API's limits as given to this script (to compare settings), else the defaults.
       ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('PUBLIC_'))),
     },
-    process.env.FLOOD_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [],
+    process.env.FLOOD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLOOD_PROF}`] : [],
   );
   try {
     const port = server.ports[0]!;
