@@ -187,7 +187,13 @@ describe('admin API', async () => {
     const refused = await t.publicFetch('/room/newduringdrain', { method: 'POST' });
     assert.equal(refused.status, 503);
     assert.ok(refused.headers.get('retry-after'));
-    assert.deepEqual(await refused.json(), { data: { port: 0, message: 'No more rooms can be created' } });
+    assert.deepEqual(await refused.json(), {
+      error: {
+        code: 'UNAVAILABLE',
+        message:
+          'No more rooms can be created: the server is draining; POST /api/v1/resume on the admin API accepts rooms again',
+      },
+    });
     assert.equal((await t.publicFetch('/health', { key: null })).status, 503);
     const load = (await (await t.adminFetch('/load')).json()) as Body;
     assert.equal(load.data.acceptingConnections, false);

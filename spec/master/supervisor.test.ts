@@ -32,7 +32,12 @@ describe('room creation under concurrency', () => {
     assert.equal(statuses.filter((s) => s === 503).length, 5);
     for (const res of answers.filter((r) => r.status === 503)) {
       assert.ok(res.headers.get('retry-after'));
-      assert.deepEqual(await res.json(), { data: { port: 0, message: 'No more rooms can be created' } });
+      assert.deepEqual(await res.json(), {
+        error: {
+          code: 'UNAVAILABLE',
+          message: 'No more rooms can be created: MAX_ROOMS=3 rooms are open; retry later, or raise MAX_ROOMS',
+        },
+      });
     }
     const created = await Promise.all(answers.filter((r) => r.status === 201).map((r) => r.json()));
     const ports = new Set((created as Array<{ data: { port: number } }>).map((b) => b.data.port));

@@ -14,6 +14,30 @@ import { badPercentEncoding, echo } from './validate.js';
 /** Seconds a client should wait before retrying a create that found no free slot. */
 export const NO_SLOT_RETRY_AFTER_S = 30;
 
+/** How many rooms may be open and how many are: what a "no slot" answer tells the operator. */
+export interface SlotState {
+  maxRooms: number;
+  open: number;
+  draining: boolean;
+}
+
+/**
+ * A create that found no slot, as the UNAVAILABLE error naming why: the server is
+ * draining, every MAX_ROOMS slot is taken, or a resource below it (room ports,
+ * worker slots, descriptors) ran out first.
+ */
+export function noSlot(error: NoSlotError, slots?: SlotState): ApiError {
+  const headers = { 'Retry-After': String(NO_SLOT_RETRY_AFTER_S) };
+  const prefix = 'No more rooms can be created';
+  let why: string;
+  if (slots === undefined) why = error.message;
+  else if (slots.draining) why = 'the server is draining; POST /api/v1/resume on the admin API accepts rooms again';
+  else if (slots.open >= slots.maxRooms)
+    why = `MAX_ROOMS=${slots.maxRooms} rooms are open; retry later, or raise MAX_ROOMS`;
+  else why = `${error.message} (MAX_ROOMS=${slots.maxRooms}, ${slots.open} rooms are open)`;
+  return new ApiError('UNAVAILABLE', `${prefix}: ${why}`, { cause: error, headers });
+}
+
 /** The path as the client sent it (undecoded), without the query string. */
 const rawPath = (url: string): string => url.split('?')[0] ?? '';
 
@@ -70,19 +94,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
-    if (error instanceof NoSlotError) {
-      // The documented answer to a create with no slot (or while draining) keeps the
-      // shape of a create's answer rather than the error shape (docs/openapi.yaml).
-      res
-        .status(errorCodes.UNAVAILABLE.status)
-        .set('Retry-After', String(NO_SLOT_RETRY_AFTER_S))
-        .json({ data: { port: 0, message: 'No more rooms can be created' } });
-      return;
-    }
+    // A create with no slot is UNAVAILABLE with Retry-After; the router that knows
+    // the slot counts says why (src/http/public-router.ts), this is the fallback.
     const apiError =
       error instanceof ApiError
         ? error
-        : (fromDecoding(error, req.originalUrl) ?? fromBodyParser((error ?? {}) as { type?: unknown }));
+        : error instanceof NoSlotError
+          ? noSlot(error)
+          : (fromDecoding(error, req.originalUrl) ?? fromBodyParser((error ?? {}) as { type?: unknown }));
     if (apiError === null) {
       logger.error('Request failed', { method: req.method, path: req.path, ...describeError(error) });
       res

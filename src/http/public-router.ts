@@ -4,12 +4,16 @@ import { ApiError } from '../errors.js';
 import { NoSlotError } from '../master/rooms.js';
 import { requireApiKey } from './api-key.js';
 import type { ApiDeps } from './deps.js';
+import { noSlot } from './error-handler.js';
 import { roomName } from './validate.js';
 
 export function publicRouter({ config, rooms, master }: ApiDeps): Router {
   const router = Router();
   const withPath = (port: number) =>
     config.publicRoomPathPrefix ? { path: `${config.publicRoomPathPrefix}${port}/` } : {};
+
+  const refusal = (error: NoSlotError) =>
+    noSlot(error, { maxRooms: config.maxRooms, open: rooms.roomCount, draining: !master.accepting() });
 
   router.get('/', (_req, res) => {
     res.json({ data: { app: 'chatserver', version: master.version } });
@@ -28,15 +32,14 @@ export function publicRouter({ config, rooms, master }: ApiDeps): Router {
       res.json({ data: { port: existing.port, ...withPath(existing.port), message: `${name} already exists` } });
       return;
     }
-    // Answered by the error middleware (src/http/error-handler.ts), like a full server.
-    if (!master.accepting()) throw new NoSlotError('The server is draining');
+    if (!master.accepting()) throw refusal(new NoSlotError('The server is draining'));
     try {
       const { created, port } = await rooms.create(name);
       res
         .status(created ? 201 : 200)
         .json({ data: { port, ...withPath(port), message: created ? 'Room created' : `${name} already exists` } });
     } catch (error) {
-      if (error instanceof NoSlotError) throw error;
+      if (error instanceof NoSlotError) throw refusal(error);
       throw new ApiError('INTERNAL', 'The room could not be started', { cause: error });
     }
   });
