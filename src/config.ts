@@ -279,28 +279,37 @@ export function loadConfig(
     else
       problems.push(`${name}=${JSON.stringify(given ?? '')}: ${result.error.issues.map((i) => i.message).join('; ')}`);
   }
-  if (problems.length === 0) problems.push(...crossChecks(raw as RawConfig));
-  const budget = problems.length === 0 ? connectionBudget(raw as RawConfig, system.fdLimit) : '';
+  // The cross checks run on whatever parsed, so one run names every problem: a
+  // check whose inputs did not parse is skipped (its input is already named).
+  const parsed = (...names: VariableName[]) => names.every((name) => name in raw);
+  problems.push(...crossChecks(raw as RawConfig, parsed));
+  const budgetInputs = parsed('MAX_ROOMS', 'ROOM_MAX_CONNECTIONS', 'MAX_CONNECTIONS', 'FD_RESERVE');
+  const budget = budgetInputs ? connectionBudget(raw as RawConfig, system.fdLimit) : '';
   if (typeof budget === 'string' && budget !== '') problems.push(budget);
   if (problems.length > 0 || typeof budget === 'string') throw new ConfigError(problems);
   return Object.freeze(build(raw as RawConfig, budget));
 }
 
-function crossChecks(c: RawConfig): string[] {
+/** The checks across variables; each runs only when `parsed` says its inputs parsed. */
+function crossChecks(c: RawConfig, parsed: (...names: VariableName[]) => boolean): string[] {
   const problems: string[] = [];
-  if (c.ROOM_PORT_MIN > c.ROOM_PORT_MAX) problems.push('ROOM_PORT_MIN: must not be above ROOM_PORT_MAX');
-  const inRange = (p: number) => p !== 0 && p >= c.ROOM_PORT_MIN && p <= c.ROOM_PORT_MAX;
-  if (inRange(c.PORT)) problems.push('PORT: must lie outside ROOM_PORT_MIN..ROOM_PORT_MAX');
-  if (inRange(c.ADMIN_PORT)) problems.push('ADMIN_PORT: must lie outside ROOM_PORT_MIN..ROOM_PORT_MAX');
-  if (c.PORT !== 0 && c.PORT === c.ADMIN_PORT) problems.push('ADMIN_PORT: must differ from PORT');
-  if (c.NODE_ENV === 'production') {
-    if (!c.KEY) problems.push('KEY: required in production (the X-API-Key for creating rooms)');
-    if (!c.ADMIN_KEY) problems.push('ADMIN_KEY: required in production (the X-API-Key of the admin API)');
+  const range = parsed('ROOM_PORT_MIN', 'ROOM_PORT_MAX');
+  if (range && c.ROOM_PORT_MIN > c.ROOM_PORT_MAX) problems.push('ROOM_PORT_MIN: must not be above ROOM_PORT_MAX');
+  const inRange = (p: number) => range && p !== 0 && p >= c.ROOM_PORT_MIN && p <= c.ROOM_PORT_MAX;
+  if (parsed('PORT') && inRange(c.PORT)) problems.push('PORT: must lie outside ROOM_PORT_MIN..ROOM_PORT_MAX');
+  if (parsed('ADMIN_PORT') && inRange(c.ADMIN_PORT))
+    problems.push('ADMIN_PORT: must lie outside ROOM_PORT_MIN..ROOM_PORT_MAX');
+  if (parsed('PORT', 'ADMIN_PORT') && c.PORT !== 0 && c.PORT === c.ADMIN_PORT)
+    problems.push('ADMIN_PORT: must differ from PORT');
+  if (parsed('NODE_ENV') && c.NODE_ENV === 'production') {
+    if (parsed('KEY') && !c.KEY) problems.push('KEY: required in production (the X-API-Key for creating rooms)');
+    if (parsed('ADMIN_KEY') && !c.ADMIN_KEY)
+      problems.push('ADMIN_KEY: required in production (the X-API-Key of the admin API)');
   }
-  if (c.KEY && c.KEY === c.ADMIN_KEY) problems.push('ADMIN_KEY: must differ from KEY');
-  if (c.LOADBALANCERS.length > 0 && !c.LOADBALANCER_KEY)
+  if (parsed('KEY', 'ADMIN_KEY') && c.KEY && c.KEY === c.ADMIN_KEY) problems.push('ADMIN_KEY: must differ from KEY');
+  if (parsed('LOADBALANCERS', 'LOADBALANCER_KEY') && c.LOADBALANCERS.length > 0 && !c.LOADBALANCER_KEY)
     problems.push('LOADBALANCER_KEY: required when LOADBALANCERS is set');
-  if (c.LISTING_WEBHOOK_URLS.length > 0 && !c.WEBHOOK_SECRET)
+  if (parsed('LISTING_WEBHOOK_URLS', 'WEBHOOK_SECRET') && c.LISTING_WEBHOOK_URLS.length > 0 && !c.WEBHOOK_SECRET)
     problems.push('WEBHOOK_SECRET: required when LISTING_WEBHOOK_URLS is set');
   return problems;
 }

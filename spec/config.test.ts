@@ -1,0 +1,41 @@
+/** loadConfig as an operator meets it: what one run reports, and the values it derives. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const system = { fdLimit: 65_536 };
+
+/** The problems one loadConfig run reports for `env`. */
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, system);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.problems;
+  }
+  assert.fail('the configuration was accepted');
+}
+
+describe('loadConfig reports every problem in one run', () => {
+  it('names an unparseable PORT and the keys production requires together', () => {
+    const problems = problemsOf({ PORT: 'eighty', NODE_ENV: 'production', KEY: '' });
+    assert.deepEqual(
+      problems.map((p) => p.split(/[=:]/)[0]),
+      ['PORT', 'KEY', 'ADMIN_KEY'],
+    );
+  });
+
+  it('skips a check whose input did not parse, and still runs the others', () => {
+    const problems = problemsOf({ ROOM_PORT_MIN: 'low', PORT: '8080', ADMIN_PORT: '8080', LOADBALANCERS: 'http://lb' });
+    assert.equal(problems.length, 3, problems.join('\n'));
+    assert.match(problems[0]!, /^ROOM_PORT_MIN="low": /);
+    assert.ok(problems.includes('ADMIN_PORT: must differ from PORT'));
+    assert.ok(problems.includes('LOADBALANCER_KEY: required when LOADBALANCERS is set'));
+  });
+
+  it('checks the connection budget beside a value that did not parse', () => {
+    const problems = problemsOf({ LOG_LEVEL: 'loud', MAX_CONNECTIONS: '100000' });
+    assert.equal(problems.length, 2, problems.join('\n'));
+    assert.match(problems[1]!, /^MAX_CONNECTIONS: 100000 needs more than/);
+  });
+});
