@@ -1,7 +1,7 @@
 /** loadConfig as an operator meets it: what one run reports, and the values it derives. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, publicHost } from '../src/config.js';
 
 const system = { fdLimit: 65_536 };
 
@@ -37,5 +37,20 @@ describe('loadConfig reports every problem in one run', () => {
     const problems = problemsOf({ LOG_LEVEL: 'loud', MAX_CONNECTIONS: '100000' });
     assert.equal(problems.length, 2, problems.join('\n'));
     assert.match(problems[1]!, /^MAX_CONNECTIONS: 100000 needs more than/);
+  });
+});
+
+describe('the public base URL from HOST', () => {
+  it('appends :PORT to a HOST without a port, as the original server did', () => {
+    const config = loadConfig({ HOST: 'http://10.0.0.5', PORT: '80' }, system);
+    assert.equal(publicHost(config.host, config.port), 'http://10.0.0.5:80');
+    assert.equal(publicHost('https://chat.example.com/base', 8080), 'https://chat.example.com:8080/base');
+    assert.equal(publicHost('http://[fd00::5]', 8080), 'http://[fd00::5]:8080');
+  });
+
+  it("keeps the port a HOST names, even the scheme's default one", () => {
+    assert.equal(publicHost('http://10.0.0.5:8000', 80), 'http://10.0.0.5:8000');
+    assert.equal(publicHost('https://chat.example.com:443', 8080), 'https://chat.example.com:443');
+    assert.equal(publicHost('http://[fd00::5]:81', 8080), 'http://[fd00::5]:81');
   });
 });

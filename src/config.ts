@@ -381,6 +381,22 @@ function build(c: RawConfig, connectionBudget: ConnectionBudgetConfig): Config {
   };
 }
 
+/**
+ * The public base URL a server registers with its balancers: HOST as written
+ * when it names a port, HOST with `:<port>` appended when it does not (as the
+ * original chat server did: `HOST=http://10.0.0.5` with `PORT=80` registers
+ * `http://10.0.0.5:80`), and without HOST the first non-internal IPv4 and the port.
+ * The port is the bound public port, so `PORT=0` gets the one the system chose.
+ */
+export function publicHost(host: string, port: number): string {
+  if (host === '') return defaultHost(port);
+  const [, scheme = '', authority = '', rest = ''] = /^(https?:\/\/)([^/?#]*)(.*)$/i.exec(host) ?? [];
+  // The port follows the host name (after any user:password@), outside an IPv6 literal's brackets.
+  const hostAndPort = authority.slice(authority.lastIndexOf('@') + 1);
+  if (/:\d+$/.test(hostAndPort)) return host;
+  return `${scheme}${authority}:${port}${rest}`;
+}
+
 /** `http://<first non-internal IPv4>:<port>`, the default public base URL. */
 export function defaultHost(port: number): string {
   for (const addresses of Object.values(networkInterfaces())) {

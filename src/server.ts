@@ -13,7 +13,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { type Config, defaultHost } from './config.js';
+import { type Config, publicHost } from './config.js';
 import { ErrorBurst } from './error-burst.js';
 import { ConnectionLimit } from './http/connection-limit.js';
 import { createApp, type RouteTable } from './http/app.js';
@@ -187,7 +187,7 @@ export class ChatServer {
       this.log.error('A listener could not accept connections', { code: error.code, error: error.message, count }),
     );
     for (const server of [this.publicServer, this.adminServer]) server.on('error', (error) => acceptErrors.add(error));
-    this.host = this.config.host || defaultHost(this.publicPort);
+    this.host = publicHost(this.config.host, this.publicPort);
     this.log.info('Listening', {
       publicPort: this.publicPort,
       adminPort: this.adminPort,

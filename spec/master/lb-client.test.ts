@@ -68,6 +68,14 @@ describe('load-balancer registration', async () => {
     assert.ok((await lb.info())[name]);
   });
 
+  it('registers a HOST without a port with the public port appended', async () => {
+    const other = await startTestServer({ HOST: 'http://127.0.0.1', LOADBALANCERS: lb.url, LOADBALANCER_KEY: LB_KEY });
+    const expected = `http://127.0.0.1:${other.server.publicPort}`;
+    assert.equal(other.server.host, expected);
+    await eventually('registration', async () => (await lb.info())[expected]);
+    await other.stop();
+  });
+
   it('unregisters on a graceful stop', async () => {
     const other = await startTestServer({ LOADBALANCERS: lb.url, LOADBALANCER_KEY: LB_KEY });
     await eventually('registration', async () => (await lb.info())[other.server.host]);
