@@ -54,3 +54,36 @@ describe('the public base URL from HOST', () => {
     assert.equal(publicHost('http://[fd00::5]:81', 8080), 'http://[fd00::5]:81');
   });
 });
+
+describe('the default MAX_ROOMS, from memory', () => {
+  const GIB = 1024 ** 3;
+  const slotsOn = (totalMemBytes: number, env: Record<string, string> = {}) => {
+    const config = loadConfig(env, { fdLimit: 65_536, totalMemBytes });
+    return { slots: config.maxRooms, from: config.maxRoomsFrom };
+  };
+
+  it('gives a 2 GiB machine 20 rooms, whatever its cores', () => {
+    assert.deepEqual(slotsOn(2 * GIB).slots, 20);
+    assert.deepEqual(slotsOn(1.9 * GIB).slots, 20, 'a 2 GiB machine whose kernel keeps some');
+    assert.equal(slotsOn(GIB).slots, 8);
+  });
+
+  it('gives half the memory at 64 MB per room, capped at the room port range', () => {
+    assert.equal(slotsOn(4 * GIB).slots, 32);
+    const big = slotsOn(24 * GIB);
+    assert.equal(big.slots, 51);
+    assert.equal(
+      big.from,
+      'memory: 24.0 GiB, half for rooms at 64 MB per room = 192, ' +
+        'capped at the 51 ports of ROOM_PORT_MIN..ROOM_PORT_MAX (34000..34050); set MAX_ROOMS to choose',
+    );
+    assert.equal(slotsOn(24 * GIB, { ROOM_PORT_MAX: '34999' }).slots, 192);
+  });
+
+  it('keeps an explicit MAX_ROOMS, and refuses one the port range cannot hold', () => {
+    assert.deepEqual(slotsOn(24 * GIB, { MAX_ROOMS: '3' }), { slots: 3, from: 'MAX_ROOMS' });
+    assert.deepEqual(problemsOf({ MAX_ROOMS: '60' }), [
+      'MAX_ROOMS: 60 rooms need 60 ports; ROOM_PORT_MIN..ROOM_PORT_MAX holds 51',
+    ]);
+  });
+});

@@ -7,9 +7,22 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { cpus, networkInterfaces } from 'node:os';
+import { totalmem } from 'node:os';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { defaultFdReserve, readFdLimit, type RoomSlots, roomSlots } from './config-machine.js';
+
+export {
+  defaultFdReserve,
+  defaultHost,
+  MIN_DEFAULT_ROOMS,
+  publicHost,
+  readFdLimit,
+  ROOM_MEMORY_MB,
+  ROOM_MEMORY_SHARE,
+  type RoomSlots,
+  roomSlots,
+} from './config-machine.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -66,7 +79,7 @@ const variables = {
   KEY: [text, ''],
   ADMIN_KEY: [text, ''],
   HOST: [z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })]), ''],
-  MAX_ROOMS: [int(1, 10_000), String(Math.max(1, cpus().length - 1))],
+  MAX_ROOMS: [optionalInt(1, 10_000), ''],
   ROOM_PORT_MIN: [int(1, 65535), '34000'],
   ROOM_PORT_MAX: [int(1, 65535), '34050'],
   ROOM_MAX_CONNECTIONS: [int(1, 1_000_000), '10000'],
@@ -150,27 +163,8 @@ export interface ConnectionBudgetConfig {
 /** What loadConfig reads of the machine; tests pass their own. */
 export interface SystemFacts {
   fdLimit: number | null;
-}
-
-/** The soft open-file limit this process actually has (Node raises it to the hard limit at start). */
-export function readFdLimit(path = '/proc/self/limits'): number | null {
-  try {
-    const line = readFileSync(path, 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
-    if (soft === undefined) return null;
-    if (soft === 'unlimited') return Number.MAX_SAFE_INTEGER;
-    const value = Number(soft);
-    return Number.isInteger(value) && value > 0 ? value : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The default reserve: 5 % of the descriptor limit, at least 256. */
-export function defaultFdReserve(fdLimit: number): number {
-  return Math.max(256, Math.ceil(fdLimit * 0.05));
+  /** Physical memory in bytes; os.totalmem() when not given. */
+  totalMemBytes?: number;
 }
 
 /**
@@ -179,12 +173,12 @@ export function defaultFdReserve(fdLimit: number): number {
  * not clamped: an operator who asked for it learns at once that the process
  * manager's limit (LimitNOFILE, ulimit -n) must rise with it.
  */
-function connectionBudget(c: RawConfig, fdLimit: number | null): ConnectionBudgetConfig | string {
+function connectionBudget(c: RawConfig, maxRooms: number, fdLimit: number | null): ConnectionBudgetConfig | string {
   if (fdLimit === null) {
     const reserve = c.FD_RESERVE ?? 256;
     if (c.MAX_CONNECTIONS !== undefined)
       return { maxConnections: c.MAX_CONNECTIONS, fdLimit, reserve, source: 'MAX_CONNECTIONS' };
-    const rooms = Math.min(c.MAX_ROOMS * c.ROOM_MAX_CONNECTIONS, 10_000_000);
+    const rooms = Math.min(maxRooms * c.ROOM_MAX_CONNECTIONS, 10_000_000);
     return { maxConnections: rooms, fdLimit, reserve, source: 'rooms × ROOM_MAX_CONNECTIONS' };
   }
   const reserve = c.FD_RESERVE ?? defaultFdReserve(fdLimit);
@@ -228,6 +222,8 @@ export interface Config {
   /** Public base URL; empty means "derive from the first non-internal IPv4 and the bound port". */
   host: string;
   maxRooms: number;
+  /** How maxRooms was reached: "MAX_ROOMS", or the memory arithmetic of the default. */
+  maxRoomsFrom: string;
   roomPortMin: number;
   roomPortMax: number;
   warmWorkers: number;
@@ -283,11 +279,13 @@ export function loadConfig(
   // check whose inputs did not parse is skipped (its input is already named).
   const parsed = (...names: VariableName[]) => names.every((name) => name in raw);
   problems.push(...crossChecks(raw as RawConfig, parsed));
-  const budgetInputs = parsed('MAX_ROOMS', 'ROOM_MAX_CONNECTIONS', 'MAX_CONNECTIONS', 'FD_RESERVE');
-  const budget = budgetInputs ? connectionBudget(raw as RawConfig, system.fdLimit) : '';
+  const slotInputs = parsed('MAX_ROOMS', 'ROOM_PORT_MIN', 'ROOM_PORT_MAX');
+  const slots = slotInputs ? roomSlots(raw as RawConfig, system.totalMemBytes ?? totalmem()) : null;
+  const budgetInputs = slots !== null && parsed('ROOM_MAX_CONNECTIONS', 'MAX_CONNECTIONS', 'FD_RESERVE');
+  const budget = budgetInputs ? connectionBudget(raw as RawConfig, slots.maxRooms, system.fdLimit) : '';
   if (typeof budget === 'string' && budget !== '') problems.push(budget);
-  if (problems.length > 0 || typeof budget === 'string') throw new ConfigError(problems);
-  return Object.freeze(build(raw as RawConfig, budget));
+  if (problems.length > 0 || typeof budget === 'string' || slots === null) throw new ConfigError(problems);
+  return Object.freeze(build(raw as RawConfig, slots, budget));
 }
 
 /** The checks across variables; each runs only when `parsed` says its inputs parsed. */
@@ -295,6 +293,13 @@ function crossChecks(c: RawConfig, parsed: (...names: VariableName[]) => boolean
   const problems: string[] = [];
   const range = parsed('ROOM_PORT_MIN', 'ROOM_PORT_MAX');
   if (range && c.ROOM_PORT_MIN > c.ROOM_PORT_MAX) problems.push('ROOM_PORT_MIN: must not be above ROOM_PORT_MAX');
+  else if (range && parsed('MAX_ROOMS') && c.MAX_ROOMS !== undefined) {
+    const ports = c.ROOM_PORT_MAX - c.ROOM_PORT_MIN + 1;
+    if (c.MAX_ROOMS > ports)
+      problems.push(
+        `MAX_ROOMS: ${c.MAX_ROOMS} rooms need ${c.MAX_ROOMS} ports; ROOM_PORT_MIN..ROOM_PORT_MAX holds ${ports}`,
+      );
+  }
   const inRange = (p: number) => range && p !== 0 && p >= c.ROOM_PORT_MIN && p <= c.ROOM_PORT_MAX;
   if (parsed('PORT') && inRange(c.PORT)) problems.push('PORT: must lie outside ROOM_PORT_MIN..ROOM_PORT_MAX');
   if (parsed('ADMIN_PORT') && inRange(c.ADMIN_PORT))
@@ -314,7 +319,7 @@ function crossChecks(c: RawConfig, parsed: (...names: VariableName[]) => boolean
   return problems;
 }
 
-function build(c: RawConfig, connectionBudget: ConnectionBudgetConfig): Config {
+function build(c: RawConfig, slots: RoomSlots, connectionBudget: ConnectionBudgetConfig): Config {
   const generatedKeys: Config['generatedKeys'] = [];
   const generate = (name: 'KEY' | 'ADMIN_KEY') => {
     generatedKeys.push(name);
@@ -334,10 +339,11 @@ function build(c: RawConfig, connectionBudget: ConnectionBudgetConfig): Config {
     adminKey: c.ADMIN_KEY || generate('ADMIN_KEY'),
     generatedKeys,
     host: c.HOST.replace(/\/$/, ''),
-    maxRooms: c.MAX_ROOMS,
+    maxRooms: slots.maxRooms,
+    maxRoomsFrom: slots.from,
     roomPortMin: c.ROOM_PORT_MIN,
     roomPortMax: c.ROOM_PORT_MAX,
-    warmWorkers: Math.min(c.ROOM_WARM_WORKERS, c.MAX_ROOMS),
+    warmWorkers: Math.min(c.ROOM_WARM_WORKERS, slots.maxRooms),
     roomBootTimeoutMs: c.ROOM_BOOT_TIMEOUT_MS,
     roomMaxHeapMb: c.ROOM_MAX_HEAP_MB,
     roomYoungGenMb: c.ROOM_YOUNG_GEN_MB,
@@ -379,30 +385,4 @@ function build(c: RawConfig, connectionBudget: ConnectionBudgetConfig): Config {
     },
     connectionBudget,
   };
-}
-
-/**
- * The public base URL a server registers with its balancers: HOST as written
- * when it names a port, HOST with `:<port>` appended when it does not (as the
- * original chat server did: `HOST=http://10.0.0.5` with `PORT=80` registers
- * `http://10.0.0.5:80`), and without HOST the first non-internal IPv4 and the port.
- * The port is the bound public port, so `PORT=0` gets the one the system chose.
- */
-export function publicHost(host: string, port: number): string {
-  if (host === '') return defaultHost(port);
-  const [, scheme = '', authority = '', rest = ''] = /^(https?:\/\/)([^/?#]*)(.*)$/i.exec(host) ?? [];
-  // The port follows the host name (after any user:password@), outside an IPv6 literal's brackets.
-  const hostAndPort = authority.slice(authority.lastIndexOf('@') + 1);
-  if (/:\d+$/.test(hostAndPort)) return host;
-  return `${scheme}${authority}:${port}${rest}`;
-}
-
-/** `http://<first non-internal IPv4>:<port>`, the default public base URL. */
-export function defaultHost(port: number): string {
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) {
-      if (a.family === 'IPv4' && !a.internal) return `http://${a.address}:${port}`;
-    }
-  }
-  return `http://127.0.0.1:${port}`;
 }

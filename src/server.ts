@@ -194,6 +194,7 @@ export class ChatServer {
       adminBind: this.config.adminBind,
       host: this.host,
       slots: this.config.maxRooms,
+      slotsFrom: this.config.maxRoomsFrom,
     });
     this.metrics.start();
     this.balancers.start();

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { loadConfig, readFdLimit } from '../../src/config.js';
+import { startChatServer } from '../../src/server.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { RawSocket } from '../helpers/raw-ws.js';
-import { startTestServer } from '../helpers/server.js';
+import { ADMIN_KEY, baseEnv, KEY, serverClient, startTestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/wait.js';
 
 describe('public API', async () => {
@@ -138,5 +141,31 @@ describe('a server that is stopping', () => {
     }
     silent.destroy();
     assert.equal(await stopped, 0);
+  });
+});
+
+describe('room slots with the default MAX_ROOMS', () => {
+  it('creates 20 rooms on a fresh 2 GiB machine, logs why, and refuses the 21st naming MAX_ROOMS', async () => {
+    const { logger, lines } = capturingLogger('info');
+    const config = loadConfig(
+      { ...baseEnv(90), NODE_ENV: 'test', KEY, ADMIN_KEY, SHUTDOWN_TIMEOUT_MS: '5000' },
+      { fdLimit: readFdLimit(), totalMemBytes: 2 * 1024 ** 3 },
+    );
+    const server = await startChatServer(config, logger);
+    after(() => server.stop(0, 'test finished'));
+    const t = serverClient(server.publicPort, server.adminPort);
+    const listening = lines.find((l) => l.message === 'Listening');
+    assert.equal(listening?.slots, 20);
+    assert.match(String(listening?.slotsFrom), /^memory: 2\.0 GiB, half for rooms at 64 MB per room = 16, raised to/);
+    for (let i = 0; i < 20; i++) await t.createRoom(`slot${i}`);
+    const refused = await t.publicFetch('/room/slot20', { method: 'POST' });
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '30');
+    assert.deepEqual(await refused.json(), {
+      error: {
+        code: 'UNAVAILABLE',
+        message: 'No more rooms can be created: MAX_ROOMS=20 rooms are open; retry later, or raise MAX_ROOMS',
+      },
+    });
   });
 });
