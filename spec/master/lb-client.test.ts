@@ -4,6 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
+import { loadLbConfig } from '../../src/loadbalancer/config.js';
+import { LoadBalancerService } from '../../src/loadbalancer/service.js';
 import { LbClient, type BalancerStatus } from '../../src/master/lb-client.js';
 import type { RoomsEvents } from '../../src/master/rooms.js';
 import { startChatServer } from '../../src/server.js';
@@ -11,7 +13,7 @@ import { capturingLogger } from '../helpers/logs.js';
 import { downUrl, failingUrl, hangingUrl } from '../helpers/fake-services.js';
 import { LB_KEY, startTestBalancer } from '../helpers/load-balancer.js';
 import { eventually } from '../helpers/wait.js';
-import { ADMIN_KEY, KEY, roomPortRange, startTestServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_KEY, KEY, roomPortRange, startTestServer, testLogger, type TestServer } from '../helpers/server.js';
 import { freshDataDir } from '../helpers/data-dir.js';
 
 type Load = { data: { loadBalancers: BalancerStatus[] } };
@@ -197,6 +199,58 @@ describe('load-balancer client recovery', () => {
       'Load balancer failing; pausing calls to it',
       'Load balancer answering again',
       'Registered with load balancer',
+    ]);
+  });
+});
+
+describe('a balancer that restarts', () => {
+  /** A balancer service on `port` (0: any), closed after the file if the test has not closed it. */
+  async function balancerOn(port: number): Promise<LoadBalancerService> {
+    const config = loadLbConfig({ LB_PORT: String(port), LB_BIND: '127.0.0.1', LB_KEY });
+    const service = new LoadBalancerService(config, testLogger(), '0.0.0-test');
+    await service.listen();
+    after(() => service.close());
+    return service;
+  }
+  const listed = async (service: LoadBalancerService, name: string) => {
+    const res = await fetch(`http://127.0.0.1:${service.port}/info/json`, { headers: { 'X-API-Key': LB_KEY } });
+    return ((await res.json()) as { message: Record<string, unknown> }).message[name] !== undefined;
+  };
+
+  it('a balancer restarted is listed again within two heartbeats', async () => {
+    const first = await balancerOn(0);
+    const url = `http://127.0.0.1:${first.port}`;
+    const { logger, lines } = capturingLogger('info');
+    const t = await startTestServer({ LOADBALANCERS: url, LOADBALANCER_KEY: LB_KEY, LB_HEARTBEAT_S: '1' }, { logger });
+    const name = t.server.host;
+    await eventually('registration', () => listed(first, name));
+    await first.close();
+    // Three failed heartbeats open the circuit: /load no longer calls it registered.
+    const open = await eventually(
+      'the circuit to open',
+      async () => {
+        const [status] = await balancersOf(t);
+        return status?.state === 'open' ? status : undefined;
+      },
+      15_000,
+    );
+    assert.equal(open.registered, false);
+
+    const second = await balancerOn(first.port);
+    const { calls } = t.server.balancers;
+    const heartbeatsBefore = calls.ok + calls.failed + calls.refused;
+    await eventually('listed on the restarted balancer', () => listed(second, name), 15_000);
+    const heartbeats = calls.ok + calls.failed + calls.refused - heartbeatsBefore;
+    assert.ok(heartbeats <= 2, `listed after ${heartbeats} heartbeats`);
+    const [status] = await balancersOf(t);
+    assert.equal(status?.state, 'closed');
+    assert.equal(status?.registered, true);
+    const messages = lines.filter((l) => l.component === 'loadbalancers').map((l) => l.message);
+    assert.deepEqual(messages, [
+      'Registered with load balancer',
+      'Load balancer failing; pausing calls to it',
+      'Load balancer answering again',
+      'Registered with load balancer again',
     ]);
   });
 });

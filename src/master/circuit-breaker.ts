@@ -9,7 +9,9 @@
  *
  * Half-open lets exactly one trial call through; every other call is refused at
  * once until that trial settles. Refused calls reject with CircuitOpenError and do
- * not count as failures.
+ * not count as failures. A caller with its own rhythm of trials (the load-balancer
+ * heartbeat) ends the cool-down early with `allowTrial()`, so a service that is
+ * back is found at the next beat rather than after the whole cool-down.
  *
  * Why not a library: opossum opens on an error percentage over a rolling window,
  * not on failures in a row, and carries timers, fallbacks and stats we do not use;
@@ -57,6 +59,11 @@ export class CircuitBreaker {
   msUntilTrial(): number {
     if (this.state !== 'open') return 0;
     return Math.max(0, this.openedAt + this.coolDownMs - Date.now());
+  }
+
+  /** An open circuit becomes half-open now: the next call is its trial. No effect in any other state. */
+  allowTrial(): void {
+    if (this.state === 'open') this.transition('half-open');
   }
 
   /** Runs `call` unless the circuit refuses it; its outcome moves the state. */

@@ -13,6 +13,12 @@
  *
  * Failures are logged once per change of a balancer's state (closed → open,
  * back to closed), never once per heartbeat; /load shows each balancer's state.
+ * An open circuit counts as not registered (the balancer may have restarted
+ * empty or expired this server), and each heartbeat is the trial call of an open
+ * circuit: a balancer that answers again is registered at the next heartbeat, and
+ * the log says so ("Registered with load balancer again"). Room changes between
+ * heartbeats are refused while the circuit is open, so a down balancer costs one
+ * call per heartbeat.
  */
 import axios from 'axios';
 import type { EventEmitter } from 'node:events';
@@ -64,6 +70,8 @@ interface Balancer {
   again: boolean;
   /** A DELETE is owed since the last change to unregistered. */
   owesDelete: boolean;
+  /** The registration was lost to an open circuit; the next success registers it again. */
+  lost: boolean;
 }
 
 export class LbClient {
@@ -91,6 +99,7 @@ export class LbClient {
         inFlight: null,
         again: false,
         owesDelete: false,
+        lost: false,
         breaker: new CircuitBreaker({
           coolDownMs: options.coolDownMs,
           onStateChange: (state, previous, error) => this.logState(balancer, state, previous, error),
@@ -105,7 +114,7 @@ export class LbClient {
     if (this.balancers.length === 0 || this.closed || this.timer !== null) return;
     this.listeners.on(this.options.rooms, 'roomOpened', () => this.roomsChanged());
     this.listeners.on(this.options.rooms, 'roomClosed', () => this.roomsChanged());
-    this.timer = setInterval(() => void this.syncAll(), this.options.heartbeatS * 1000);
+    this.timer = setInterval(() => this.heartbeat(), this.options.heartbeatS * 1000);
     this.timer.unref();
     void this.register();
   }
@@ -144,6 +153,12 @@ export class LbClient {
       lastSuccess: b.lastSuccess?.toISOString() ?? null,
       lastError: b.lastError,
     }));
+  }
+
+  /** Every balancer gets its heartbeat; an open circuit lets it through as its trial. */
+  private heartbeat(): void {
+    for (const b of this.balancers) b.breaker.allowTrial();
+    void this.syncAll();
   }
 
   /** A burst of room changes (many creates at once) becomes one heartbeat, sent off the create's path. */
@@ -200,11 +215,14 @@ export class LbClient {
       b.lastError = null;
       if (b.registered === leaving) {
         b.registered = !leaving;
-        this.log.info(leaving ? 'Unregistered from load balancer' : 'Registered with load balancer', {
-          balancer: b.url,
-          slots,
-          rooms: roomCount,
-        });
+        const again = !leaving && b.lost;
+        b.lost = false;
+        const message = leaving
+          ? 'Unregistered from load balancer'
+          : again
+            ? 'Registered with load balancer again'
+            : 'Registered with load balancer';
+        this.log.info(message, { balancer: b.url, slots, rooms: roomCount });
       }
     } catch (error) {
       // A refused call (circuit open) says nothing new about the balancer.
@@ -217,6 +235,10 @@ export class LbClient {
   }
 
   private logState(b: Balancer, state: BreakerState, previous: BreakerState, error: unknown): void {
+    if (state === 'open' && b.registered) {
+      b.registered = false;
+      b.lost = true;
+    }
     if (state === 'open' && previous === 'closed') {
       this.log.warn('Load balancer failing; pausing calls to it', { balancer: b.url, error: describeFailure(error) });
     } else if (state === 'closed') {
