@@ -29,11 +29,18 @@ function answerFor(code: string | undefined): { status: number; message: string 
   }
 }
 
+/** Sockets already answered and lingering: the parser reports more errors on them as the client keeps sending. */
+const answered = new WeakSet<Duplex>();
+
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // A later error on an answered socket must not destroy it: that would reset the
+  // connection before the client has read the answer. The linger timer ends it.
+  if (answered.has(socket)) return;
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
   }
+  answered.add(socket);
   const { status, message } = answerFor(error.code);
   // BAD_REQUEST for all three: the client's request is what must change (src/errors.ts has one code for it).
   const body = JSON.stringify({ error: { code: 'BAD_REQUEST', message } });
