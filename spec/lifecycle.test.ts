@@ -70,6 +70,15 @@ describe('listen', () => {
     });
     assert.equal(second.listenerCount('error'), 0);
   });
+
+  it('hands errors after listening (accept failures) to acceptErrors instead of throwing them', async () => {
+    const server = createServer();
+    after(() => server.close());
+    const seen: string[] = [];
+    await listen(server, { port: 0, host: '127.0.0.1', acceptErrors: (error) => seen.push(error.code ?? '') });
+    server.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' }));
+    assert.deepEqual(seen, ['EMFILE']);
+  });
 });
 
 describe('ListenerSet', () => {

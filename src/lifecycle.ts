@@ -75,6 +75,12 @@ export interface ListenOptions {
   host?: string | undefined;
   /** The setting the port came from (e.g. PORT): the message tells the operator to change it. */
   setting?: string;
+  /**
+   * Told of the server's errors once it listens: those are accept failures (EMFILE
+   * when descriptors run out). Without a listener they would be uncaught and end
+   * the process.
+   */
+  acceptErrors?: (error: NodeJS.ErrnoException) => void;
 }
 
 /** Why a port cannot be bound, in words. */
@@ -87,7 +93,8 @@ function why(error: NodeJS.ErrnoException): string {
 /**
  * Listens and resolves with the bound port (useful with port 0). A failure
  * rejects with a ListenError that names the port (and the setting, if given);
- * the one-shot error listener is removed either way.
+ * the one-shot error listener is removed either way, and `acceptErrors` takes
+ * over once listening.
  */
 export function listen(server: Server, options: ListenOptions): Promise<number> {
   const { port, host, setting } = options;
@@ -101,6 +108,7 @@ export function listen(server: Server, options: ListenOptions): Promise<number> 
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
+      if (options.acceptErrors !== undefined) server.on('error', options.acceptErrors);
       const address = server.address();
       resolve(typeof address === 'object' && address !== null ? address.port : port);
     });

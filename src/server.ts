@@ -175,18 +175,19 @@ export class ChatServer {
     // Rooms created from here on get the cached bans and terms.
     await this.data.start();
     this.rooms.start();
-    this.publicPort = await listen(this.publicServer, { port: this.config.port, setting: 'PORT' });
+    // Once listening, a listener's errors are accept failures (EMFILE when descriptors
+    // run out): logged once per burst, never an uncaught exception that ends the master.
+    const burst = new ErrorBurst(10_000, (error, count) =>
+      this.log.error('A listener could not accept connections', { code: error.code, error: error.message, count }),
+    );
+    const acceptErrors = (error: NodeJS.ErrnoException) => burst.add(error);
+    this.publicPort = await listen(this.publicServer, { port: this.config.port, setting: 'PORT', acceptErrors });
     this.adminPort = await listen(this.adminServer, {
       port: this.config.adminPort,
       host: this.config.adminBind,
       setting: 'ADMIN_PORT',
+      acceptErrors,
     });
-    // From here on a listener's errors are accept failures (EMFILE when descriptors
-    // run out): logged once per burst, never an uncaught exception that ends the master.
-    const acceptErrors = new ErrorBurst(10_000, (error, count) =>
-      this.log.error('A listener could not accept connections', { code: error.code, error: error.message, count }),
-    );
-    for (const server of [this.publicServer, this.adminServer]) server.on('error', (error) => acceptErrors.add(error));
     this.host = publicHost(this.config.host, this.publicPort);
     this.log.info('Listening', {
       publicPort: this.publicPort,

@@ -71,11 +71,6 @@ export class TranscriptWriter {
   private readonly progress = new Map<string, RoomProgress>();
   /** Batches the store took and refused, for the metrics. */
   readonly batches = { ok: 0, failed: 0 };
-  /**
-   * Told of each batch like `onBatch`. Kept only while the metrics still assign it;
-   * DataLayer's `batch` event replaces it.
-   */
-  onBatch: ((seconds: number, ok: boolean) => void) | null = null;
   private readonly batchMax: number;
   private readonly retryMinMs: number;
   private readonly retryMaxMs: number;
@@ -235,7 +230,6 @@ export class TranscriptWriter {
 
   private reportBatch(seconds: number, ok: boolean): void {
     this.options.onBatch?.(seconds, ok);
-    this.onBatch?.(seconds, ok);
   }
 
   private reportCommitted(records: readonly QueuedRecord[]): void {

@@ -21,6 +21,7 @@ import type { Engine } from './engine.js';
 import { FlushScheduler } from './outbox.js';
 import { Room, type RoomEvents } from './room.js';
 import { ErrorBurst } from '../error-burst.js';
+import { listen } from '../lifecycle.js';
 import { answerClientError, MAX_HEADER_BYTES } from '../http/client-error.js';
 import { WsConnection } from './ws-connection.js';
 
@@ -91,19 +92,10 @@ export class RoomServer {
     socket.setTimeout(OVER_BUDGET_GRACE_MS, () => socket.destroy());
   }
 
-  /** Listens on every interface at `port`; rejects with the listen error (EADDRINUSE). */
+  /** Listens on every interface at `port`; rejects with a ListenError whose code is the cause (EADDRINUSE). */
   listen(port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.http.once('error', onError);
-      this.http.listen(port, () => {
-        this.http.off('error', onError);
-        // Accept errors (EMFILE, ENFILE) come once per refused connection: logged once per burst.
-        this.http.on('error', (error: NodeJS.ErrnoException) => this.acceptErrors.add(error));
-        const address = this.http.address();
-        resolve(typeof address === 'object' && address !== null ? address.port : port);
-      });
-    });
+    // Accept errors (EMFILE, ENFILE) come once per refused connection: logged once per burst.
+    return listen(this.http, { port, acceptErrors: (error) => this.acceptErrors.add(error) });
   }
 
   private answerHttp(req: IncomingMessage, res: ServerResponse): void {
