@@ -62,7 +62,7 @@ describe('the default MAX_ROOMS, from memory', () => {
     return { slots: config.maxRooms, from: config.maxRoomsFrom };
   };
 
-  it('gives a 2 GiB machine 20 rooms, whatever its cores', () => {
+  it('gives a 2 GiB machine 20 rooms', () => {
     assert.deepEqual(slotsOn(2 * GIB).slots, 20);
     assert.deepEqual(slotsOn(1.9 * GIB).slots, 20, 'a 2 GiB machine whose kernel keeps some');
     assert.equal(slotsOn(GIB).slots, 8);

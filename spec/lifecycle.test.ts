@@ -16,7 +16,8 @@ describe('withDeadline', () => {
     mock.timers.tick(999);
     let settled = false;
     raced.catch(() => undefined).finally(() => (settled = true));
-    await Promise.resolve();
+    // Let every pending callback run (only timers are mocked), so an early rejection would show.
+    await new Promise((resolve) => setImmediate(resolve));
     assert.equal(settled, false, 'settled before its deadline');
     mock.timers.tick(1);
     await assert.rejects(raced, (error: unknown) => {

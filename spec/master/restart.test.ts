@@ -246,6 +246,7 @@ describe('SIGKILL under load, three rounds on one DATA_DIR (issue 14)', () => {
   it('keeps every acknowledged message in the store exactly once', async () => {
     const p = await start(dataDir, 8);
     for (const [r, room] of rooms.entries()) {
+      assert.ok(logs[r]!.acked.size >= 3 * 150, `${room}: the load above acked ${logs[r]!.acked.size} messages`);
       const stored = await transcript(p, room);
       const byText = new Map<string, number[]>();
       for (const m of stored) byText.set(m.text, [...(byText.get(m.text) ?? []), m.id]);

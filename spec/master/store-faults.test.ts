@@ -76,6 +76,10 @@ describe('store faults', () => {
     });
     for (let i = 1; i <= 10; i++) await eventually(`d${i} answered`, () => answered(client, `d${i}`), 5_000);
     const acked = client.frames.filter((f) => f.type === 'ack').map((f) => `during ${String(f.ref).slice(1)}`);
+    const refused = client.frames.filter((f) => f.type === 'error' && /^d\d+$/.test(String(f.ref)));
+    assert.equal(acked.length + refused.length, 10, 'each message during the outage is acked or refused');
+    assert.ok(acked.length > 0, 'some were acked (held until the store came back)');
+    for (const f of refused) assert.equal(f.code, 'UNAVAILABLE', JSON.stringify(f));
     const stored = await json(await t.adminFetch('/room/outage/messages'));
     const texts = (stored.data.messages as Array<{ text: string }>).map((m) => m.text).reverse();
     assert.deepEqual(texts, acked, 'every acknowledged message, once, in order; nothing else');

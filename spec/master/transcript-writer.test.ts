@@ -175,7 +175,7 @@ describe('transcript writer', () => {
     writer.begin('r');
     store.failing = true;
     writer.add('r', { firstSeq: 1, records: messages(1, 3) });
-    await eventually('queued', () => store.calls.length > 0 || writer.status().queued === 3, 5_000);
+    await eventually('the first write failed', () => store.calls.length > 0, 5_000);
     // The room is re-created while its old records wait: its numbering starts again.
     writer.begin('r');
     writer.add('r', { firstSeq: 1, records: messages(4, 4) });

@@ -12,6 +12,7 @@
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { plainAddress } from './admin-access.js';
 
 export class ConnectionLimit {
   private readonly open = new Map<string, number>();
@@ -36,7 +37,7 @@ export class ConnectionLimit {
 
   private admit(socket: Socket): void {
     // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d: one address either way.
-    const address = (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
+    const address = plainAddress(socket.remoteAddress ?? '');
     if (this.exempt(address)) return;
     const held = this.held(address);
     if (held >= this.perAddress) {

@@ -19,7 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../logger.js';
-import type { Ban, BanChange, Store } from '../store/store.js';
+import { type Ban, type BanChange, inForce, type Store } from '../store/store.js';
 import { withDeadline } from '../lifecycle.js';
 import type { StoreHealth } from './store-health.js';
 
@@ -106,7 +106,7 @@ export class DataCache {
 
   /** Bans in force, as the cache holds them. */
   allBans(now = Date.now()): Ban[] {
-    return this.bans.filter((b) => b.until === null || b.until > now);
+    return this.bans.filter((b) => inForce(b, now));
   }
 
   /** What one room applies: users banned from that room or globally, still in force, and the terms. */
@@ -199,7 +199,7 @@ export class DataCache {
         this.expiryTimer = undefined;
         void this.serial(async () => {
           const at = Date.now();
-          this.bans = this.bans.filter((b) => b.until === null || b.until > at);
+          this.bans = this.bans.filter((b) => inForce(b, at));
           this.changed(undefined);
         });
       },

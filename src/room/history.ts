@@ -18,14 +18,9 @@ export class History {
   /** Ids at or below this were cleared: history starts after it. */
   private clearedThrough = 0;
   /** The highest id this room ever gave out (including messages before the window). */
-  private lastId: number;
+  private lastId = 0;
 
-  constructor(
-    private readonly capacity: number,
-    startAfterId = 0,
-  ) {
-    this.lastId = startAfterId;
-  }
+  constructor(private readonly capacity: number) {}
 
   get latestId(): number {
     return this.lastId;

@@ -45,11 +45,6 @@ export class LocalEngine implements Engine {
     this.writable = { ...options.writable };
   }
 
-  /** The highest id given out so far. */
-  get latestId(): number {
-    return this.lastId;
-  }
-
   available(): Availability {
     if (!this.writable.writable)
       return {
@@ -92,10 +87,5 @@ export class LocalEngine implements Engine {
     if (through <= this.committedThrough) return;
     this.committedThrough = through;
     this.durable(through);
-  }
-
-  /** Continues after `lastId` (a restored room); ids never go backwards. */
-  continueAfter(lastId: number): void {
-    this.lastId = Math.max(this.lastId, lastId);
   }
 }

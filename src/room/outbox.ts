@@ -114,16 +114,24 @@ export class FlushScheduler {
     const dirty = this.dirty;
     this.dirty = [];
     this.scheduled = false;
-    // The batches of the last distinct frame list seen this pass, reused for every
-    // outbox holding the very same frames.
+    // The batches of the last two distinct frame lists seen this pass, reused for
+    // every outbox holding the very same frames. Two, because a sender whose ack
+    // leaves in this pass has a list of its own between readers that all share the
+    // broadcast: with one slot, each such sender would make the next reader encode
+    // the broadcast again.
     let frames: EncodedFrame[] = [];
     let batches: Buffer[] = [];
+    let otherFrames: EncodedFrame[] = [];
+    let otherBatches: Buffer[] = [];
     for (const outbox of dirty) {
       const pending = outbox.pending;
       if (pending.length === 0) continue; // discarded since it was scheduled
       if (!sameFrames(pending, frames)) {
-        frames = pending.slice();
-        batches = batch(frames);
+        [otherFrames, frames, otherBatches, batches] = [frames, otherFrames, batches, otherBatches];
+        if (!sameFrames(pending, frames)) {
+          frames = pending.slice();
+          batches = batch(frames);
+        }
       }
       outbox.flush(batches);
     }

@@ -57,7 +57,6 @@ export class Room {
   private readonly history: History;
   private readonly identity: IdentityResolver;
   private readonly acks = new PendingAcks();
-  private messageCount = 0;
 
   constructor(
     readonly name: string,
@@ -88,7 +87,7 @@ export class Room {
   }
 
   get messages(): number {
-    return this.messageCount;
+    return this.counters.accepted;
   }
 
   /** Every attached connection, joined or not. */
@@ -180,7 +179,6 @@ export class Room {
   /** A published message, with its id: into history, out to everyone; the sender's ack once it is durable. */
   private readonly deliver = (message: ChatMessage, seq: number, origin: PostOrigin): void => {
     this.history.add(message);
-    this.messageCount += 1;
     this.counters.accepted += 1;
     if (origin.ref !== undefined) this.acks.hold(seq, origin.client, origin.ref, message.id);
     this.broadcast(message);

@@ -3,6 +3,9 @@ import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { Connection } from './connection.js';
 
+/** One options object for every send (this is the broadcast's inner loop). */
+const TEXT_FRAME = Object.freeze({ binary: false });
+
 export class WsConnection implements Connection {
   /** `socket`: the TCP socket under `ws`, for reset(). */
   constructor(
@@ -20,7 +23,7 @@ export class WsConnection implements Connection {
 
   send(data: Buffer): void {
     // A text frame from bytes already UTF-8: ws writes the (shared) buffer as it is.
-    this.ws.send(data, { binary: false });
+    this.ws.send(data, TEXT_FRAME);
   }
 
   close(code: number, reason: string): void {

@@ -151,6 +151,11 @@ export interface Store {
 
 export const DAY_MS = 86_400_000;
 
+/** Whether a ban still holds at `now` (an expired ban is as good as gone). */
+export function inForce(ban: Ban, now: number): boolean {
+  return ban.until === null || ban.until > now;
+}
+
 /** An empty batch to fill. */
 export function emptyBatch(): WriteBatch {
   return { messages: [], deletions: [], clears: [], bans: [], moderation: [] };

@@ -137,11 +137,13 @@ describe('room unit: posting', () => {
   });
 
   it('gives mods and hosts 100 messages in the window', async () => {
-    const { join } = testRoom();
-    const mod = await join({ sub: 'm', role: 'mod' });
-    for (let i = 0; i < 101; i++) mod.send({ type: 'message', text: `x${i}`, ref: `x${i}` });
-    assert.equal((await mod.next('error')).ref, 'x100');
-    assert.equal(mod.of('message').length, 100);
+    for (const role of ['mod', 'host'] as const) {
+      const { join } = testRoom();
+      const mod = await join({ sub: 'm', role });
+      for (let i = 0; i < 101; i++) mod.send({ type: 'message', text: `x${i}`, ref: `x${i}` });
+      assert.equal((await mod.next('error')).ref, 'x100', role);
+      assert.equal(mod.of('message').length, 100, role);
+    }
   });
 
   it('slow mode: one message per N seconds for viewers, counted on the clock; mods exempt', async () => {
