@@ -31,6 +31,7 @@ export class FaultyStore implements Store {
   roomClosed = (room: string, at: number) => this.call(() => this.inner.roomClosed(room, at));
   room = (room: string) => this.call(() => this.inner.room(room));
   reserveIds = (room: string, through: number) => this.call(() => this.inner.reserveIds(room, through));
+  reserveBlock = (room: string, count: number) => this.call(() => this.inner.reserveBlock(room, count));
   saveSettings = (room: string, settings: RoomSettings) => this.call(() => this.inner.saveSettings(room, settings));
   writeBatch = (batch: WriteBatch) =>
     this.call(async () => {

@@ -226,6 +226,35 @@ export function storeContract(label: string, factory: StoreFactory): void {
       assert.equal((await again.room('fresh'))?.lastMessageId, 2000, 'the mark survives a reopen');
     });
 
+    it('stores a keyed moderation entry once, written by every copy of a room', async () => {
+      const store = await open();
+      const keyed = () => ({ ...entry('r', 'ban', 1), key: 'log-1' });
+      await store.writeBatch(batch({ messages: [message('r', 1)], moderation: [keyed(), entry('r', 'kick', 2)] }));
+      await store.writeBatch(batch({ messages: [message('r', 1)], moderation: [keyed(), entry('r', 'kick', 2)] }));
+      await store.writeBatch(batch({ moderation: [{ ...entry('other', 'ban', 1), key: 'log-1' }] }));
+      assert.deepEqual(
+        (await store.moderation('r', { limit: 10 })).map((e) => e.action),
+        ['kick', 'kick', 'ban'],
+        'unkeyed entries that are distinct objects are distinct acts',
+      );
+      assert.equal((await store.moderation('other', { limit: 10 })).length, 1, 'a key is unique per room');
+      assert.equal((await store.messages('r', { limit: 10 })).length, 1);
+    });
+
+    it('reserves disjoint blocks atomically and refuses a bad count', async () => {
+      const store = await open();
+      assert.equal(await store.reserveBlock('b', 10), 10, 'a missing room starts at 0');
+      await store.reserveIds('b', 100);
+      const marks = await Promise.all(Array.from({ length: 20 }, () => store.reserveBlock('b', 5)));
+      assert.deepEqual(
+        [...marks].sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => 105 + 5 * i),
+      );
+      assert.equal((await store.room('b'))?.lastMessageId, 200);
+      await assert.rejects(store.reserveBlock('b', 0), /count must be a positive integer/);
+      await assert.rejects(store.reserveBlock('b', 1.5), /count must be a positive integer/);
+    });
+
     it('has no blocked terms until a list is saved, then the saved list', async () => {
       const store = await open();
       assert.equal(await store.blockedTerms(), null);

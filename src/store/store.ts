@@ -76,6 +76,12 @@ export const GLOBAL_ROOM = '*';
 /** A moderation record (src/protocol/room-messages.ts) with the room it happened in. */
 export interface NewModerationEntry extends ModerationRecord {
   room: string;
+  /**
+   * Unique within the room for one act, given by the cluster's shared log; an
+   * entry whose key is already stored is not stored again, so every copy of a
+   * room may write the acts it saw.
+   */
+  key?: string;
 }
 
 export interface ModerationEntry extends NewModerationEntry {
@@ -124,6 +130,13 @@ export interface Store {
    * `through`, durably, before the room may hand those ids out. Never lowers it.
    */
   reserveIds(room: string, through: number): Promise<void>;
+  /**
+   * Atomically raises the room's mark (lastMessageId) by `count` (a positive
+   * integer) from its stored value and returns the new mark: the block
+   * (mark - count, mark] is this caller's alone, even with several servers on
+   * one store calling at once. Creates the room's row when missing.
+   */
+  reserveBlock(room: string, count: number): Promise<number>;
   saveSettings(room: string, settings: RoomSettings): Promise<void>;
 
   /** Writes a batch (bans included); writing the same batch again (a retry) stores nothing twice. */
@@ -150,6 +163,12 @@ export interface Store {
 }
 
 export const DAY_MS = 86_400_000;
+
+/** Throws unless `count` is a block size reserveBlock accepts (a positive integer). */
+export function checkBlockCount(count: number): void {
+  if (!Number.isSafeInteger(count) || count < 1)
+    throw new RangeError(`reserveBlock: count must be a positive integer, got ${String(count)}`);
+}
 
 /** Whether a ban still holds at `now` (an expired ban is as good as gone). */
 export function inForce(ban: Ban, now: number): boolean {

@@ -4,7 +4,8 @@
  *   retried batch insert nothing twice; TTL on `at` for TRANSCRIPT_RETENTION_DAYS.
  * - bans: unique (user, room); TTL on `until` (expireAfterSeconds 0: a ban goes
  *   when its time is up; one without `until` stays).
- * - moderation: (room, _id) — the room's log newest first; ObjectIds grow.
+ * - moderation: (room, _id) — the room's log newest first; ObjectIds grow;
+ *   unique (room, logKey) where logKey exists — a keyed entry is stored once.
  * - rooms and terms are keyed by _id (room name; "blocked").
  */
 import { type Connection, Schema, type Types } from 'mongoose';
@@ -63,6 +64,8 @@ export interface ModerationDoc {
   seconds: number | null;
   reason: string;
   at: number;
+  /** The entry's cluster log key (NewModerationEntry.key); absent on an unkeyed entry. */
+  logKey?: string;
 }
 
 export function defineModels(connection: Connection, retentionDays: number) {
@@ -123,10 +126,16 @@ export function defineModels(connection: Connection, retentionDays: number) {
       seconds: { type: Number, default: null },
       reason: { type: String, default: '' },
       at: { type: Number, required: true },
+      logKey: { type: String },
     },
     SCHEMA_OPTIONS,
   );
   moderationSchema.index({ room: 1, _id: -1 });
+  // Partial: only keyed entries are unique per room; unkeyed ones (no logKey field) may be any number.
+  moderationSchema.index(
+    { room: 1, logKey: 1 },
+    { unique: true, partialFilterExpression: { logKey: { $exists: true } } },
+  );
 
   return {
     messages: connection.model<MessageDoc>('Message', messageSchema, 'messages'),

@@ -8,7 +8,8 @@
  *
  * Writes are made safe to repeat, since the writer retries a batch whose outcome
  * it does not know: messages have a unique (room, id), moderation entries get
- * their ObjectId once per entry, and duplicates of either are ignored; ban
+ * their ObjectId once per entry (and a keyed one a unique (room, logKey), so
+ * every server's copy of a room may write it), and duplicates are ignored; ban
  * changes are replaces and deletes by (user, room). Without a replica set there
  * are no multi-document transactions: a batch's parts are written in order
  * (messages, marks, bans, log) and a batch that fails part-way is retried whole.
@@ -18,6 +19,7 @@ import type { Role } from '../../protocol/frames.js';
 import {
   type Actor,
   type Ban,
+  checkBlockCount,
   DAY_MS,
   type ModerationAction,
   type ModerationEntry,
@@ -155,6 +157,20 @@ export class MongoStore implements Store {
     );
   }
 
+  async reserveBlock(room: string, count: number): Promise<number> {
+    checkBlockCount(count);
+    // One atomic update on one document: concurrent callers on any server get disjoint blocks.
+    const doc = await this.m.rooms
+      .findOneAndUpdate(
+        { _id: room },
+        { $inc: { lastMessageId: count }, $setOnInsert: { createdAt: Date.now(), server: '', slow: 0 } },
+        { upsert: true, returnDocument: 'after', setDefaultsOnInsert: false },
+      )
+      .lean();
+    if (doc === null) throw new Error(`reserveBlock: no room document for ${room} after the upsert`);
+    return doc.lastMessageId;
+  }
+
   async saveSettings(room: string, settings: RoomSettings): Promise<void> {
     await this.m.rooms.updateOne(
       { _id: room },
@@ -226,7 +242,9 @@ export class MongoStore implements Store {
       const docs = batch.moderation.map((e) => {
         let _id = this.entryIds.get(e);
         if (_id === undefined) this.entryIds.set(e, (_id = new Types.ObjectId()));
-        return { _id, ...e };
+        const { key, ...rest } = e;
+        // A keyed entry another server stored already is a duplicate (room, logKey), ignored below.
+        return key === undefined ? { _id, ...rest } : { _id, ...rest, logKey: key };
       });
       try {
         await this.m.moderation.insertMany(docs, { ordered: false, lean: true });

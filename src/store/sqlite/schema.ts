@@ -4,7 +4,7 @@
  * the moderation log by (room, id). `user_version` numbers the schema so a later
  * change can migrate a file written by this one.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 -- last_message_id: ids reserved through (Store.reserveIds), at least the highest stored id.
@@ -59,7 +59,20 @@ CREATE TABLE IF NOT EXISTS moderation (
   message_id INTEGER,
   seconds    INTEGER,
   reason     TEXT    NOT NULL,
-  at         INTEGER NOT NULL
+  at         INTEGER NOT NULL,
+  log_key    TEXT
 );
 CREATE INDEX IF NOT EXISTS moderation_by_room ON moderation (room, id);
 `;
+
+/**
+ * Brings a file of any earlier version up to SCHEMA_VERSION after SCHEMA ran
+ * (which creates missing tables but never changes existing ones). Version 2: a
+ * moderation entry's cluster log key, unique per room (NULLs, unkeyed entries,
+ * may repeat).
+ */
+export function migrate(db: { exec(sql: string): unknown; pragma(sql: string): unknown }): void {
+  const columns = db.pragma('table_info(moderation)') as Array<{ name: string }>;
+  if (!columns.some((c) => c.name === 'log_key')) db.exec('ALTER TABLE moderation ADD COLUMN log_key TEXT');
+  db.exec('CREATE UNIQUE INDEX IF NOT EXISTS moderation_by_key ON moderation (room, log_key)');
+}

@@ -19,6 +19,7 @@ import type { Role } from '../../protocol/frames.js';
 import {
   type Actor,
   type Ban,
+  checkBlockCount,
   DAY_MS,
   type ModerationAction,
   type ModerationEntry,
@@ -33,7 +34,7 @@ import {
 import { StoreOpenError } from '../open-error.js';
 import { DatabaseFile } from './database-file.js';
 import { prepareDataDir } from './data-dir.js';
-import { SCHEMA, SCHEMA_VERSION } from './schema.js';
+import { migrate, SCHEMA, SCHEMA_VERSION } from './schema.js';
 
 export const DB_FILE = 'chatserver.db';
 const RETENTION_SWEEP_MS = 3_600_000;
@@ -163,8 +164,12 @@ export class SqliteStore implements Store {
     // With WAL, NORMAL loses at most the last commits on power loss, never consistency.
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // One transaction: another store opening the same file at once waits, then finds it migrated.
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      migrate(db);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
     const sql = prepare(db);
     const now = Date.now();
     for (const [room, id] of this.marks) sql.raiseLastId.run({ room, id, at: now });
@@ -204,6 +209,15 @@ export class SqliteStore implements Store {
     this.sql.raiseLastId.run({ room, id: through, at: Date.now() });
     this.database.confirm();
     this.mark(room, through);
+  }
+
+  async reserveBlock(room: string, count: number): Promise<number> {
+    checkBlockCount(count);
+    // One statement: SQLite serialises writers, so concurrent callers (other processes included) get disjoint blocks.
+    const row = this.sql.raiseBlock.get({ room, count, at: Date.now() }) as { last_message_id: number };
+    this.database.confirm();
+    this.mark(room, row.last_message_id);
+    return row.last_message_id;
   }
 
   async saveSettings(room: string, settings: RoomSettings): Promise<void> {
@@ -249,6 +263,7 @@ export class SqliteStore implements Store {
         e.seconds,
         e.reason,
         e.at,
+        e.key ?? null,
       );
     }
   }
@@ -326,9 +341,13 @@ function prepare(db: Db) {
       ON CONFLICT (name) DO UPDATE SET last_message_id = max(last_message_id, excluded.last_message_id)`),
     markDeleted: s(`UPDATE messages SET deleted = 1 WHERE room = ? AND id = ?`),
     markCleared: s(`UPDATE messages SET cleared = 1 WHERE room = ? AND id <= ? AND cleared = 0`),
-    insertModeration:
-      s(`INSERT INTO moderation (room, action, by_id, by_name, by_role, target, message_id, seconds, reason, at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    raiseBlock: s(`INSERT INTO rooms (name, created_at, last_message_id) VALUES (@room, @at, @count)
+      ON CONFLICT (name) DO UPDATE SET last_message_id = last_message_id + @count RETURNING last_message_id`),
+    // An entry whose (room, log_key) is stored already (another copy of the room wrote it) adds nothing; unlike
+    // OR IGNORE this skips only that conflict, so a broken entry (a NOT NULL left null) still fails its batch.
+    insertModeration: s(`INSERT INTO moderation
+      (room, action, by_id, by_name, by_role, target, message_id, seconds, reason, at, log_key)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room, log_key) DO NOTHING`),
     messages: s(`SELECT * FROM messages WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?`),
     bans: s(`SELECT * FROM bans WHERE until IS NULL OR until > ? ORDER BY at, user_id`),
     addBan: s(`INSERT OR REPLACE INTO bans (user_id, room, reason, by, at, until) VALUES (?, ?, ?, ?, ?, ?)`),
