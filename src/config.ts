@@ -96,6 +96,7 @@ const variables = {
   ALLOW_ANONYMOUS: [bool, 'on'],
   SHUTDOWN_TIMEOUT_MS: [int(100, 600_000), '10000'],
   MONGODB_URI: [text.regex(/^$|^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'), ''],
+  REDIS_URL: [text.regex(/^$|^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL'), ''],
   DATA_DIR: [text.min(1, 'must not be empty'), './data'],
   TRANSCRIPT_RETENTION_DAYS: [int(1, 36_500), '30'],
   TRANSCRIPT_QUEUE_LIMIT: [int(1, 10_000_000), '100000'],
@@ -235,6 +236,8 @@ export interface Config {
   publicRoomPathPrefix: string;
   shutdownTimeoutMs: number;
   mongodbUri: string;
+  /** Cluster mode (docs/cluster.md): every server sharing this Redis is one cluster; '' runs alone. */
+  redisUrl: string;
   dataDir: string;
   transcriptRetentionDays: number;
   /** Most transcript records waiting for the store; beyond it new ones are dropped (and counted). */
@@ -352,6 +355,7 @@ function build(c: RawConfig, slots: RoomSlots, connectionBudget: ConnectionBudge
     publicRoomPathPrefix: c.PUBLIC_ROOM_PATH_PREFIX,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     mongodbUri: c.MONGODB_URI,
+    redisUrl: c.REDIS_URL,
     dataDir: c.DATA_DIR,
     transcriptRetentionDays: c.TRANSCRIPT_RETENTION_DAYS,
     transcriptQueueLimit: c.TRANSCRIPT_QUEUE_LIMIT,

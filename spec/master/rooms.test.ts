@@ -29,6 +29,10 @@ class FakeData extends EventEmitter<{ notice: [room: string | undefined, notice:
   roomOpened(name: string): void {
     this.told.push(`opened ${name}`);
   }
+  async reserveBlock(): Promise<undefined> {
+    return undefined;
+  }
+
   roomClosed(name: string): void {
     this.told.push(`closed ${name}`);
   }

@@ -38,7 +38,7 @@ import {
 } from '../store/store.js';
 import { DataCache, STORE_CALL_TIMEOUT_MS } from './cache.js';
 import { withDeadline } from '../lifecycle.js';
-import { IdReserver } from './data/id-reserver.js';
+import { IDS_BLOCK, IdReserver } from './data/id-reserver.js';
 import { banChangeOf } from './data/queued.js';
 import { DataReads } from './data/reads.js';
 import { StoreHealth } from './store-health.js';
@@ -219,6 +219,21 @@ export class DataLayer extends EventEmitter<DataEvents> {
       // Queued with its log entry above; in force in the cache at once.
       if (change !== undefined) this.cache.apply(change, false);
       else if (r.action === 'slow') this.best('slow mode', this.store.saveSettings(name, { slow: r.seconds ?? 0 }));
+    }
+  }
+
+  /**
+   * Cluster mode: a block of ids reserved in the (shared) store for this one
+   * grant, so no two grants anywhere in the cluster overlap; the room hands it
+   * to its shared counter once. With the store down, the room asks again.
+   */
+  async reserveBlock(name: string): Promise<IdGrant | undefined> {
+    try {
+      const through = await withDeadline(this.store.reserveBlock(name, IDS_BLOCK), 3_000, 'reserving ids');
+      return { from: through - IDS_BLOCK + 1, through };
+    } catch (error) {
+      this.log.warn('Could not reserve ids for a room', { room: name, error: String(error) });
+      return undefined;
     }
   }
 

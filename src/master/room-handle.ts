@@ -45,6 +45,10 @@ export interface RoomHandleOptions {
   onViewers(handle: RoomHandle, viewers: number): void;
   /** What the room recorded for the store (src/master/transcript-writer.ts). */
   onRecords?(room: string, batch: RecordBatch): void;
+  /** Cluster mode: the room's shared counter needs a fresh block of ids. */
+  onNeedIds?(handle: RoomHandle, room: string): void;
+  /** Cluster mode: another copy announced that the room closes. */
+  onClosing?(handle: RoomHandle, reason: string): void;
 }
 
 export class RoomHandle {
@@ -164,6 +168,12 @@ export class RoomHandle {
         return;
       case 'records':
         this.options.onRecords?.(message.room, message.batch);
+        return;
+      case 'needIds':
+        this.options.onNeedIds?.(this, message.room);
+        return;
+      case 'closing':
+        this.options.onClosing?.(this, message.reason);
         return;
     }
   }

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import type { Config } from '../config.js';
 import { ListenerSet } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
-import type { RecordBatch, RoomNotice, RoomStats } from '../protocol/room-messages.js';
+import type { IdGrant, RecordBatch, RoomNotice, RoomStats } from '../protocol/room-messages.js';
 import type { RoomHandle } from './room-handle.js';
 import { type CreateResult, type RoomReports, Supervisor, type WorkerCounts } from './supervisor.js';
 
@@ -25,6 +25,8 @@ export interface RoomData extends Pick<RoomReports, 'restore' | 'grants'> {
   records(name: string, batch: RecordBatch): void;
   roomOpened(name: string): void;
   roomClosed(name: string): void;
+  /** Cluster mode: reserves a fresh block of ids for the room's shared counter (undefined: the store did not answer). */
+  reserveBlock(name: string): Promise<IdGrant | undefined>;
   /** `room` undefined: the notice is for every open room. */
   on(event: 'notice', listener: (room: string | undefined, notice: RoomNotice) => void): unknown;
   off(event: 'notice', listener: (room: string | undefined, notice: RoomNotice) => void): unknown;
@@ -107,6 +109,8 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
         this.emit('roomClosed', name, reason);
       },
       viewers: (name, viewers) => this.emit('viewers', name, viewers),
+      needIds: (name) => data.reserveBlock(name),
+      closing: (name, reason) => void this.supervisor.closeRoom(name, reason),
     };
     this.supervisor = new Supervisor({
       config: options.config,
@@ -166,9 +170,12 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     return this.supervisor.create(name);
   }
 
-  /** Closes a room; false if none of that name is open. */
+  /**
+   * An admin's shutdown of a room: closes it here and, in a cluster, on every
+   * server that has a copy. False if none of that name is open here.
+   */
   close(name: string, reason: string): Promise<boolean> {
-    return this.supervisor.closeRoom(name, reason);
+    return this.supervisor.closeRoom(name, reason, true);
   }
 
   /** One room's stats; undefined if no such room; rejects (RoomRequestError) if it does not answer in time. */

@@ -12,6 +12,8 @@
  * of the store, the balancers or HTTP. Building one starts nothing; `start()`
  * fills the warm pool and starts the liveness checks.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { IdGrant, RecordBatch, RoomRestore, Writable } from '../protocol/room-messages.js';
@@ -55,6 +57,10 @@ export interface RoomReports {
   closed(name: string, reason: string): void;
   viewers(name: string, viewers: number): void;
   records(name: string, batch: RecordBatch): void;
+  /** Cluster mode: a fresh block of ids for the room's shared counter (undefined: the store did not answer). */
+  needIds(name: string): Promise<IdGrant | undefined>;
+  /** Cluster mode: another copy announced that the room closes. */
+  closing(name: string, reason: string): void;
 }
 
 /** How long the supervisor's own requests may take (from the rooms service's table). */
@@ -70,6 +76,11 @@ export interface SupervisorOptions {
   workerFile: URL;
   reports: RoomReports;
   timeouts: SupervisorTimeouts;
+}
+
+/** A room copy's id: the host, the process and a random part, new for every worker (a replaced room is a new copy). */
+function copyIdOf(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
 /** How many ports to try when other processes hold some of the range. */
@@ -105,6 +116,8 @@ export class Supervisor {
   readonly budget: ConnectionBudget;
   private readonly budgetSlots = new Map<RoomHandle, number>();
   private readonly config: Config;
+  /** Cluster mode: the Redis this server's room copies share (undefined: one server). */
+  private readonly redisUrl: string | undefined;
   private readonly reports: RoomReports;
   private readonly timeouts: SupervisorTimeouts;
   private readonly log: Logger;
@@ -113,6 +126,7 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {
     this.config = options.config;
+    this.redisUrl = options.config.redisUrl || undefined;
     this.reports = options.reports;
     this.timeouts = options.timeouts;
     this.log = options.logger.child({ component: 'supervisor' });
@@ -235,7 +249,12 @@ export class Supervisor {
     this.workerCounts.started += 1;
     const handle = new RoomHandle({
       workerFile: this.options.workerFile,
-      workerData: { access: config.access, limits: config.limits, budget: share },
+      workerData: {
+        access: config.access,
+        limits: config.limits,
+        budget: share,
+        ...(this.redisUrl === undefined ? {} : { cluster: { redisUrl: this.redisUrl, copyId: copyIdOf() } }),
+      },
       maxHeapMb: config.roomMaxHeapMb,
       youngGenMb: config.roomYoungGenMb,
       bootTimeoutMs: config.roomBootTimeoutMs,
@@ -245,6 +264,14 @@ export class Supervisor {
         if (handle.name) this.reports.viewers(handle.name, viewers);
       },
       onRecords: (name, batch) => this.reports.records(name, batch),
+      // Asked while the room opens too (before it is listed): the answer goes to the worker that asked.
+      onNeedIds: (handle, name) =>
+        void this.reports.needIds(name).then((grant) => {
+          if (grant !== undefined) handle.notify({ type: 'ids', ...grant });
+        }),
+      onClosing: (handle, reason) => {
+        if (handle.name) this.reports.closing(handle.name, reason);
+      },
     });
     this.budgetSlots.set(handle, share.slot);
     try {
@@ -341,7 +368,7 @@ export class Supervisor {
    * Closes one room: clients get 1001, then the worker stops. False if no such
    * room is open. A second close of a room already closing waits for the first.
    */
-  async closeRoom(name: string, reason: string): Promise<boolean> {
+  async closeRoom(name: string, reason: string, everywhere = false): Promise<boolean> {
     const already = this.closing.get(name);
     if (already !== undefined) {
       await already;
@@ -349,18 +376,18 @@ export class Supervisor {
     }
     const handle = this.get(name);
     if (handle === undefined) return false;
-    const done = this.finishClose(handle, name, reason).finally(() => this.closing.delete(name));
+    const done = this.finishClose(handle, name, reason, everywhere).finally(() => this.closing.delete(name));
     this.closing.set(name, done);
     await done;
     return true;
   }
 
-  private async finishClose(handle: RoomHandle, name: string, reason: string): Promise<void> {
+  private async finishClose(handle: RoomHandle, name: string, reason: string, everywhere: boolean): Promise<void> {
     this.rooms.delete(name);
     this.ports.release(handle.port);
     this.log.info('Room closing', { room: name, reason });
     try {
-      await handle.request('close', { reason }, this.timeouts.close);
+      await handle.request('close', { reason, everywhere }, this.timeouts.close);
     } catch (error) {
       this.log.warn('Room did not close cleanly; terminating it', { room: name, error: (error as Error).message });
     }

@@ -20,6 +20,14 @@ export interface RoomWorkerData {
   limits: RoomLimits;
   /** The process-wide connection budget (src/room/connection-budget.ts): a counter, no messages. */
   budget: BudgetShare;
+  /** Cluster mode (REDIS_URL): the room is shared with other servers through Redis (docs/cluster.md). */
+  cluster?: ClusterSettings;
+}
+
+export interface ClusterSettings {
+  redisUrl: string;
+  /** This server's copy of every room is known by this id (unique per process). */
+  copyId: string;
 }
 
 export interface RoomStats {
@@ -100,6 +108,8 @@ export interface ModerationRecord {
   seconds: number | null;
   reason: string;
   at: number;
+  /** Cluster mode: the act's entry in the room's shared log, so every copy may write it and the store keeps one. */
+  key?: string;
 }
 
 /** What a room hands the master for the store, in the order it happened. */
@@ -127,16 +137,22 @@ export interface RoomRequests {
   stats: { args: object; result: RoomStats };
   broadcast: { args: { text: string; ts: number }; result: { delivered: number } };
   kick: { args: { user: string; reason: string }; result: { closed: number } };
-  close: { args: { reason: string }; result: { closed: number } };
+  /** `everywhere`: an admin's shutdown of the room, announced to every copy in a cluster (else only this copy stops). */
+  close: { args: { reason: string; everywhere?: boolean }; result: { closed: number } };
 }
 export type RoomRequestType = keyof RoomRequests;
 export type RoomRequest = {
   [K in RoomRequestType]: { type: K; id: number } & RoomRequests[K]['args'];
 }[RoomRequestType];
 
-/** More ids the room may give out: every id up to `through`. */
+/**
+ * More ids the room may give out: every id up to `through`. In cluster mode a
+ * grant is a block reserved for this one grant, (from - 1, through], handed to
+ * the room's shared counter once; a grant without `from` is the single server's.
+ */
 export interface IdGrant {
   through: number;
+  from?: number;
 }
 
 /** Whether the room may accept messages now (false while the store cannot make them durable). */
@@ -212,5 +228,9 @@ export type FromRoom =
   | Reply
   | { type: 'log'; level: LogLevel; message: string; meta?: Record<string, unknown> }
   | { type: 'viewers'; viewers: number }
+  /** Cluster mode: the room's shared counter needs a fresh block of ids (answered with an `ids` notice with `from`). */
+  | { type: 'needIds'; room: string }
+  /** Cluster mode: another copy announced that the room closes; the master closes this copy. */
+  | { type: 'closing'; reason: string }
   /** Posted once per event-loop pass; always before the reply to `close`. */
   | { type: 'records'; room: string; batch: RecordBatch };

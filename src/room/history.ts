@@ -19,6 +19,8 @@ export class History {
   private clearedThrough = 0;
   /** The highest id this room ever gave out (including messages before the window). */
   private lastId = 0;
+  /** A `since` below this cannot be recovered in full (see lostBefore). */
+  private unknownBefore = 0;
 
   constructor(private readonly capacity: number) {}
 
@@ -56,8 +58,18 @@ export class History {
     return true;
   }
 
-  clear(): void {
-    this.clearedThrough = this.lastId;
+  /** Hides every message up to `throughId` (a clear); a clear never un-hides. */
+  clearThrough(throughId: number): void {
+    this.clearedThrough = Math.max(this.clearedThrough, throughId);
+  }
+
+  /**
+   * The room's shared order was lost before `nextId` (the cluster's Redis came
+   * back empty): messages just before it may exist that this copy never saw, so
+   * a `since` before it can no longer be answered as complete.
+   */
+  lostBefore(nextId: number): void {
+    this.unknownBefore = Math.max(this.unknownBefore, nextId - 1);
   }
 
   /** The last `count` visible messages, oldest first. */
@@ -80,7 +92,7 @@ export class History {
     const window = this.entries;
     const oldest = window[0]?.message.id ?? this.lastId + 1;
     // `since` must be an id the room has given out, and the window must hold every id after it.
-    const known = since <= this.lastId && since >= oldest - 1 && since >= 0;
+    const known = since <= this.lastId && since >= oldest - 1 && since >= 0 && since >= this.unknownBefore;
     if (!known) return { recovered: false, messages: this.recent(fallbackCount) };
     const messages = window
       .filter((e) => e.message.id > since && e.message.id > this.clearedThrough && !e.deleted)

@@ -1,5 +1,6 @@
 /**
- * The single-server engine: ids and durability as the master grants them.
+ * The single-server engine: ids and durability as the master grants them, and
+ * everything handed over comes back at once, in the same pass.
  *
  * - Ids: the room may give out ids up to the granted `through` (the master
  *   reserves them durably ahead of use, so a crash skips ids but never repeats
@@ -11,8 +12,8 @@
  *   master's `committed` notice says through which one the store has them.
  */
 import type { ChatMessage } from '../protocol/frames.js';
-import type { ChatRecord, IdGrant, Writable } from '../protocol/room-messages.js';
-import type { Availability, Deliver, Engine, MessageDraft } from './engine.js';
+import type { ChatRecord, IdGrant, ModerationRecord, Writable } from '../protocol/room-messages.js';
+import type { Availability, Control, Engine, EngineHandlers, MessageDraft, PostOrigin } from './engine.js';
 
 /** Where records go (RecordBatcher): `add` answers the record's sequence number. */
 export interface RecordSink {
@@ -30,11 +31,12 @@ export interface LocalEngineOptions {
 }
 
 export class LocalEngine implements Engine {
+  readonly sharedLimits = false;
   private lastId: number;
   private idsThrough: number;
   private writable: Writable;
   private committedThrough = 0;
-  private durable: (through: number) => void = () => undefined;
+  private handlers: EngineHandlers | null = null;
 
   constructor(
     private readonly sink: RecordSink,
@@ -43,6 +45,15 @@ export class LocalEngine implements Engine {
     this.lastId = options.lastId ?? 0;
     this.idsThrough = options.ids.through;
     this.writable = { ...options.writable };
+  }
+
+  start(handlers: EngineHandlers): void {
+    this.handlers = handlers;
+  }
+
+  private get on(): EngineHandlers {
+    if (this.handlers === null) throw new Error('The engine was not started');
+    return this.handlers;
   }
 
   available(): Availability {
@@ -57,20 +68,26 @@ export class LocalEngine implements Engine {
     return { ok: true };
   }
 
-  publish<T>(draft: MessageDraft, origin: T, deliver: Deliver<T>): void {
+  publish(draft: MessageDraft, origin: PostOrigin): void {
     // The policy asked available() in this same pass, so an id is there.
     const message: ChatMessage = { type: 'message', id: ++this.lastId, ...draft };
     const seq = this.sink.add({ kind: 'message', message });
-    deliver(message, seq, origin);
+    this.on.message(message, seq, origin);
   }
 
-  record(record: ChatRecord): number {
-    return this.sink.add(record);
+  act(record: ModerationRecord, _origin: PostOrigin): void {
+    this.on.act(record, this.sink.add({ kind: 'moderation', ...record }));
   }
 
-  onDurable(listener: (through: number) => void): void {
-    this.durable = listener;
+  announce(control: Control): void {
+    this.on.control(control);
   }
+
+  viewersElsewhere(): number {
+    return 0;
+  }
+
+  async stop(): Promise<void> {}
 
   // ── the master's notices ──────────────────────────────────────────────────────
   /** More ids: a grant never lowers what was granted before. */
@@ -86,6 +103,6 @@ export class LocalEngine implements Engine {
   committed(through: number): void {
     if (through <= this.committedThrough) return;
     this.committedThrough = through;
-    this.durable(through);
+    this.on.durable(through);
   }
 }

@@ -28,8 +28,10 @@ export class Members {
   constructor(
     private readonly clock: Clock,
     private readonly presenceIntervalMs: number,
-    /** Called at most once per interval, when the joined count has changed since the last call. */
+    /** Called at most once per interval, when the room's joined count has changed since the last call. */
     private readonly onPresence: (viewers: number) => void,
+    /** Joined connections on the room's other copies (a cluster), counted into presence. */
+    private readonly elsewhere: () => number = () => 0,
   ) {}
 
   /** Joined connections (anonymous readers included). */
@@ -114,12 +116,13 @@ export class Members {
    * Presence goes out at most once per interval and only when the count changed,
    * so a thousand joins in one second cost each viewer one frame, not a thousand.
    */
-  private presenceChanged(): void {
+  presenceChanged(): void {
     if (this.presenceTimer !== undefined || this.stopped) return;
     this.presenceTimer = this.clock.setTimeout(() => {
       this.presenceTimer = undefined;
-      if (this.joinedCount === this.presenceSent) return;
-      this.presenceSent = this.joinedCount;
+      const total = this.joinedCount + this.elsewhere();
+      if (total === this.presenceSent) return;
+      this.presenceSent = total;
       this.onPresence(this.joinedCount);
     }, this.presenceIntervalMs);
   }

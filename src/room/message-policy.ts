@@ -7,7 +7,7 @@
 import type { RoomLimits } from '../config.js';
 import type { FrameErrorCode, UserInfo } from '../protocol/frames.js';
 import type { Clock } from './clock.js';
-import type { Availability } from './engine.js';
+import type { Availability, PostLimits } from './engine.js';
 import type { Moderation } from './moderation.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
 import { cleanText, codePoints, TermFilter } from './text.js';
@@ -19,7 +19,8 @@ export interface PostRefusal {
   retryAfterMs?: number;
   until?: number;
 }
-export type PostVerdict = { ok: true; text: string; ts: number } | PostRefusal;
+/** An accepted post; `limits` is what an engine that counts across copies applies to it. */
+export type PostVerdict = { ok: true; text: string; ts: number; limits: PostLimits } | PostRefusal;
 
 export class MessagePolicy {
   private readonly rateLimiter: SlidingWindowLimiter;
@@ -33,6 +34,8 @@ export class MessagePolicy {
     private readonly moderation: Moderation,
     /** Whether a message can be made durable now (the engine, and room-wide limits such as held acks). */
     private readonly available: () => Availability,
+    /** True when the engine counts rate limits and slow mode across the room's copies (this policy then does not). */
+    private readonly sharedLimits = false,
   ) {
     this.rateLimiter = new SlidingWindowLimiter(limits.rateLimitWindowMs);
   }
@@ -69,17 +72,22 @@ export class MessagePolicy {
     if (!available.ok) return refuse('UNAVAILABLE', available.message, { retryAfterMs: available.retryAfterMs });
     const moderator = this.moderation.isModerator(user.role);
     const slow = this.moderation.slowSeconds;
-    if (slow > 0 && !moderator) {
-      const last = this.lastPost.get(user.id);
-      const wait = last === undefined ? 0 : last + slow * 1000 - now;
-      if (wait > 0) return refuse('SLOW_MODE', `Slow mode: one message per ${slow} s`, { retryAfterMs: wait });
-    }
     const limit = moderator ? this.limits.rateLimitModMessages : this.limits.rateLimitMessages;
+    const limits: PostLimits = {
+      messages: limit,
+      windowMs: this.limits.rateLimitWindowMs,
+      slowMs: slow > 0 && !moderator ? slow * 1000 : 0,
+    };
+    if (this.sharedLimits) return { ok: true, text, ts: now, limits };
+    if (limits.slowMs > 0) {
+      const last = this.lastPost.get(user.id);
+      const wait = last === undefined ? 0 : last + limits.slowMs - now;
+      if (wait > 0) return refuse('SLOW_MODE', slowModeMessage(slow), { retryAfterMs: wait });
+    }
     const allowed = this.rateLimiter.take(user.id, limit, now);
-    if (!allowed.ok)
-      return refuse('RATE_LIMITED', 'Too many messages; wait a moment', { retryAfterMs: allowed.retryAfterMs });
+    if (!allowed.ok) return refuse('RATE_LIMITED', RATE_LIMITED_MESSAGE, { retryAfterMs: allowed.retryAfterMs });
     if (slow > 0) this.lastPost.set(user.id, now);
-    return { ok: true, text, ts: now };
+    return { ok: true, text, ts: now, limits };
   }
 
   /** Forgets rate-limit and slow-mode entries that no longer matter (the room's periodic upkeep). */
@@ -89,6 +97,12 @@ export class MessagePolicy {
     const slowMs = this.moderation.slowSeconds * 1000;
     for (const [user, at] of this.lastPost) if (at <= now - slowMs) this.lastPost.delete(user);
   }
+}
+
+export const RATE_LIMITED_MESSAGE = 'Too many messages; wait a moment';
+
+export function slowModeMessage(seconds: number): string {
+  return `Slow mode: one message per ${seconds} s`;
 }
 
 function refuse(

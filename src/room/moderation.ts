@@ -66,11 +66,9 @@ export class Moderation {
     this.slow = seconds;
   }
 
-  /** Times a user out for `seconds`; returns until when (ms since the epoch). */
-  timeout(user: string, seconds: number): number {
-    const until = this.clock.now() + seconds * 1000;
+  /** Times a user out until `until` (ms since the epoch); a later timeout replaces an earlier one. */
+  timeout(user: string, until: number): void {
     this.timeouts.set(user, until);
-    return until;
   }
 
   /** Until when the user is timed out, or undefined; an expired timeout is forgotten. */

@@ -21,12 +21,12 @@ import {
   type ServerFrame,
   type UserInfo,
 } from '../protocol/frames.js';
-import type { ModerationAction, RoomCache, RoomRestore } from '../protocol/room-messages.js';
+import type { ModerationAction, ModerationRecord, RoomCache, RoomRestore } from '../protocol/room-messages.js';
 import { PendingAcks } from './acks.js';
 import type { Client } from './client.js';
 import { type Clock, realClock } from './clock.js';
 import { RoomCounters } from './counters.js';
-import type { Availability, Engine } from './engine.js';
+import type { Availability, Control, Engine, EngineRefusal, PostOrigin } from './engine.js';
 import { History } from './history.js';
 import { IdentityResolver } from './identity.js';
 import { Members } from './members.js';
@@ -36,17 +36,13 @@ import { encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
 
 export interface RoomEvents {
-  /** The joined-connection count changed (already throttled to the presence interval). */
+  /** The joined-connection count on this copy changed (already throttled to the presence interval). */
   viewers(viewers: number): void;
+  /** Another copy announced that the room closes (cluster): this copy should close too. */
+  closing?(reason: string): void;
 }
 
 type RoomFrame = Exclude<ClientFrame, { type: 'join' | 'message' | 'users' }>;
-
-/** Where a post came from, carried through the engine to its delivery. */
-interface PostOrigin {
-  client: Client;
-  ref: string | undefined;
-}
 
 export class Room {
   readonly createdAt: Date;
@@ -70,15 +66,35 @@ export class Room {
     this.history = new History(limits.recoveryWindow);
     this.identity = new IdentityResolver(name, access);
     this.moderation = new Moderation(clock);
-    this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available());
-    this.members = new Members(clock, limits.presenceIntervalMs, (viewers) => {
-      this.broadcast({ type: 'presence', viewers });
-      events.viewers(viewers);
+    this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available(), engine.sharedLimits);
+    this.members = new Members(
+      clock,
+      limits.presenceIntervalMs,
+      (viewers) => {
+        this.broadcast({ type: 'presence', viewers: viewers + engine.viewersElsewhere() });
+        events.viewers(viewers);
+      },
+      () => engine.viewersElsewhere(),
+    );
+    engine.start({
+      message: this.deliver,
+      refused: (origin, refusal) => this.refusedByEngine(origin, refusal),
+      act: (record, seq) => this.apply(record, seq),
+      control: (control) => this.control(control, events),
+      durable: (through) => this.acks.release(through),
+      elsewhere: () => this.members.presenceChanged(),
+      viewersHere: () => this.members.viewers,
+      lost: (nextId) => this.history.lostBefore(nextId),
     });
-    engine.onDurable((through) => this.acks.release(through));
   }
 
+  /** Joined connections in the whole room: this copy's and, in a cluster, the other copies'. */
   get viewers(): number {
+    return this.members.viewers + this.engine.viewersElsewhere();
+  }
+
+  /** Joined connections on this copy. */
+  get localViewers(): number {
     return this.members.viewers;
   }
 
@@ -147,7 +163,7 @@ export class Room {
       room: this.name,
       you: user,
       history: recovery?.messages ?? this.history.recent(this.limits.historyOnJoin),
-      viewers: this.members.viewers,
+      viewers: this.viewers,
       settings: {
         slow: this.moderation.slowSeconds,
         maxMessageChars: this.limits.maxMessageChars,
@@ -173,16 +189,25 @@ export class Room {
   private post(client: Client, user: UserInfo, text: string, ref: string | undefined): void {
     const verdict = this.policy.check(user, text);
     if (!verdict.ok) return this.refuse(client, verdict.code, verdict.message, ref, verdict);
-    this.engine.publish({ ts: verdict.ts, user, text: verdict.text }, { client, ref }, this.deliver);
+    this.engine.publish({ ts: verdict.ts, user, text: verdict.text }, { client, ref }, verdict.limits);
   }
 
-  /** A published message, with its id: into history, out to everyone; the sender's ack once it is durable. */
-  private readonly deliver = (message: ChatMessage, seq: number, origin: PostOrigin): void => {
+  /**
+   * A message in the room's order, with its id: into history, out to everyone
+   * here; the sender's ack (when it was posted on this copy) once it is durable.
+   */
+  private readonly deliver = (message: ChatMessage, seq: number, origin: PostOrigin | undefined): void => {
+    if (message.id <= this.history.latestId) return; // already here (a copy replaying the shared log)
     this.history.add(message);
     this.counters.accepted += 1;
-    if (origin.ref !== undefined) this.acks.hold(seq, origin.client, origin.ref, message.id);
+    if (origin?.ref !== undefined) this.acks.hold(seq, origin.client, origin.ref, message.id);
     this.broadcast(message);
   };
+
+  private refusedByEngine(origin: PostOrigin, refusal: EngineRefusal): void {
+    if (origin.client.state !== 'joined') return;
+    this.refuse(origin.client, refusal.code, refusal.message, origin.ref, { retryAfterMs: refusal.retryAfterMs });
+  }
 
   /** Serialises once and queues the same frame on every joined client. */
   broadcast(frame: ServerFrame): number {
@@ -198,8 +223,29 @@ export class Room {
     return delivered;
   }
 
+  /** An admin's announcement, to every copy of the room; answers how many joined connections here get it. */
   systemMessage(text: string, ts: number): number {
-    return this.broadcast({ type: 'system', text, ts });
+    const here = this.members.viewers;
+    this.engine.announce({ kind: 'system', text, ts });
+    return here;
+  }
+
+  /** An admin's kick, on every copy; answers how many connections here were closed. */
+  kick(userId: string, reason: string): number {
+    const here = this.members.connectionsOf(userId).length;
+    this.engine.announce({ kind: 'kick', user: userId, reason });
+    return here;
+  }
+
+  /** An admin's shutdown of the room, announced to the other copies (this one closes through its server). */
+  announceClose(reason: string): void {
+    this.engine.announce({ kind: 'close', reason });
+  }
+
+  private control(control: Control, events: RoomEvents): void {
+    if (control.kind === 'system') this.broadcast({ type: 'system', text: control.text, ts: control.ts });
+    else if (control.kind === 'kick') this.closeUser(control.user, CloseCode.KICKED, control.reason || 'Kicked');
+    else events.closing?.(control.reason);
   }
 
   // ── moderation ────────────────────────────────────────────────────────────────
@@ -214,39 +260,64 @@ export class Room {
       const author = entry.message.user;
       const refusal = mod.deleteRefusal(actor.role, author.role, author.id === actor.id);
       if (refusal !== null) return this.refuse(client, 'FORBIDDEN', refusal);
-      this.history.markDeleted(frame.id);
-      this.record(actor, 'delete', author.id, { messageId: frame.id });
-      this.broadcast({ type: 'deleted', id: frame.id });
-      return;
+      return this.record(client, actor, 'delete', author.id, { messageId: frame.id });
     }
     const target = frame.type === 'timeout' || frame.type === 'ban' ? this.members.roleOf(frame.user) : undefined;
     const refusal = mod.refusal(actor.role, target);
     if (refusal !== null) return this.refuse(client, 'FORBIDDEN', refusal);
     switch (frame.type) {
-      case 'timeout': {
-        const until = mod.timeout(frame.user, frame.seconds);
-        this.record(actor, 'timeout', frame.user, { seconds: frame.seconds, reason: frame.reason ?? '' });
-        this.broadcast({ type: 'timeout', user: frame.user, until });
-        return;
-      }
-      case 'ban': {
-        const seq = this.record(actor, 'ban', frame.user, { reason: frame.reason ?? '' });
-        if (mod.ban(frame.user, seq)) this.banned(frame.user);
-        return;
-      }
+      case 'timeout':
+        return this.record(client, actor, 'timeout', frame.user, {
+          seconds: frame.seconds,
+          reason: frame.reason ?? '',
+        });
+      case 'ban':
+        return this.record(client, actor, 'ban', frame.user, { reason: frame.reason ?? '' });
       case 'unban':
-        mod.unban(frame.user, this.record(actor, 'unban', frame.user));
+        return this.record(client, actor, 'unban', frame.user);
+      case 'slow':
+        return this.record(client, actor, 'slow', null, { seconds: frame.seconds });
+      case 'clear':
+        return this.record(client, actor, 'clear', null, { messageId: this.history.latestId });
+    }
+  }
+
+  /**
+   * A moderation act in the room's order (from this copy or, in a cluster,
+   * another), applied here and told to everyone here. Acts are checked where
+   * they were made; applying one twice changes nothing more.
+   */
+  private apply(act: ModerationRecord, seq: number): void {
+    const mod = this.moderation;
+    switch (act.action) {
+      case 'delete':
+        if (act.messageId === null) return;
+        this.history.markDeleted(act.messageId);
+        this.broadcast({ type: 'deleted', id: act.messageId });
+        return;
+      case 'timeout': {
+        if (act.target === null) return;
+        const until = act.at + (act.seconds ?? 0) * 1000;
+        mod.timeout(act.target, until);
+        this.broadcast({ type: 'timeout', user: act.target, until });
+        return;
+      }
+      case 'ban':
+        if (act.target !== null && mod.ban(act.target, seq)) this.banned(act.target);
+        return;
+      case 'unban':
+        if (act.target !== null) mod.unban(act.target, seq);
         return;
       case 'slow':
-        mod.setSlow(frame.seconds);
+        mod.setSlow(act.seconds ?? 0);
         this.policy.slowChanged();
-        this.record(actor, 'slow', null, { seconds: frame.seconds });
-        this.broadcast({ type: 'settings', slow: frame.seconds });
+        this.broadcast({ type: 'settings', slow: act.seconds ?? 0 });
         return;
       case 'clear':
-        this.history.clear();
-        this.record(actor, 'clear', null, { messageId: this.history.latestId });
+        this.history.clearThrough(act.messageId ?? this.history.latestId);
         this.broadcast({ type: 'cleared' });
+        return;
+      case 'kick':
         return;
     }
   }
@@ -272,21 +343,24 @@ export class Room {
   }
 
   private record(
+    client: Client,
     by: UserInfo,
     action: ModerationAction,
     target: string | null,
     extra: { messageId?: number; seconds?: number; reason?: string } = {},
-  ): number {
-    return this.engine.record({
-      kind: 'moderation',
-      action,
-      by,
-      target,
-      messageId: extra.messageId ?? null,
-      seconds: extra.seconds ?? null,
-      reason: extra.reason ?? '',
-      at: this.clock.now(),
-    });
+  ): void {
+    this.engine.act(
+      {
+        action,
+        by,
+        target,
+        messageId: extra.messageId ?? null,
+        seconds: extra.seconds ?? null,
+        reason: extra.reason ?? '',
+        at: this.clock.now(),
+      },
+      { client, ref: undefined },
+    );
   }
 
   // ── stored state (the master's store, through its cache and notices) ──────────

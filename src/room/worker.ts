@@ -7,7 +7,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CloseCode } from '../protocol/frames.js';
 import {
   type FromRoom,
   isReplyErrorCode,
@@ -23,13 +22,15 @@ import {
   type ToRoom,
 } from '../protocol/room-messages.js';
 import { RoomBudget } from './connection-budget.js';
+import { RedisEngine } from '../cluster/redis-engine.js';
+import type { Engine } from './engine.js';
 import { LocalEngine } from './local-engine.js';
 import { RecordBatcher } from './record-batcher.js';
 import { type RoomLog, RoomServer } from './room-server.js';
 
 if (parentPort === null) throw new Error('src/room/worker.ts runs only as a worker thread');
 const port = parentPort;
-const { access, limits, budget: share } = workerData as RoomWorkerData;
+const { access, limits, budget: share, cluster } = workerData as RoomWorkerData;
 const budget = new RoomBudget(share);
 
 const post = (message: FromRoom) => port.postMessage(message);
@@ -42,7 +43,9 @@ loopDelay.enable();
 let server: RoomServer | null = null;
 let roomPort = 0;
 let records: RecordBatcher | null = null;
-let engine: LocalEngine | null = null;
+/** The engine's side of the master's notices (both engines take them). */
+type NoticedEngine = Engine & Pick<LocalEngine, 'grantIds' | 'setWritable' | 'committed'>;
+let engine: NoticedEngine | null = null;
 
 /** A reply error with one of the protocol's codes (replyErrorCodes). */
 function replyError(code: ReplyErrorCode, message: string): Error {
@@ -62,26 +65,46 @@ const requests: RoomRequestHandlers = {
     const batcher = new RecordBatcher((batch) => post({ type: 'records', room: name, batch }));
     const restore = request.restore;
     // Ids go on after the last one the store knows, and after every restored message.
-    const lastId = Math.max(restore?.lastId ?? 0, ...(restore?.window.map((m) => m.message.id) ?? []));
-    const local = new LocalEngine(batcher, { lastId, ids: request.ids, writable: request.writable });
+    const windowLast = Math.max(0, ...(restore?.window.map((m) => m.message.id) ?? []));
+    const lastId = Math.max(restore?.lastId ?? 0, windowLast);
+    let redis: RedisEngine | null = null;
+    if (cluster !== undefined)
+      // In a cluster the room's shared counter gives ids: this copy continues from what it holds.
+      redis = new RedisEngine({
+        room: name,
+        cluster,
+        sink: batcher,
+        writable: request.writable,
+        lastId: windowLast,
+        backlog: Math.max(limits.recoveryWindow, limits.historyOnJoin),
+        requestIds: () => post({ type: 'needIds', room: name }),
+        log,
+      });
+    const chosen: NoticedEngine =
+      redis ?? new LocalEngine(batcher, { lastId, ids: request.ids, writable: request.writable });
     // Notices that arrive while the listener opens (more ids, writability) are not lost.
-    engine = local;
+    engine = chosen;
     const opening = new RoomServer(
       name,
       limits,
       access,
-      local,
-      { viewers: (viewers) => post({ type: 'viewers', viewers }) },
+      chosen,
+      {
+        viewers: (viewers) => post({ type: 'viewers', viewers }),
+        closing: (reason) => post({ type: 'closing', reason }),
+      },
       log,
       budget,
     );
-    if (restore !== undefined) opening.room.restore(restore);
+    if (restore !== undefined) opening.room.restore(redis === null ? restore : { ...restore, lastId: windowLast });
     try {
+      if (redis !== null) await redis.open();
       roomPort = await opening.listen(request.port);
     } catch (error) {
       // The master tries the next port with this worker: leave nothing running.
       engine = null;
       await opening.close('could not listen');
+      await chosen.stop();
       throw error;
     }
     records = batcher;
@@ -90,14 +113,17 @@ const requests: RoomRequestHandlers = {
   },
   stats: async () => stats(open()),
   broadcast: async ({ text, ts }) => ({ delivered: open().room.systemMessage(text, ts) }),
-  kick: async ({ user, reason }) => ({ closed: open().room.closeUser(user, CloseCode.KICKED, reason || 'Kicked') }),
-  close: async ({ reason }) => {
-    const closing = open().close(reason);
+  kick: async ({ user, reason }) => ({ closed: open().room.kick(user, reason || 'Kicked') }),
+  close: async ({ reason, everywhere }) => {
+    const s = open();
+    if (everywhere === true) s.room.announceClose(reason);
+    const closing = s.close(reason);
     // The room accepts nothing more once closing has begun: hand the master its
     // last records now, before waiting on slow clients, and again before the reply.
     records?.flush();
     const closed = await closing;
     records?.flush();
+    await engine?.stop();
     return { closed };
   },
 };

@@ -1,0 +1,43 @@
+/**
+ * How the cluster talks to Redis (node-redis): a connection that never gives up
+ * reconnecting (a short capped pause between attempts), refuses commands at once
+ * while it is down instead of queueing them (disableOfflineQueue: a sender is told
+ * UNAVAILABLE now rather than its post going out minutes later), and always has
+ * an 'error' listener (node-redis emits one per failed attempt; without a
+ * listener it would end the process).
+ */
+import { createClient } from 'redis';
+
+export type RedisConnection = ReturnType<typeof createClient>;
+
+/** The pause before reconnect attempt `retries` (ms): 50, 100, 200 … at most 1 s. */
+export function reconnectDelay(retries: number): number {
+  return Math.min(50 * 2 ** retries, 1_000);
+}
+
+export function redisConnection(
+  url: string,
+  onError: (error: Error) => void,
+  socketTimeoutMs?: number,
+): RedisConnection {
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 2_000,
+      reconnectStrategy: reconnectDelay,
+      ...(socketTimeoutMs === undefined ? {} : { socketTimeout: socketTimeoutMs }),
+    },
+  });
+  client.on('error', onError);
+  return client;
+}
+
+/**
+ * Starts connecting without waiting: node-redis's connect() settles only once a
+ * connection is made, retrying until then, so a Redis that is down at start-up
+ * must not hold up the room (it refuses posts until the connection is ready).
+ */
+export function connectInBackground(client: RedisConnection): void {
+  client.connect().catch(() => undefined);
+}
