@@ -41,6 +41,7 @@ describe('cluster mode on Redis', { skip, timeout: 120_000 }, () => {
         ADMIN_KEY,
         AUTH_SECRET,
         RATE_LIMIT_MESSAGES: '1000',
+        RATE_LIMIT_MOD_MESSAGES: '10',
         SLOW_READER_MS: '60000',
       },
       { offset },
@@ -131,7 +132,15 @@ describe('cluster mode on Redis', { skip, timeout: 120_000 }, () => {
     const refused = await u2.client.next('error', (f) => f.ref === 'x2');
     assert.equal(refused.code, 'SLOW_MODE');
     mod.client.send({ type: 'slow', seconds: 0 });
-    for (const c of [mod, u1, u2]) c.client.close();
+
+    // A moderator's rate limit (10 per window here) is one count across copies: 6 on A, then B refuses the 5th.
+    const modOnB = await joinAs(portB, 'mod1', 'mod', 'modroom');
+    for (let i = 0; i < 6; i++) mod.client.send({ type: 'message', text: `m${i}`, ref: `m${i}` });
+    await mod.client.next('ack', (f) => f.ref === 'm5');
+    for (let i = 0; i < 5; i++) modOnB.client.send({ type: 'message', text: `n${i}`, ref: `n${i}` });
+    for (let i = 0; i < 4; i++) await modOnB.client.next('ack', (f) => f.ref === `n${i}`);
+    assert.equal((await modOnB.client.next('error', (f) => f.ref === 'n4')).code, 'RATE_LIMITED');
+    for (const c of [mod, modOnB, u1, u2]) c.client.close();
   });
 
   test('an admin shutdown on one server closes every copy (1001)', async () => {
