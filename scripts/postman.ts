@@ -138,6 +138,7 @@ async function main(): Promise<number> {
     servers.push(first);
     const failures = await runCollection(first, keys, [
       'Info and access',
+      'Health',
       'Rooms',
       'Data',
       'Operations',

@@ -24,11 +24,12 @@ import { describeError, type Logger } from './logger.js';
 import { DataLayer } from './master/data-layer.js';
 import { LbClient } from './master/lb-client.js';
 import { Metrics } from './master/metrics.js';
+import { Readiness } from './master/readiness.js';
 import { RoomsService } from './master/rooms.js';
 import { APP_VERSION } from './version.js';
 import { Webhooks } from './master/webhooks.js';
 import { createStore } from './store/create-store.js';
-import type { Store } from './store/store.js';
+import { GLOBAL_ROOM, type Store } from './store/store.js';
 
 export type ExitCode = 0 | 1 | 3;
 type State = 'running' | 'draining' | 'stopping' | 'stopped';
@@ -54,6 +55,8 @@ export class ChatServer {
   readonly balancers: LbClient;
   readonly webhooks: Webhooks;
   readonly metrics: Metrics;
+  /** The checks behind GET /api/v1/health/ready; other parts add theirs with `readiness.add`. */
+  readonly readiness = new Readiness();
   /** Every route each listener answers (checked against docs/openapi.yaml). */
   readonly routes: RouteTable;
   /** Resolves with the exit code once a stop has finished. */
@@ -105,11 +108,13 @@ export class ChatServer {
       webhooks: this.webhooks,
       accepting: () => this.state === 'running',
     });
+    this.addReadinessChecks();
     const app = createApp({
       config,
       rooms: this.rooms,
       data: this.data,
       metrics: this.metrics,
+      readiness: this.readiness,
       master: this.controls(),
       logger,
       isAdminSocket: (socket) => this.adminSockets.has(socket),
@@ -127,6 +132,20 @@ export class ChatServer {
       server.headersTimeout = 10_000;
       server.requestTimeout = 30_000;
     }
+  }
+
+  private addReadinessChecks(): void {
+    // A real read, as cheap as the store has: the global moderation room is never a
+    // real room, so this finds no row. It goes through the same store the rooms use.
+    this.readiness.add('store', async () => {
+      await this.data.store.room(GLOBAL_ROOM);
+      return { ok: true, detail: this.data.store.kind };
+    });
+    this.readiness.add('accepting', () => {
+      if (this.state === 'running') return { ok: true };
+      if (this.state === 'draining') return { ok: false, detail: 'draining; POST /api/v1/resume accepts rooms again' };
+      return { ok: false, detail: this.state };
+    });
   }
 
   private controls(): MasterControls {

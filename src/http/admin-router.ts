@@ -1,6 +1,7 @@
 /**
- * The admin API (docs/http-api.md), every call behind ADMIN_KEY. Listens on
- * ADMIN_BIND (127.0.0.1 by default): it is for operators, not the internet.
+ * The admin API (docs/http-api.md), every call behind ADMIN_KEY but the health
+ * probes (src/http/health-router.ts). Listens on ADMIN_BIND (127.0.0.1 by
+ * default): it is for operators, not the internet.
  */
 import os from 'node:os';
 import { Router } from 'express';
@@ -9,14 +10,24 @@ import type { RoomStats } from '../protocol/room-messages.js';
 import { adminDataRouter } from './admin-data-router.js';
 import type { Logger } from '../logger.js';
 import { adminKeyWithLockout, allowedAddresses } from './admin-access.js';
+import { healthRouter } from './health-router.js';
+import { KeyLockout } from './key-lockout.js';
 import type { ApiDeps } from './deps.js';
 import { body, broadcastBody, kickBody, roomName } from './validate.js';
 
 export function adminRouter(deps: ApiDeps & { logger: Logger }): Router {
   const { config, rooms, master } = deps;
   const router = Router();
+  // One lock-out for the probes and the rest: wrong keys count the same wherever they are sent.
+  const requireKey = adminKeyWithLockout(
+    config.adminKey,
+    deps.logger.child({ component: 'admin-access' }),
+    new KeyLockout(),
+  );
+  // Before the address and key checks: the probes answer loopback and ADMIN_ALLOWED_IPS without a key.
+  router.use(healthRouter({ readiness: deps.readiness, adminAllowedIps: config.adminAllowedIps, requireKey }));
   router.use(allowedAddresses(config.adminAllowedIps));
-  router.use(adminKeyWithLockout(config.adminKey, deps.logger.child({ component: 'admin-access' })));
+  router.use(requireKey);
   router.use(adminDataRouter(deps));
 
   const statsOf = async (name: string): Promise<RoomStats> => {

@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { DataLayer } from '../master/data-layer.js';
 import type { Metrics } from '../master/metrics.js';
+import type { Readiness } from '../master/readiness.js';
 import type { RoomsService } from '../master/rooms.js';
 
 export interface MasterControls {
@@ -27,4 +28,6 @@ export interface ApiDeps {
   data: DataLayer;
   /** The Prometheus registry behind GET /api/v1/metrics. */
   metrics: Metrics;
+  /** The checks behind GET /api/v1/health/ready. */
+  readiness: Readiness;
 }
