@@ -24,6 +24,7 @@ import { describeError, type Logger } from './logger.js';
 import { DataLayer } from './master/data-layer.js';
 import { LbClient } from './master/lb-client.js';
 import { Metrics } from './master/metrics.js';
+import { ClusterHealth } from './cluster/cluster-health.js';
 import { Readiness } from './master/readiness.js';
 import { RoomsService } from './master/rooms.js';
 import { APP_VERSION } from './version.js';
@@ -57,6 +58,8 @@ export class ChatServer {
   readonly metrics: Metrics;
   /** The checks behind GET /api/v1/health/ready; other parts add theirs with `readiness.add`. */
   readonly readiness = new Readiness();
+  /** Cluster mode: whether the cluster's Redis answers (null: one server). */
+  private readonly clusterHealth: ClusterHealth | null;
   /** Every route each listener answers (checked against docs/openapi.yaml). */
   readonly routes: RouteTable;
   /** Resolves with the exit code once a stop has finished. */
@@ -81,6 +84,7 @@ export class ChatServer {
   ) {
     this.log = logger.child({ component: 'master' });
     this.version = options.version ?? APP_VERSION;
+    this.clusterHealth = config.redisUrl ? new ClusterHealth(config.redisUrl) : null;
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     const store = createStore(config, logger);
     // Notices for every room go to the rooms open at the time (the rooms service is built next).
@@ -141,6 +145,10 @@ export class ChatServer {
       await this.data.store.room(GLOBAL_ROOM);
       return { ok: true, detail: this.data.store.kind };
     });
+    if (this.clusterHealth !== null) {
+      const cluster = this.clusterHealth;
+      this.readiness.add('cluster', () => cluster.check());
+    }
     this.readiness.add('accepting', () => {
       if (this.state === 'running') return { ok: true };
       if (this.state === 'draining') return { ok: false, detail: 'draining; POST /api/v1/resume accepts rooms again' };
@@ -186,6 +194,7 @@ export class ChatServer {
       this.data.stop(deadline - 300),
     ]);
     await Promise.all([closeServer(this.publicServer, remaining()), closeServer(this.adminServer, remaining())]);
+    this.clusterHealth?.stop();
     return 'done';
   }
 
@@ -193,6 +202,7 @@ export class ChatServer {
   async listen(): Promise<void> {
     // Rooms created from here on get the cached bans and terms.
     await this.data.start();
+    this.clusterHealth?.start();
     this.rooms.start();
     // Once listening, a listener's errors are accept failures (EMFILE when descriptors
     // run out): logged once per burst, never an uncaught exception that ends the master.

@@ -172,6 +172,13 @@ describe('cluster mode on Redis', { skip, timeout: 120_000 }, () => {
     });
     assert.equal(refusal.code, 'UNAVAILABLE');
     assert.equal(typeof refusal.retryAfterMs, 'number');
+    // The server says so: readiness names the cluster check.
+    const notReady = await eventually('readiness to name the cluster', async () => {
+      const res = await a.adminFetch('/health/ready');
+      const body = (await res.json()) as { error?: { message: string } };
+      return res.status === 503 && body.error?.message.includes('cluster') ? body : undefined;
+    });
+    assert.ok(notReady.error);
     await redis.restart();
     let n = 0;
     const after = await eventually(
@@ -188,6 +195,7 @@ describe('cluster mode on Redis', { skip, timeout: 120_000 }, () => {
       20_000,
     );
     const seen: Frame = await onB.client.next('message', (f) => f.text === after);
+    await eventually('ready again', async () => (await a.adminFetch('/health/ready')).status === 200);
     const before = onB.client.frames.find((f) => f.type === 'message' && f.text === 'before')!;
     assert.ok((seen.id as number) > (before.id as number), 'ids go on growing after Redis came back empty');
     onA.client.close();

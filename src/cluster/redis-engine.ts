@@ -216,8 +216,12 @@ export class RedisEngine implements Engine {
       await withTimeout(this.cmd.sendCommand(['HDEL', this.keys.copies, this.options.cluster.copyId])).catch(
         () => undefined,
       );
-    this.reader.destroy();
-    this.cmd.destroy();
+    for (const connection of [this.reader, this.cmd])
+      try {
+        connection.destroy();
+      } catch {
+        // never connected: nothing to close
+      }
     await this.reading;
   }
 
