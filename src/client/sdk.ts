@@ -200,6 +200,17 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return this.write({ type: 'users' });
   }
 
+  /**
+   * While waiting to reconnect, tries at once instead of at the end of the delay
+   * (a "Retry now" button, the browser coming back online); otherwise does nothing.
+   */
+  reconnectNow(): boolean {
+    if (this.current !== 'reconnecting' || this.stopped) return false;
+    clearTimeout(this.retryTimer);
+    void this.connect();
+    return true;
+  }
+
   /** Closes for good (no reconnect); idempotent. */
   close(): void {
     if (this.stopped) return;

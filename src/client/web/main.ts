@@ -12,7 +12,8 @@ import { isModerator as roleModerates, mayDelete, mayModerate } from '../../prot
 import { ChatClient, type ChatMessage, type ErrorFrame, type Identity, type UserInfo } from '../sdk.js';
 import { byId, h, waitText } from './dom.js';
 import { clock, MessageList } from './message-list.js';
-import { roomSocketUrl } from './room-url.js';
+import { ROOM_NAME_RULE, RoomNameError, roomSocketUrl } from './room-url.js';
+import { lostWords, RECONNECT_BACKOFF } from './reconnect.js';
 
 const TIMEOUT_SECONDS = 600;
 
@@ -26,6 +27,9 @@ const ui = {
   viewers: byId('viewer-count'),
   slowIndicator: byId('slow-indicator'),
   status: byId('status'),
+  retry: byId<HTMLButtonElement>('retry'),
+  modToggle: byId<HTMLButtonElement>('mod-toggle'),
+  roomInput: byId<HTMLInputElement>('room-input'),
   roomForm: byId<HTMLFormElement>('room-form'),
   layout: byId('layout'),
   error: byId('error'),
@@ -151,9 +155,26 @@ function roomError(e: ErrorFrame): void {
 const ensureStop = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 // ── status and controls ─────────────────────────────────────────────────────────
+let countdown: ReturnType<typeof setInterval> | undefined;
+
 function setStatus(state: string, text: string): void {
+  clearInterval(countdown);
+  ui.retry.hidden = true;
   ui.status.dataset.state = state;
   ui.status.textContent = text;
+}
+
+/** "Can't reach the chat server. Reconnecting in 3 s…", repainted each second until the retry. */
+function showReconnecting(words: string, verb: string, delayMs: number): void {
+  setStatus('reconnecting', '');
+  const at = Date.now() + delayMs;
+  const paint = () => {
+    const left = at - Date.now();
+    ui.status.textContent = left > 0 ? `${words} ${verb} in ${waitText(left)}…` : `${words} ${verb} now…`;
+  };
+  paint();
+  countdown = setInterval(paint, 1000);
+  ui.retry.hidden = false;
 }
 
 function setCanWrite(open: boolean): void {
@@ -202,7 +223,16 @@ function start(who: Identity): void {
   identity = who;
   me = null;
   settings = null;
-  const c = new ChatClient({ url: () => roomSocketUrl(roomName) });
+  /** Set when the lookup says the room name can never work: the page stops retrying. */
+  let finalLookup: string | null = null;
+  const c = new ChatClient({
+    backoff: RECONNECT_BACKOFF,
+    url: () =>
+      roomSocketUrl(roomName).catch((error: unknown) => {
+        if (error instanceof RoomNameError) finalLookup = error.message;
+        throw error;
+      }),
+  });
   client = c;
   const mine =
     <T>(listener: (payload: T) => void) =>
@@ -217,10 +247,16 @@ function start(who: Identity): void {
       if (s.state === 'connecting') setStatus('connecting', s.attempt > 0 ? 'Reconnecting…' : 'Connecting…');
       else if (s.state === 'open')
         setStatus('open', me?.role === 'anonymous' ? 'Connected, reading along' : `Connected as ${me?.name ?? ''}`);
-      else if (s.state === 'reconnecting')
-        setStatus(
-          'reconnecting',
-          `${ensureStop(s.explanation)} ${welcomedBefore ? 'Reconnecting' : 'Trying again'} in ${waitText(s.delayMs)}…`,
+      else if (s.state === 'reconnecting' && finalLookup !== null) {
+        const text = finalLookup;
+        client = null; // its closing is this page's decision, not a drop
+        c.close();
+        finalError(text);
+      } else if (s.state === 'reconnecting')
+        showReconnecting(
+          lostWords(s.code, s.reason, s.explanation),
+          welcomedBefore ? 'Reconnecting' : 'Trying again',
+          s.delayMs,
         );
       else if (s.state === 'closed') closed(s.code, s.explanation);
       setCanWrite(s.state === 'open');
@@ -238,6 +274,7 @@ function start(who: Identity): void {
       ui.composer.hidden = anonymous;
       ui.joinForm.hidden = !anonymous;
       ui.modPanel.hidden = !isModerator(w.you);
+      ui.modToggle.hidden = !isModerator(w.you);
       if (w.recovered === true) {
         for (const m of w.history) list.addMessage(m);
         if (w.history.length > 0)
@@ -313,10 +350,25 @@ function start(who: Identity): void {
   c.join(who).catch(() => undefined); // a refusal arrives as the 'closed' state too
 }
 
+/** An error retrying cannot heal: said once, in the status and under the log, and no more attempts. */
+function finalError(text: string): void {
+  setStatus('closed', text);
+  ui.composer.hidden = true;
+  ui.joinForm.hidden = true;
+  showError(text);
+}
+
 function closed(code: number, explanation: string): void {
   setStatus('closed', explanation);
   ui.composer.hidden = true;
-  if (identity.token !== undefined) return;
+  if (identity.token !== undefined) {
+    if (code !== 4001) return;
+    // The link's token was refused: say so, and read along (or join with a name) instead.
+    showError(`The sign-in link was not accepted (${explanation}). You are reading along; join with a name to write.`);
+    ui.joinForm.hidden = false;
+    start({});
+    return;
+  }
   // A guest or anonymous join that was refused: offer (again) to join with a name.
   ui.joinForm.hidden = false;
   if (code === 4001 && identity.name !== undefined) {
@@ -371,6 +423,30 @@ ui.slowForm.addEventListener('submit', (event) => {
   client?.slow(seconds);
 });
 ui.clear.addEventListener('click', () => client?.clear());
+ui.retry.addEventListener('click', () => client?.reconnectNow());
+// Coming back online or to the tab: no reason to wait out the delay.
+window.addEventListener('online', () => client?.reconnectNow());
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') client?.reconnectNow();
+});
+
+/** On narrow screens the moderation tools are a sheet the host opens and closes. */
+function setModOpen(open: boolean): void {
+  ui.modPanel.classList.toggle('open', open);
+  ui.modToggle.setAttribute('aria-expanded', String(open));
+}
+ui.modToggle.addEventListener('click', () => setModOpen(!ui.modPanel.classList.contains('open')));
+ui.modPanel.addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape' || !ui.modPanel.classList.contains('open')) return;
+  setModOpen(false);
+  ui.modToggle.focus();
+});
+
+// The browser's own "Please match the requested format." says nothing about what would match.
+ui.roomInput.addEventListener('input', () => ui.roomInput.setCustomValidity(''));
+ui.roomInput.addEventListener('invalid', () => {
+  if (ui.roomInput.validity.patternMismatch) ui.roomInput.setCustomValidity(ROOM_NAME_RULE);
+});
 ui.usersButton.addEventListener('click', () => client?.users());
 
 // ── boot ────────────────────────────────────────────────────────────────────────

@@ -8,6 +8,15 @@ export class RoomNotFoundError extends Error {
   override readonly name = 'RoomNotFoundError';
 }
 
+/** The server can never accept this name (HTTP 400): retrying cannot help. */
+export class RoomNameError extends Error {
+  override readonly name = 'RoomNameError';
+}
+
+/** What a room name may be, in words; the same rule as the room form's pattern. */
+export const ROOM_NAME_RULE =
+  'A room name is 1 to 64 letters (A–Z, a–z), digits, "_", "-" or "."; it does not start with "." and has no spaces.';
+
 interface RoomInfo {
   data: { name: string; port: number; path?: string; viewers: number };
 }
@@ -19,6 +28,7 @@ export async function roomSocketUrl(room: string, page: Location = window.locati
     cache: 'no-store',
   });
   if (res.status === 404) throw new RoomNotFoundError(`There is no room named "${room}" (yet)`);
+  if (res.status === 400) throw new RoomNameError(`"${room}" is not a valid room name. ${ROOM_NAME_RULE}`);
   if (!res.ok) throw new Error(`The room lookup answered HTTP ${res.status}`);
   const { data } = (await res.json()) as RoomInfo;
   const scheme = page.protocol === 'https:' ? 'wss:' : 'ws:';
