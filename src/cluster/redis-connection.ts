@@ -41,3 +41,19 @@ export function redisConnection(
 export function connectInBackground(client: RedisConnection): void {
   client.connect().catch(() => undefined);
 }
+
+/** A command that has not answered in this long is taken as failed (a sender is told UNAVAILABLE). */
+export const COMMAND_TIMEOUT_MS = 2_000;
+
+/** The command's answer, or a failure once COMMAND_TIMEOUT_MS has passed (a Redis that stopped answering). */
+export function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer in ${COMMAND_TIMEOUT_MS} ms`)), COMMAND_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

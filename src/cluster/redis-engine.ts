@@ -32,20 +32,17 @@ import type {
   PostOrigin,
 } from '../room/engine.js';
 import type { RecordSink } from '../room/local-engine.js';
+import { StoreGate } from '../room/store-gate.js';
 import { LOG_MAX_ENTRIES, rateKey, ROOM_KEYS_TTL_MS, type RoomKeys, roomKeys, slowKey } from './keys.js';
-import { connectInBackground, type RedisConnection, redisConnection } from './redis-connection.js';
+import { HEARTBEAT_MS, OtherCopies } from './other-copies.js';
+import { connectInBackground, pause, type RedisConnection, redisConnection, withTimeout } from './redis-connection.js';
 import { GRANT, PUBLISH } from './scripts.js';
 import { RATE_LIMITED_MESSAGE, slowModeMessage } from '../room/message-policy.js';
 
-/** A command that has not answered in this long is taken as failed (the sender is told UNAVAILABLE). */
-const COMMAND_TIMEOUT_MS = 2_000;
 /** XREAD blocks this long per call; the socket timeout catches a Redis that stopped answering. */
 const READ_BLOCK_MS = 2_000;
 const SOCKET_TIMEOUT_MS = READ_BLOCK_MS + 3_000;
 const READ_COUNT = 1_000;
-/** How often a copy tells the others its viewers, and how long that holds. */
-const HEARTBEAT_MS = 1_000;
-const HEARTBEAT_VALID_MS = 5_000;
 /** How long a sender waits before trying again while Redis is unreachable or ids are being reserved. */
 export const CLUSTER_RETRY_MS = 1_000;
 /** The counter asks for the next block when fewer ids than this are left and no spare is held. */
@@ -78,8 +75,7 @@ export class RedisEngine implements Engine {
   private readonly cmd: RedisConnection;
   private readonly reader: RedisConnection;
   private handlers: EngineHandlers | null = null;
-  private writable: Writable;
-  private committedThrough = 0;
+  private readonly store: StoreGate;
   /** Posts of this copy handed to Redis and not yet read back, by origin tag. */
   private readonly pending = new Map<string, PostOrigin>();
   private posts = 0;
@@ -89,7 +85,7 @@ export class RedisEngine implements Engine {
   private highestId: number;
   private counterReady = false;
   private idsAskedAt = 0;
-  private elsewhereCount = 0;
+  private readonly copies: OtherCopies;
   private heartbeat: NodeJS.Timeout | undefined;
   private reading: Promise<void> | null = null;
   private stopped = false;
@@ -99,11 +95,12 @@ export class RedisEngine implements Engine {
 
   constructor(private readonly options: RedisEngineOptions) {
     this.keys = roomKeys(options.room);
-    this.writable = { ...options.writable };
+    this.store = new StoreGate(options.writable, (through) => this.on.durable(through));
     this.highestId = options.lastId;
     const onError = (error: Error) => this.connectionError(error);
     this.cmd = redisConnection(options.cluster.redisUrl, onError, SOCKET_TIMEOUT_MS);
     this.reader = redisConnection(options.cluster.redisUrl, onError, SOCKET_TIMEOUT_MS);
+    this.copies = new OtherCopies(this.cmd, this.keys.copies, options.cluster.copyId);
   }
 
   start(handlers: EngineHandlers): void {
@@ -136,12 +133,8 @@ export class RedisEngine implements Engine {
   }
 
   available(): Availability {
-    if (!this.writable.writable)
-      return {
-        ok: false,
-        message: 'Messages cannot be stored right now; try again shortly',
-        retryAfterMs: this.writable.retryAfterMs,
-      };
+    const refusal = this.store.refusal();
+    if (refusal !== null) return refusal;
     if (!this.cmd.isReady) return { ok: false, message: unreachable, retryAfterMs: CLUSTER_RETRY_MS };
     return { ok: true };
   }
@@ -204,7 +197,7 @@ export class RedisEngine implements Engine {
   }
 
   viewersElsewhere(): number {
-    return this.elsewhereCount;
+    return this.copies.viewers;
   }
 
   async stop(): Promise<void> {
@@ -212,10 +205,7 @@ export class RedisEngine implements Engine {
     this.stopped = true;
     clearInterval(this.heartbeat);
     await Promise.allSettled([...this.appending]);
-    if (this.cmd.isReady)
-      await withTimeout(this.cmd.sendCommand(['HDEL', this.keys.copies, this.options.cluster.copyId])).catch(
-        () => undefined,
-      );
+    if (this.cmd.isReady) await this.copies.leave().catch(() => undefined);
     for (const connection of [this.reader, this.cmd])
       try {
         connection.destroy();
@@ -247,13 +237,11 @@ export class RedisEngine implements Engine {
   }
 
   setWritable(writable: Writable): void {
-    this.writable = { ...writable };
+    this.store.setWritable(writable);
   }
 
   committed(through: number): void {
-    if (through <= this.committedThrough) return;
-    this.committedThrough = through;
-    this.on.durable(through);
+    this.store.committed(through);
   }
 
   // ── reading the room's log ────────────────────────────────────────────────────
@@ -397,30 +385,7 @@ export class RedisEngine implements Engine {
   private async beat(): Promise<void> {
     if (!this.cmd.isReady || this.stopped) return;
     try {
-      const now = Date.now();
-      const copies = this.keys.copies;
-      const [, , all] = (await withTimeout(
-        Promise.all([
-          this.cmd.sendCommand([
-            'HSET',
-            copies,
-            this.options.cluster.copyId,
-            `${this.on.viewersHere()}:${now + HEARTBEAT_VALID_MS}`,
-          ]),
-          this.cmd.sendCommand(['PEXPIRE', copies, String(HEARTBEAT_VALID_MS * 2)]),
-          this.cmd.sendCommand(['HGETALL', copies]),
-        ]),
-      )) as unknown as [unknown, unknown, string[]];
-      let elsewhere = 0;
-      for (let i = 0; i + 1 < all.length; i += 2) {
-        if (all[i] === this.options.cluster.copyId) continue;
-        const [viewers, until] = all[i + 1]!.split(':').map(Number);
-        if (until! > now) elsewhere += viewers!;
-      }
-      if (elsewhere !== this.elsewhereCount) {
-        this.elsewhereCount = elsewhere;
-        this.on.elsewhere();
-      }
+      if (await this.copies.beat(this.on.viewersHere())) this.on.elsewhere();
       // While the counter has no ids (a new room, or Redis came back empty), keep asking.
       if (!this.counterReady) this.askForIds(false);
     } catch (error) {
@@ -447,16 +412,4 @@ function fieldsOf(fields: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i]!] = fields[i + 1]!;
   return out;
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer in ${COMMAND_TIMEOUT_MS} ms`)), COMMAND_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

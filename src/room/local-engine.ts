@@ -14,6 +14,7 @@
 import type { ChatMessage } from '../protocol/frames.js';
 import type { ChatRecord, IdGrant, ModerationRecord, Writable } from '../protocol/room-messages.js';
 import type { Availability, Control, Engine, EngineHandlers, MessageDraft, PostOrigin } from './engine.js';
+import { StoreGate } from './store-gate.js';
 
 /** Where records go (RecordBatcher): `add` answers the record's sequence number. */
 export interface RecordSink {
@@ -34,8 +35,7 @@ export class LocalEngine implements Engine {
   readonly sharedLimits = false;
   private lastId: number;
   private idsThrough: number;
-  private writable: Writable;
-  private committedThrough = 0;
+  private readonly store: StoreGate;
   private handlers: EngineHandlers | null = null;
 
   constructor(
@@ -44,7 +44,7 @@ export class LocalEngine implements Engine {
   ) {
     this.lastId = options.lastId ?? 0;
     this.idsThrough = options.ids.through;
-    this.writable = { ...options.writable };
+    this.store = new StoreGate(options.writable, (through) => this.on.durable(through));
   }
 
   start(handlers: EngineHandlers): void {
@@ -57,12 +57,8 @@ export class LocalEngine implements Engine {
   }
 
   available(): Availability {
-    if (!this.writable.writable)
-      return {
-        ok: false,
-        message: 'Messages cannot be stored right now; try again shortly',
-        retryAfterMs: this.writable.retryAfterMs,
-      };
+    const refusal = this.store.refusal();
+    if (refusal !== null) return refusal;
     if (this.lastId >= this.idsThrough)
       return { ok: false, message: 'The room is waiting for more message ids', retryAfterMs: NO_IDS_RETRY_MS };
     return { ok: true };
@@ -96,13 +92,11 @@ export class LocalEngine implements Engine {
   }
 
   setWritable(writable: Writable): void {
-    this.writable = { ...writable };
+    this.store.setWritable(writable);
   }
 
   /** Every record up to `through` is in the store; a stale or repeated notice changes nothing. */
   committed(through: number): void {
-    if (through <= this.committedThrough) return;
-    this.committedThrough = through;
-    this.on.durable(through);
+    this.store.committed(through);
   }
 }
