@@ -6,37 +6,21 @@
  * loop. Skipped without /usr/bin/chromium, like spa.e2e.test.ts.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { ensureWebBuilt } from '../../scripts/build-web.js';
+import { openBrowser, SKIP_BROWSER } from '../helpers/browser.js';
 import { eventually } from '../helpers/wait.js';
 import { startTestServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `no Chromium at ${CHROMIUM}; install it to run this suite: apt-get install chromium`;
+const skip = SKIP_BROWSER;
 
 describe('chat page at 390×844 in Chromium', { skip }, async () => {
   if (skip) return;
   await ensureWebBuilt();
   const t = await startTestServer({ ALLOW_GUESTS: 'on', RATE_LIMIT_MESSAGES: '1000', RATE_LIMIT_WINDOW_S: '60' });
   const base = t.api.replace('/api/v1', '');
-  const profile = mkdtempSync(join(tmpdir(), 'chat-mobile-'));
-  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 390, height: 844 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'],
-  });
-  after(async () => {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
+  const context = await openBrowser({ width: 390, height: 844 }, 'chat-mobile');
   context.setDefaultTimeout(10_000);
 
   const post = async (client: TestClient, from: number, count: number) => {

@@ -4,36 +4,20 @@
  * and the page is back once the server is. Skipped without /usr/bin/chromium.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { ensureWebBuilt } from '../../scripts/build-web.js';
+import { openBrowser, SKIP_BROWSER } from '../helpers/browser.js';
 import { startTestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/wait.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `no Chromium at ${CHROMIUM}; install it to run this suite: apt-get install chromium`;
+const skip = SKIP_BROWSER;
 
 describe('chat page reconnecting in Chromium', { skip }, async () => {
   if (skip) return;
   await ensureWebBuilt();
   const first = await startTestServer({ ALLOW_GUESTS: 'on' });
   const port = new URL(first.api).port;
-  const profile = mkdtempSync(join(tmpdir(), 'chat-reconnect-'));
-  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 390, height: 844 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'],
-  });
-  after(async () => {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
+  const context = await openBrowser({ width: 390, height: 844 }, 'chat-reconnect');
   context.setDefaultTimeout(15_000);
 
   it('says it cannot reach the server, counts down, and is back once the server is', async () => {

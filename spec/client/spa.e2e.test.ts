@@ -6,26 +6,23 @@
  * SAVE_SCREENSHOTS=1, to refresh the pictures the README shows).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ensureWebBuilt } from '../../scripts/build-web.js';
+import { openBrowser, SKIP_BROWSER } from '../helpers/browser.js';
 import { AUTH_SECRET, token } from '../helpers/tokens.js';
 import { startTestServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(
   new URL(process.env.SAVE_SCREENSHOTS === '1' ? '../../../docs/screenshots/' : '../../screenshots/', import.meta.url),
 );
 const WAIT_MS = 10_000;
 
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `no Chromium at ${CHROMIUM}; install it to run this suite: apt-get install chromium`;
+const skip = SKIP_BROWSER;
 
 describe('chat page in Chromium', { skip }, async () => {
   if (skip) return;
@@ -37,27 +34,7 @@ describe('chat page in Chromium', { skip }, async () => {
     RATE_LIMIT_WINDOW_S: '60',
   });
   const base = t.api.replace('/api/v1', '');
-  const profile = mkdtempSync(join(tmpdir(), 'chat-e2e-'));
-  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 820, height: 520 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  // The browser first, then its profile: a running browser still writes to it.
-  after(async () => {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
+  const context = await openBrowser({ width: 820, height: 520 }, 'chat-e2e');
   context.setDefaultTimeout(WAIT_MS);
   mkdirSync(SCREENSHOTS, { recursive: true });
 
