@@ -94,6 +94,9 @@ const variables = {
   AUTH_SECRET: [text, ''],
   ALLOW_GUESTS: [optionalBool, ''],
   ALLOW_ANONYMOUS: [bool, 'on'],
+  GUEST_SECRET: [text, ''],
+  GUEST_BANS_BY_ADDRESS: [bool, 'on'],
+  RESERVED_NAMES: [list, 'admin,administrator,host,mod,moderator,staff,system,server,official'],
   SHUTDOWN_TIMEOUT_MS: [int(100, 600_000), '10000'],
   MONGODB_URI: [text.regex(/^$|^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'), ''],
   REDIS_URL: [text.regex(/^$|^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL'), ''],
@@ -202,6 +205,14 @@ export interface RoomAccess {
   authSecret: string;
   allowGuests: boolean;
   allowAnonymous: boolean;
+  /** Signs guest tokens (GUEST_SECRET; when empty the server fills in the one kept in DATA_DIR before rooms start). */
+  guestSecret: string;
+  /** A ban or timeout of a guest also holds against guest joins from the same client address. */
+  guestBansByAddress: boolean;
+  /** Words no guest name may be or contain. */
+  reservedNames: string[];
+  /** Proxies whose X-Forwarded-For names the client address (as for the admin API). */
+  trustedProxies: string[];
 }
 
 export interface Config {
@@ -370,6 +381,10 @@ function build(c: RawConfig, slots: RoomSlots, connectionBudget: ConnectionBudge
       authSecret: c.AUTH_SECRET,
       allowGuests: c.ALLOW_GUESTS ?? c.AUTH_SECRET === '',
       allowAnonymous: c.ALLOW_ANONYMOUS,
+      guestSecret: c.GUEST_SECRET,
+      guestBansByAddress: c.GUEST_BANS_BY_ADDRESS,
+      reservedNames: c.RESERVED_NAMES,
+      trustedProxies: c.TRUSTED_PROXIES,
     },
     limits: {
       maxConnections: c.ROOM_MAX_CONNECTIONS,

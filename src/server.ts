@@ -22,6 +22,7 @@ import type { MasterControls } from './http/deps.js';
 import { closeServer, DeadlineError, listen, withDeadline } from './lifecycle.js';
 import { describeError, type Logger } from './logger.js';
 import { DataLayer } from './master/data-layer.js';
+import { guestSecret } from './master/guest-secret.js';
 import { LbClient } from './master/lb-client.js';
 import { Metrics } from './master/metrics.js';
 import { ClusterHealth } from './cluster/cluster-health.js';
@@ -203,6 +204,8 @@ export class ChatServer {
     // Rooms created from here on get the cached bans and terms.
     await this.data.start();
     this.clusterHealth?.start();
+    // Before the first worker: every room signs and checks guest tokens with the same secret.
+    this.config.access.guestSecret = guestSecret(this.config.access.guestSecret, this.config.dataDir);
     this.rooms.start();
     // Once listening, a listener's errors are accept failures (EMFILE when descriptors
     // run out): logged once per burst, never an uncaught exception that ends the master.

@@ -143,6 +143,10 @@ export const ACCESS: RoomAccess = {
   authSecret: AUTH_SECRET,
   allowGuests: true,
   allowAnonymous: true,
+  guestSecret: 'unit-guest-secret',
+  guestBansByAddress: true,
+  reservedNames: ['admin', 'host', 'mod'],
+  trustedProxies: [],
 };
 
 export const ROOM = 'unitroom';

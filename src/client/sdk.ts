@@ -44,10 +44,12 @@ export interface WebSocketLike {
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
-/** Who joins: a signed token, a guest name, or neither (read-only, anonymous). */
+/** Who joins: a signed token, a guest name (with the guest token of an earlier welcome), or neither (read-only, anonymous). */
 export interface Identity {
   token?: string;
   name?: string;
+  /** A guest's token from an earlier welcome: the same guest again (keep it, e.g. in localStorage). */
+  guestToken?: string;
 }
 
 export type FrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
@@ -123,6 +125,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   /** Who the room says we are, once welcomed. */
   me: UserInfo | null = null;
+  /** A guest's token from the last welcome (undefined for others). */
+  guestToken: string | undefined;
   room = '';
   viewers = 0;
   /** Slow mode in seconds (0: off). */
@@ -363,6 +367,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     // restarted and begun its ids again, so the old last id no longer counts.
     this.lastId = frame.recovered === true ? Math.max(this.lastId, newest) : newest;
     this.me = frame.you;
+    // A reconnect is the same guest, so a ban or timeout still holds and history stays theirs.
+    if (frame.guestToken !== undefined) this.identity.guestToken = this.guestToken = frame.guestToken;
     this.room = frame.room;
     this.viewers = frame.viewers;
     this.slowSeconds = frame.settings.slow;

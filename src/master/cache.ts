@@ -19,7 +19,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../logger.js';
-import { type Ban, type BanChange, inForce, type Store } from '../store/store.js';
+import type { RoomCache } from '../protocol/room-messages.js';
+import { type Ban, type BanChange, inForce, isTimeout, type Store } from '../store/store.js';
 import { withDeadline } from '../lifecycle.js';
 import type { StoreHealth } from './store-health.js';
 
@@ -104,16 +105,31 @@ export class DataCache {
     return [...this.terms];
   }
 
-  /** Bans in force, as the cache holds them. */
+  /** Bans in force, as the cache holds them (timeouts are kept beside them, and left out). */
   allBans(now = Date.now()): Ban[] {
-    return this.bans.filter((b) => inForce(b, now));
+    return this.bans.filter((b) => inForce(b, now) && !isTimeout(b));
   }
 
-  /** What one room applies: users banned from that room or globally, still in force, and the terms. */
-  forRoom(room: string, now = Date.now()): { bans: string[]; terms: string[] } {
+  /**
+   * What one room applies: users banned from that room or globally and the
+   * client addresses of banned guests, timeouts, all still in force, and the terms.
+   */
+  forRoom(room: string, now = Date.now()): Omit<RoomCache, 'through'> {
     const users = new Set<string>();
-    for (const ban of this.allBans(now)) if (ban.room === null || ban.room === room) users.add(ban.user);
-    return { bans: [...users], terms: [...this.terms] };
+    const addressBans: NonNullable<RoomCache['addressBans']> = [];
+    const timeouts: NonNullable<RoomCache['timeouts']> = [];
+    for (const ban of this.bans) {
+      if (!inForce(ban, now) || (ban.room !== null && ban.room !== room)) continue;
+      if (isTimeout(ban)) {
+        const timeout: (typeof timeouts)[number] = { user: ban.user, until: ban.until ?? 0 };
+        if (ban.address !== undefined) timeout.address = ban.address;
+        timeouts.push(timeout);
+        continue;
+      }
+      users.add(ban.user);
+      if (ban.address !== undefined) addressBans.push({ user: ban.user, address: ban.address });
+    }
+    return { bans: [...users], addressBans, timeouts, terms: [...this.terms] };
   }
 
   /** Runs admin changes and refreshes one at a time, in the order asked. */

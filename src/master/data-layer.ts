@@ -17,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { RoomSettings } from '../protocol/room-messages.js';
 import type {
   IdGrant,
   RecordBatch,
@@ -157,7 +158,7 @@ export class DataLayer extends EventEmitter<DataEvents> {
     let stored: RestoredMessage[] = [];
     let lastId = this.ids.through(name);
     let known = false;
-    let settings = { slow: 0 };
+    let settings: RoomSettings = { slow: 0 };
     try {
       const [room, rows] = await withDeadline(
         Promise.all([
@@ -218,7 +219,8 @@ export class DataLayer extends EventEmitter<DataEvents> {
       const change = banChangeOf(name, r);
       // Queued with its log entry above; in force in the cache at once.
       if (change !== undefined) this.cache.apply(change, false);
-      else if (r.action === 'slow') this.best('slow mode', this.store.saveSettings(name, { slow: r.seconds ?? 0 }));
+      else if (r.action === 'slow' || r.action === 'settings')
+        this.best('chat modes', this.store.saveSettings(name, r.settings ?? { slow: r.seconds ?? 0 }));
     }
   }
 

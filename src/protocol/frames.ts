@@ -23,6 +23,8 @@ export interface JoinFrame {
   type: 'join';
   token?: string;
   name?: string;
+  /** A guest's token from an earlier `welcome`: the same guest id again. */
+  guestToken?: string;
   since?: number;
 }
 export interface MessageFrame {
@@ -53,6 +55,27 @@ export interface SlowFrame {
   type: 'slow';
   seconds: number;
 }
+/** Sets any subset of the room's chat modes (mods and hosts). */
+export type SettingsFrame = { type: 'settings' } & Partial<Omit<ChatModes, 'shield'>>;
+/** Shield mode: `on` applies the preset in one step, off restores the modes in force before. */
+export interface ShieldFrame {
+  type: 'shield';
+  on: boolean;
+}
+export interface WarnFrame {
+  type: 'warn';
+  user: string;
+  reason?: string;
+}
+/** A warned user has read the warning and may post again. */
+export interface AcknowledgeFrame {
+  type: 'acknowledge';
+}
+/** A mod's decision on a held message (`id` from the `review` frame). */
+export interface ReviewDecisionFrame {
+  type: 'allow' | 'deny';
+  id: string;
+}
 export interface ClearFrame {
   type: 'clear';
 }
@@ -60,7 +83,20 @@ export interface UsersFrame {
   type: 'users';
 }
 export type ClientFrame =
-  JoinFrame | MessageFrame | DeleteFrame | TimeoutFrame | BanFrame | UnbanFrame | SlowFrame | ClearFrame | UsersFrame;
+  | JoinFrame
+  | MessageFrame
+  | DeleteFrame
+  | TimeoutFrame
+  | BanFrame
+  | UnbanFrame
+  | SlowFrame
+  | ClearFrame
+  | UsersFrame
+  | SettingsFrame
+  | ShieldFrame
+  | WarnFrame
+  | AcknowledgeFrame
+  | ReviewDecisionFrame;
 
 // ── server → client ────────────────────────────────────────────────────────────
 export interface ChatMessage {
@@ -70,14 +106,36 @@ export interface ChatMessage {
   user: UserInfo;
   text: string;
 }
+/** Held for review: `true` holds messages matching a review term, `"guests"` also every guest's message. */
+export type ReviewMode = boolean | 'guests';
+
+/**
+ * The room's chat modes, one object per room (kept in the store, sent in
+ * `welcome.settings` and in full in every `settings` frame). Mods and hosts are
+ * exempt from every mode.
+ */
+export interface ChatModes {
+  /** Slow mode: seconds between two messages of a user; 0 is off. */
+  slow: number;
+  /** Followers-only: minutes a join token's `followedAt` must be old (0: any follower); null is off. */
+  followersOnly: number | null;
+  /** Only join tokens with `"subscriber": true` may post. */
+  subscribersOnly: boolean;
+  /** A message whose cleaned text was posted here within UNIQUE_CHAT_WINDOW_S is refused. */
+  uniqueChat: boolean;
+  /** Seconds (0–10) a non-mod's message reaches other viewers late; mods and hosts see it at once. */
+  chatDelay: number;
+  review: ReviewMode;
+  /** Shield mode is on (SHIELD_PRESET applied; turning it off restores the modes before it). */
+  shield: boolean;
+}
+
 /**
  * What a client needs to know of the room's rules, sent in `welcome.settings`: the
  * modes in force (`slow`), the message limit, and who may moderate whom, so a page
  * offers exactly what the room will allow (src/protocol/moderation-rule.ts).
  */
-export interface WelcomeSettings {
-  /** Slow mode: seconds between two messages of a user; 0 is off. */
-  slow: number;
+export interface WelcomeSettings extends ChatModes {
   /** The most Unicode code points a message may have after cleaning. */
   maxMessageChars: number;
   /** For each role, the roles whose users and messages it may moderate. */
@@ -96,6 +154,8 @@ export interface WelcomeFrame {
   viewers: number;
   settings: WelcomeSettings;
   recovered?: boolean;
+  /** For a guest: send it as `guestToken` in a later join to be the same guest (`you.id`) again. */
+  guestToken?: string;
 }
 export type ServerFrame =
   | WelcomeFrame
@@ -103,7 +163,15 @@ export type ServerFrame =
   | { type: 'ack'; ref: string; id: number }
   | { type: 'deleted'; id: number }
   | { type: 'cleared' }
-  | { type: 'settings'; slow: number }
+  | ({ type: 'settings' } & ChatModes)
+  /** To the sender: the message is held for review (`ref`: the message frame's). */
+  | { type: 'held'; ref?: string }
+  /** To mods and hosts: a held message waiting for `allow` or `deny`. */
+  | { type: 'review'; id: string; user: UserInfo; text: string; reason: string; ts: number }
+  /** To mods and hosts: a held message was decided on, or dropped after REVIEW_TIMEOUT (`by`: who decided). */
+  | { type: 'reviewed'; id: string; allowed: boolean; by: string | null }
+  /** To the warned user: they may post again after sending `acknowledge`. */
+  | { type: 'warned'; reason: string }
   | { type: 'timeout'; user: string; until: number }
   | { type: 'ban'; user: string }
   | { type: 'presence'; viewers: number }
@@ -124,6 +192,13 @@ export const frameErrorCodes = [
   'TIMED_OUT',
   'NOT_FOUND',
   'UNAVAILABLE',
+  'NAME_INVALID',
+  'NAME_TAKEN',
+  'NAME_RESERVED',
+  'FOLLOWERS_ONLY',
+  'SUBSCRIBERS_ONLY',
+  'DUPLICATE',
+  'WARNED',
 ] as const;
 export type FrameErrorCode = (typeof frameErrorCodes)[number];
 

@@ -12,7 +12,7 @@
 import type { RoomAccess, RoomLimits } from '../config.js';
 import type { LogLevel } from '../logger.js';
 import type { BudgetShare } from '../room/connection-budget.js';
-import type { ChatMessage, Role } from './frames.js';
+import type { ChatMessage, ChatModes, Role } from './frames.js';
 
 /** Given to every worker at construction (`workerData`). */
 export interface RoomWorkerData {
@@ -64,6 +64,10 @@ export interface RoomCounterValues {
 export interface RoomCache {
   /** Users banned from this room or from every room. */
   bans: string[];
+  /** The client address each banned guest had (GUEST_BANS_BY_ADDRESS): guest joins from there are refused too. */
+  addressBans?: Array<{ user: string; address: string }>;
+  /** Timeouts in force, kept in the store like bans (so they outlive the room and the server). */
+  timeouts?: Array<{ user: string; until: number; address?: string }>;
   terms: string[];
   through: number;
 }
@@ -75,17 +79,36 @@ export interface RestoredMessage {
   cleared: boolean;
 }
 
+/**
+ * A room's chat modes as they are kept (the store, settings acts): every mode,
+ * and while shield mode is on the modes it replaced. Stored objects written
+ * before a mode existed lack it: readers fill it in at its default.
+ */
+export type RoomSettings = Partial<ChatModes> & { slow: number; beforeShield?: Partial<ChatModes> };
+
 /** What a (re-)created room continues from: its ids, recovery window, settings and the cache. */
 export interface RoomRestore {
   /** The highest id the room may have given out before; the next message gets more than this. */
   lastId: number;
   /** Oldest first, at most RECOVERY_WINDOW. */
   window: RestoredMessage[];
-  settings: { slow: number };
+  settings: RoomSettings;
   cache: RoomCache;
 }
 
-export type ModerationAction = 'delete' | 'timeout' | 'ban' | 'unban' | 'clear' | 'slow' | 'kick';
+export type ModerationAction =
+  | 'delete'
+  | 'timeout'
+  | 'ban'
+  | 'unban'
+  | 'clear'
+  | 'slow'
+  | 'kick'
+  | 'settings'
+  | 'warn'
+  | 'acknowledge'
+  | 'allow'
+  | 'deny';
 
 /** Who acted: a chat user, or the admin API (role `admin`). */
 export interface Actor {
@@ -110,6 +133,12 @@ export interface ModerationRecord {
   at: number;
   /** Cluster mode: the act's entry in the room's shared log, so every copy may write it and the store keeps one. */
   key?: string;
+  /** A ban or timeout of a guest: the client address it also holds (GUEST_BANS_BY_ADDRESS). */
+  address?: string;
+  /** `settings` and `slow`: the room's settings after the act, whole (the store keeps them). */
+  settings?: RoomSettings;
+  /** `allow` / `deny`: the held message decided on (its review id). */
+  reviewId?: string;
 }
 
 /** What a room hands the master for the store, in the order it happened. */

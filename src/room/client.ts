@@ -14,6 +14,7 @@ import type { RoomLimits } from '../config.js';
 import { CloseCode, type UserInfo } from '../protocol/frames.js';
 import type { Clock, Timer } from './clock.js';
 import type { Connection } from './connection.js';
+import type { Standing } from './identity.js';
 import { DrainWatch } from './drain-watch.js';
 import { type EncodedFrame, type FlushScheduler, Outbox, type OutboxTarget } from './outbox.js';
 import { WindowCounter } from './rate-limiter.js';
@@ -35,11 +36,16 @@ export interface ClientOptions {
   clock: Clock;
   /** The room's counters; a slow reader cut off is counted there. */
   counters?: { slowReaders: number };
+  /** The client's address (src/room/client-address.ts), which guest bans may hold on to. */
+  address?: string;
 }
 
 export class Client implements OutboxTarget {
+  /** The client's address ('' when not known). */
+  readonly address: string;
   private current: ClientState = 'connecting';
   private who: UserInfo | null = null;
+  private standingOf: Standing = {};
   /** Frames that arrived while the join was being verified, replayed once joined. */
   private early: string[] = [];
   private joinTimer: Timer | undefined;
@@ -59,6 +65,7 @@ export class Client implements OutboxTarget {
     options: ClientOptions,
   ) {
     this.clock = options.clock;
+    this.address = options.address ?? '';
     this.counters = options.counters;
     this.outbox = new Outbox(this, options.scheduler, options.limits.slowReaderBytes);
     this.slowReaderMs = options.limits.slowReaderMs;
@@ -78,6 +85,11 @@ export class Client implements OutboxTarget {
     return this.who;
   }
 
+  /** What the join token said of the user (follower since, subscriber); empty for guests. */
+  get standing(): Standing {
+    return this.standingOf;
+  }
+
   get isJoined(): boolean {
     return this.current === 'joined';
   }
@@ -90,6 +102,13 @@ export class Client implements OutboxTarget {
     return true;
   }
 
+  /** The join was refused in a way the client may put right (a name taken): it may send another join. */
+  joinRefused(): void {
+    if (this.current !== 'joining') return;
+    this.current = 'connecting';
+    this.early = []; // sent for the join that failed
+  }
+
   /** Keeps a frame sent while the join is verified; false when too many are waiting. */
   keepEarly(data: string): boolean {
     if (this.early.length >= MAX_EARLY_FRAMES) return false;
@@ -98,10 +117,11 @@ export class Client implements OutboxTarget {
   }
 
   /** The join was verified: returns the frames kept meanwhile, to handle in order (none if no longer joining). */
-  joined(user: UserInfo): string[] {
+  joined(user: UserInfo, standing: Standing = {}): string[] {
     if (this.current !== 'joining') return [];
     this.current = 'joined';
     this.who = user;
+    this.standingOf = standing;
     this.clock.clearTimeout(this.joinTimer);
     this.joinTimer = undefined;
     return this.early.splice(0);

@@ -10,6 +10,8 @@ import type { Clock, Timer } from './clock.js';
 import { type EncodedFrame, encode } from './outbox.js';
 
 const MAX_USERS_LISTED = 500;
+/** Guests' client addresses remembered after they leave, so a ban after they left still holds the address. */
+const MAX_GUEST_ADDRESSES = 10_000;
 
 export class Members {
   /** Every attached connection, joined or not. */
@@ -17,6 +19,8 @@ export class Members {
   private readonly byUser = new Map<string, Set<Client>>();
   /** The role each mod or host had when last seen here. */
   private readonly knownRoles = new Map<string, Role>();
+  /** The client address each guest last joined from. */
+  private readonly guestAddresses = new Map<string, string>();
   private joinedCount = 0;
   /** The encoded `users` answer while membership is unchanged (see usersFrame). */
   private users: EncodedFrame | null = null;
@@ -52,6 +56,12 @@ export class Members {
   joined(client: Client, user: UserInfo): void {
     if (isModerator(user.role)) this.knownRoles.set(user.id, user.role);
     else this.knownRoles.delete(user.id);
+    if (user.role === 'guest' && client.address !== '') {
+      this.guestAddresses.delete(user.id);
+      this.guestAddresses.set(user.id, client.address);
+      if (this.guestAddresses.size > MAX_GUEST_ADDRESSES)
+        this.guestAddresses.delete(this.guestAddresses.keys().next().value!);
+    }
     this.joinedCount += 1;
     if (user.role !== 'anonymous') {
       let same = this.byUser.get(user.id);
@@ -87,6 +97,11 @@ export class Members {
   roleOf(userId: string): Role | undefined {
     const same = this.byUser.get(userId);
     return same?.values().next().value?.user?.role ?? this.knownRoles.get(userId);
+  }
+
+  /** The client address a guest last joined from (undefined for others, or unknown). */
+  guestAddressOf(userId: string): string | undefined {
+    return this.guestAddresses.get(userId);
   }
 
   /** The user's joined connections (a copy: closing them changes the set). */

@@ -12,6 +12,7 @@
  */
 import type { Role } from '../protocol/frames.js';
 import { isModerator, mayDelete, mayModerate, MODERATION_RULE } from '../protocol/moderation-rule.js';
+import { ChatModesState } from './chat-modes.js';
 import type { Clock } from './clock.js';
 
 /** Ban and unban acts this room keeps until the master's cache has taken them in. */
@@ -21,6 +22,14 @@ interface BanAct {
   seq: number;
   user: string;
   banned: boolean;
+  /** A guest's client address the ban also holds (GUEST_BANS_BY_ADDRESS). */
+  address?: string | undefined;
+}
+
+/** A ban or timeout as the master's cache hands it to the room (RoomCache). */
+export interface HeldBy {
+  user: string;
+  address?: string | undefined;
 }
 
 export const ONLY_MODERATORS = 'Only moderators and hosts may do this';
@@ -30,11 +39,19 @@ export type Refusal = string | null;
 
 export class Moderation {
   readonly rule = MODERATION_RULE;
-  private slow = 0;
+  /** The room's chat modes (slow mode among them). */
+  readonly modes = new ChatModesState();
   private readonly timeouts = new Map<string, number>();
+  /** Guest timeouts by client address: a guest joining from there is timed out too. */
+  private readonly addressTimeouts = new Map<string, number>();
+  /** The client address each timed-out guest had. */
+  private readonly timeoutAddress = new Map<string, string>();
   private cacheThrough = 0;
   private ownActs: BanAct[] = [];
   private effective = new Set<string>();
+  /** The client address each banned guest had; an address is banned while one of its users is. */
+  private readonly banAddress = new Map<string, string>();
+  private bannedAddresses = new Set<string>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -59,16 +76,34 @@ export class Moderation {
 
   // ── slow mode and timeouts ────────────────────────────────────────────────────
   get slowSeconds(): number {
-    return this.slow;
-  }
-
-  setSlow(seconds: number): void {
-    this.slow = seconds;
+    return this.modes.current.slow;
   }
 
   /** Times a user out until `until` (ms since the epoch); a later timeout replaces an earlier one. */
-  timeout(user: string, until: number): void {
+  timeout(user: string, until: number, address?: string): void {
     this.timeouts.set(user, until);
+    if (!address) return;
+    this.addressTimeouts.set(address, until);
+    this.timeoutAddress.set(user, address);
+  }
+
+  /** Until when a guest joining from `address` is timed out, or undefined. */
+  addressTimedOutUntil(address: string): number | undefined {
+    const until = this.addressTimeouts.get(address);
+    if (until === undefined) return undefined;
+    if (until > this.clock.now()) return until;
+    this.addressTimeouts.delete(address);
+    return undefined;
+  }
+
+  /** The store's timeouts (RoomCache): each holds unless one at least as long is known already. */
+  applyTimeouts(timeouts: ReadonlyArray<HeldBy & { until: number }>): void {
+    for (const t of timeouts) {
+      if ((this.timeouts.get(t.user) ?? 0) < t.until) this.timeouts.set(t.user, t.until);
+      if (!t.address) continue;
+      this.timeoutAddress.set(t.user, t.address);
+      if ((this.addressTimeouts.get(t.address) ?? 0) < t.until) this.addressTimeouts.set(t.address, t.until);
+    }
   }
 
   /** Until when the user is timed out, or undefined; an expired timeout is forgotten. */
@@ -85,31 +120,50 @@ export class Moderation {
     return this.effective.has(user);
   }
 
-  /** This room's ban, recorded as `seq`; true when the user was not banned before. */
-  ban(user: string, seq: number): boolean {
-    this.keep({ seq, user, banned: true });
-    if (this.effective.has(user)) return false;
-    this.effective.add(user);
-    return true;
+  /** Whether a guest ban holds the client address `address`. */
+  isAddressBanned(address: string): boolean {
+    return address !== '' && this.bannedAddresses.has(address);
   }
 
-  /** This room's unban, recorded as `seq`: lifts the ban and the timeout. */
+  /** This room's ban, recorded as `seq`; true when the user was not banned before. */
+  ban(user: string, seq: number, address?: string): boolean {
+    this.keep({ seq, user, banned: true, address });
+    if (address) this.banAddress.set(user, address);
+    const fresh = !this.effective.has(user);
+    this.effective.add(user);
+    this.indexAddresses();
+    return fresh;
+  }
+
+  /** This room's unban, recorded as `seq`: lifts the ban and the timeout (and what they held by address). */
   unban(user: string, seq: number): void {
     this.keep({ seq, user, banned: false });
     this.effective.delete(user);
+    const address = this.timeoutAddress.get(user);
+    if (address !== undefined) this.addressTimeouts.delete(address);
+    this.timeoutAddress.delete(user);
+    this.banAddress.delete(user);
     this.timeouts.delete(user);
+    this.indexAddresses();
+  }
+
+  private indexAddresses(): void {
+    const next = new Set<string>();
+    for (const [user, address] of this.banAddress) if (this.effective.has(user)) next.add(address);
+    this.bannedAddresses = next;
   }
 
   /**
    * The master's list as of record `through`: acts it has taken in are dropped,
    * later ones applied over it. Returns the users who entered the set.
    */
-  applyCache(bans: readonly string[], through: number): string[] {
+  applyCache(bans: readonly string[], through: number, addresses: readonly HeldBy[] = []): string[] {
     if (through >= this.cacheThrough) {
       this.cacheThrough = through;
       this.ownActs = this.ownActs.filter((act) => act.seq > through);
     }
     const next = new Set(bans);
+    for (const held of addresses) if (held.address) this.banAddress.set(held.user, held.address);
     for (const act of this.ownActs) {
       if (act.banned) next.add(act.user);
       else next.delete(act.user);
@@ -117,6 +171,8 @@ export class Moderation {
     const entered: string[] = [];
     for (const user of next) if (!this.effective.has(user)) entered.push(user);
     this.effective = next;
+    for (const user of this.banAddress.keys()) if (!next.has(user)) this.banAddress.delete(user);
+    this.indexAddresses();
     return entered;
   }
 
@@ -130,6 +186,11 @@ export class Moderation {
   /** Forgets timeouts that have run out (the room's periodic upkeep). */
   sweep(): void {
     const now = this.clock.now();
-    for (const [user, until] of this.timeouts) if (until <= now) this.timeouts.delete(user);
+    for (const [user, until] of this.timeouts)
+      if (until <= now) {
+        this.timeouts.delete(user);
+        this.timeoutAddress.delete(user);
+      }
+    for (const [address, until] of this.addressTimeouts) if (until <= now) this.addressTimeouts.delete(address);
   }
 }

@@ -66,12 +66,14 @@ export function parseFrame(data: string): ParseResult {
     case 'join': {
       const token = optionalString(f, 'token', MAX_TOKEN_CHARS);
       const name = optionalString(f, 'name', 200);
+      const guestToken = optionalString(f, 'guestToken', MAX_TOKEN_CHARS);
       const since = integer(f, 'since', 0, Number.MAX_SAFE_INTEGER, false);
-      const error = firstError(token, name, since);
+      const error = firstError(token, name, guestToken, since);
       if (error) return fail(error);
       const frame: ClientFrame = { type: 'join' };
       if (token !== undefined) frame.token = token as string;
       if (name !== undefined) frame.name = name as string;
+      if (guestToken !== undefined) frame.guestToken = guestToken as string;
       if (since !== undefined) frame.since = since as number;
       return { ok: true, frame };
     }

@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { RoomAccess, RoomLimits } from '../config.js';
+import { type AddressOf, clientAddressOf } from './client-address.js';
 import { CloseCode } from '../protocol/frames.js';
 import { Client } from './client.js';
 import { realClock } from './clock.js';
@@ -50,6 +51,7 @@ export class RoomServer {
   private readonly overBudget = new WeakSet<object>();
   private readonly acceptErrors: ErrorBurst;
   private closed = false;
+  private readonly addressOf: AddressOf;
 
   constructor(
     name: string,
@@ -61,6 +63,7 @@ export class RoomServer {
     private readonly budget?: RoomBudget,
   ) {
     this.room = new Room(name, limits, access, engine, events, realClock);
+    this.addressOf = clientAddressOf(access.trustedProxies);
     this.acceptErrors = new ErrorBurst(ACCEPT_ERROR_LOG_MS, (error, count) =>
       this.log('error', 'Room listener error', { error: error.message, code: error.code, count }),
     );
@@ -129,11 +132,13 @@ export class RoomServer {
     const allowed = this.access.allowedOrigins;
     if (origin !== undefined && allowed.length > 0 && !allowed.includes(origin)) return refuse(403, 'Forbidden');
     if (this.room.clients.size >= this.limits.maxConnections) return refuse(503, 'Service Unavailable');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket as Socket));
+    const address = this.addressOf(req);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket as Socket, address));
   }
 
-  private accept(ws: WebSocket, socket: Socket): void {
+  private accept(ws: WebSocket, socket: Socket, address: string): void {
     const client = new Client(new WsConnection(ws, socket), {
+      address,
       scheduler: this.scheduler,
       limits: this.limits,
       clock: this.room.clock,

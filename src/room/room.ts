@@ -20,8 +20,15 @@ import {
   PROTOCOL_VERSION,
   type ServerFrame,
   type UserInfo,
+  type WelcomeFrame,
 } from '../protocol/frames.js';
-import type { ModerationAction, ModerationRecord, RoomCache, RoomRestore } from '../protocol/room-messages.js';
+import type {
+  ModerationAction,
+  ModerationRecord,
+  RoomCache,
+  RoomRestore,
+  RoomSettings,
+} from '../protocol/room-messages.js';
 import { PendingAcks } from './acks.js';
 import type { Client } from './client.js';
 import { type Clock, realClock } from './clock.js';
@@ -29,6 +36,7 @@ import { RoomCounters } from './counters.js';
 import type { Availability, Control, Engine, EngineRefusal, PostOrigin } from './engine.js';
 import { History } from './history.js';
 import { IdentityResolver } from './identity.js';
+import { NameGuard } from './name-guard.js';
 import { Members } from './members.js';
 import { MessagePolicy } from './message-policy.js';
 import { Moderation, ONLY_MODERATORS } from './moderation.js';
@@ -52,7 +60,10 @@ export class Room {
   private readonly policy: MessagePolicy;
   private readonly history: History;
   private readonly identity: IdentityResolver;
+  private readonly names: NameGuard;
   private readonly acks = new PendingAcks();
+  /** GUEST_BANS_BY_ADDRESS: guest bans and timeouts also hold the guest's client address. */
+  private readonly byAddress: boolean;
 
   constructor(
     readonly name: string,
@@ -62,9 +73,11 @@ export class Room {
     events: RoomEvents,
     readonly clock: Clock = realClock,
   ) {
+    this.byAddress = access.guestBansByAddress;
     this.createdAt = new Date(clock.now());
     this.history = new History(limits.recoveryWindow);
-    this.identity = new IdentityResolver(name, access);
+    this.names = new NameGuard(access.reservedNames);
+    this.identity = new IdentityResolver(name, access, this.names);
     this.moderation = new Moderation(clock);
     this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available(), engine.sharedLimits);
     this.members = new Members(
@@ -150,14 +163,24 @@ export class Room {
     if (!client.beginJoin()) return this.refuse(client, 'ALREADY_JOINED', 'This connection has already joined');
     const result = await this.identity.resolve(frame);
     if (client.state !== 'joining') return; // closed meanwhile
-    if (!result.ok) return client.close(CloseCode.UNAUTHORIZED, result.reason);
+    if (!result.ok) {
+      if ('reason' in result) return client.close(CloseCode.UNAUTHORIZED, result.reason);
+      client.joinRefused();
+      return this.refuse(client, result.code, result.message);
+    }
     const user = result.user;
-    if (this.moderation.isBanned(user.id)) return client.close(CloseCode.BANNED, 'Banned from this room');
-    const early = client.joined(user);
+    const guestAddress = user.role === 'guest' && this.byAddress ? client.address : '';
+    if (this.moderation.isBanned(user.id) || this.moderation.isAddressBanned(guestAddress))
+      return client.close(CloseCode.BANNED, 'Banned from this room');
+    const addressTimeout = guestAddress === '' ? undefined : this.moderation.addressTimedOutUntil(guestAddress);
+    if (addressTimeout !== undefined && (this.moderation.timedOutUntil(user.id) ?? 0) < addressTimeout)
+      this.moderation.timeout(user.id, addressTimeout);
+    const early = client.joined(user, result.standing);
     this.members.joined(client, user);
+    this.names.hold(user);
 
     const recovery = frame.since === undefined ? undefined : this.history.since(frame.since, this.limits.historyOnJoin);
-    const welcome: ServerFrame = {
+    const welcome: WelcomeFrame = {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
       room: this.name,
@@ -165,12 +188,13 @@ export class Room {
       history: recovery?.messages ?? this.history.recent(this.limits.historyOnJoin),
       viewers: this.viewers,
       settings: {
-        slow: this.moderation.slowSeconds,
+        ...this.moderation.modes.current,
         maxMessageChars: this.limits.maxMessageChars,
         moderationRule: this.moderation.rule,
       },
     };
     if (recovery !== undefined) welcome.recovered = recovery.recovered;
+    if (result.guestToken !== undefined) welcome.guestToken = result.guestToken;
     client.push(encode(welcome));
     for (const data of early) this.receive(client, data);
   }
@@ -267,16 +291,25 @@ export class Room {
     if (refusal !== null) return this.refuse(client, 'FORBIDDEN', refusal);
     switch (frame.type) {
       case 'timeout':
+        // A banned user is out already; their ban stays what the store holds for them.
+        if (mod.isBanned(frame.user)) return this.refuse(client, 'NOT_FOUND', `${frame.user} is banned from this room`);
         return this.record(client, actor, 'timeout', frame.user, {
           seconds: frame.seconds,
           reason: frame.reason ?? '',
+          address: this.guestAddressOf(frame.user),
         });
       case 'ban':
-        return this.record(client, actor, 'ban', frame.user, { reason: frame.reason ?? '' });
+        return this.record(client, actor, 'ban', frame.user, {
+          reason: frame.reason ?? '',
+          address: this.guestAddressOf(frame.user),
+        });
       case 'unban':
         return this.record(client, actor, 'unban', frame.user);
       case 'slow':
-        return this.record(client, actor, 'slow', null, { seconds: frame.seconds });
+        return this.record(client, actor, 'slow', null, {
+          seconds: frame.seconds,
+          settings: mod.modes.patched({ slow: frame.seconds }),
+        });
       case 'clear':
         return this.record(client, actor, 'clear', null, { messageId: this.history.latestId });
     }
@@ -298,21 +331,24 @@ export class Room {
       case 'timeout': {
         if (act.target === null) return;
         const until = act.at + (act.seconds ?? 0) * 1000;
-        mod.timeout(act.target, until);
+        mod.timeout(act.target, until, act.address);
         this.broadcast({ type: 'timeout', user: act.target, until });
         return;
       }
       case 'ban':
-        if (act.target !== null && mod.ban(act.target, seq)) this.banned(act.target);
+        if (act.target !== null && mod.ban(act.target, seq, act.address)) this.banned(act.target);
         return;
       case 'unban':
         if (act.target !== null) mod.unban(act.target, seq);
         return;
       case 'slow':
-        mod.setSlow(act.seconds ?? 0);
-        this.policy.slowChanged();
-        this.broadcast({ type: 'settings', slow: act.seconds ?? 0 });
+      case 'settings': {
+        const before = mod.slowSeconds;
+        mod.modes.apply(act.settings ?? mod.modes.patched({ slow: act.seconds ?? 0 }));
+        if (act.action === 'slow' || mod.slowSeconds !== before) this.policy.slowChanged();
+        this.broadcast({ type: 'settings', ...mod.modes.current });
         return;
+      }
       case 'clear':
         this.history.clearThrough(act.messageId ?? this.history.latestId);
         this.broadcast({ type: 'cleared' });
@@ -347,27 +383,39 @@ export class Room {
     by: UserInfo,
     action: ModerationAction,
     target: string | null,
-    extra: { messageId?: number; seconds?: number; reason?: string } = {},
+    extra: {
+      messageId?: number;
+      seconds?: number;
+      reason?: string;
+      address?: string | undefined;
+      settings?: RoomSettings;
+    } = {},
   ): void {
-    this.engine.act(
-      {
-        action,
-        by,
-        target,
-        messageId: extra.messageId ?? null,
-        seconds: extra.seconds ?? null,
-        reason: extra.reason ?? '',
-        at: this.clock.now(),
-      },
-      { client, ref: undefined },
-    );
+    const record: ModerationRecord = {
+      action,
+      by,
+      target,
+      messageId: extra.messageId ?? null,
+      seconds: extra.seconds ?? null,
+      reason: extra.reason ?? '',
+      at: this.clock.now(),
+    };
+    if (extra.address) record.address = extra.address;
+    if (extra.settings !== undefined) record.settings = extra.settings;
+    this.engine.act(record, { client, ref: undefined });
+  }
+
+  /** The client address a ban or timeout of this user also holds: a guest's, when GUEST_BANS_BY_ADDRESS is on. */
+  private guestAddressOf(userId: string): string | undefined {
+    if (!this.byAddress) return undefined;
+    return this.members.guestAddressOf(userId);
   }
 
   // ── stored state (the master's store, through its cache and notices) ──────────
   /** Continues a room from the store: recovery window, settings, bans and terms (ids: the engine). */
   restore(state: RoomRestore): void {
     this.history.restore(state.window, state.lastId);
-    this.moderation.setSlow(state.settings.slow);
+    this.moderation.modes.apply(state.settings);
     this.applyCache(state.cache);
   }
 
@@ -377,7 +425,8 @@ export class Room {
    */
   applyCache(cache: RoomCache): void {
     this.policy.setBlockedTerms(cache.terms);
-    for (const user of this.moderation.applyCache(cache.bans, cache.through))
+    this.moderation.applyTimeouts(cache.timeouts ?? []);
+    for (const user of this.moderation.applyCache(cache.bans, cache.through, cache.addressBans))
       if (this.members.isPresent(user)) this.banned(user);
   }
 

@@ -1,6 +1,7 @@
 /**
  * Message text: cleaning (trim, control characters out) and the word filter.
  */
+import { skeleton } from './confusables.js';
 
 // C0 and C1 control characters, and the Unicode line/paragraph separators; tabs
 // and newlines included, since a chat line is one line.
@@ -18,15 +19,28 @@ export function codePoints(text: string): number {
   return n;
 }
 
+/** Single letters with separators between them ("b a d", "b.a.d", "b-a-d"): read as one word. */
+const SPACED_LETTERS = /(?<![\p{L}\p{N}])\p{L}(?:[^\p{L}\p{N}]{1,3}\p{L}(?![\p{L}\p{N}]))+/gu;
+
 /**
- * Finds blocked terms case-insensitively on whole words: "ass" blocks "ASS!" but
- * not "class". A term may be several words ("bad word"). Built once per term list.
+ * The text a filter matches on, never the text shown: the confusable skeleton
+ * (NFKC, invisible characters out, accents off, look-alike letters folded, lower
+ * case), with separators between single letters dropped.
+ */
+export function filterText(text: string): string {
+  return skeleton(text).replace(SPACED_LETTERS, (run) => run.replace(/[^\p{L}]/gu, ''));
+}
+
+/**
+ * Finds blocked terms on whole words of the filter text (filterText): "ass"
+ * blocks "ASS!", "аss" (Cyrillic а) and "a s s" but not "class". A term may be
+ * several words ("bad word"). Built once per term list.
  */
 export class TermFilter {
   private readonly pattern: RegExp | null;
 
   constructor(terms: readonly string[]) {
-    const cleaned = [...new Set(terms.map((t) => t.trim().toLowerCase()).filter(Boolean))];
+    const cleaned = [...new Set(terms.map((t) => skeleton(t.trim())).filter(Boolean))];
     if (cleaned.length === 0) {
       this.pattern = null;
       return;
@@ -41,7 +55,7 @@ export class TermFilter {
   /** The first blocked term found in text, or null. */
   find(text: string): string | null {
     if (this.pattern === null) return null;
-    const match = this.pattern.exec(text);
+    const match = this.pattern.exec(filterText(text));
     return match ? match[0] : null;
   }
 }

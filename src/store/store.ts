@@ -30,10 +30,9 @@ export interface TranscriptMessage extends NewMessage {
   cleared: boolean;
 }
 
-export interface RoomSettings {
-  /** Slow mode: seconds between two messages of a user; 0 is off. */
-  slow: number;
-}
+/** A room's chat modes as kept (src/protocol/room-messages.ts). */
+export type { RoomSettings } from '../protocol/room-messages.js';
+import type { RoomSettings } from '../protocol/room-messages.js';
 
 export interface StoredRoom {
   name: string;
@@ -60,6 +59,15 @@ export interface Ban {
   at: number;
   /** ms since the epoch; null: until lifted. */
   until: number | null;
+  /** A timeout (the user may stay and read but not post) rather than a ban; absent: a ban. */
+  kind?: 'ban' | 'timeout';
+  /** A guest's client address the ban or timeout also holds. */
+  address?: string;
+}
+
+/** Whether a stored entry is a timeout rather than a ban. */
+export function isTimeout(ban: Ban): boolean {
+  return ban.kind === 'timeout';
 }
 
 export type { Actor, ModerationAction };

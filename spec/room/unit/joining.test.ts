@@ -1,4 +1,5 @@
 /** A room driven with fake connections and a fake clock: joining, early frames, presence, liveness. */
+import { DEFAULT_MODES } from '../../../src/room/chat-modes.js';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MODERATION_RULE } from '../../../src/protocol/moderation-rule.js';
@@ -16,7 +17,7 @@ describe('room unit: joining', () => {
     assert.equal((welcome.you as { name: string }).name, 'Ann');
     assert.deepEqual(welcome.history, []);
     assert.equal(welcome.viewers, 1);
-    assert.deepEqual(welcome.settings, { slow: 0, maxMessageChars: 500, moderationRule: MODERATION_RULE });
+    assert.deepEqual(welcome.settings, { ...DEFAULT_MODES, maxMessageChars: 500, moderationRule: MODERATION_RULE });
     assert.equal(ann.client.state, 'joined');
   });
 

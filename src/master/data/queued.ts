@@ -7,6 +7,7 @@
 import type { ChatMessage } from '../../protocol/frames.js';
 import type { ChatRecord, RestoredMessage } from '../../protocol/room-messages.js';
 import {
+  type Ban,
   type BanChange,
   emptyBatch,
   type NewModerationEntry,
@@ -26,13 +27,21 @@ export interface QueuedRecord {
   moderation?: NewModerationEntry;
 }
 
-/** The ban change a moderation record makes, if any (a ban with `seconds` ends after them). */
+/**
+ * The ban change a moderation record makes, if any (a ban with `seconds` ends
+ * after them). A timeout is kept like a timed ban, of kind `timeout`, so it
+ * outlives the room and the server; a guest's client address goes with either.
+ */
 export function banChangeOf(room: string, record: ChatRecord): BanChange | undefined {
   if (record.kind !== 'moderation' || record.target === null) return undefined;
   if (record.action === 'unban') return { op: 'remove', user: record.target, room };
-  if (record.action !== 'ban') return undefined;
+  if (record.action !== 'ban' && record.action !== 'timeout') return undefined;
   const until = record.seconds === null || record.seconds <= 0 ? null : record.at + record.seconds * 1000;
-  return { op: 'add', ban: { user: record.target, room, reason: record.reason, by: record.by.id, at: record.at, until } };
+  if (record.action === 'timeout' && until === null) return undefined;
+  const ban: Ban = { user: record.target, room, reason: record.reason, by: record.by.id, at: record.at, until };
+  if (record.action === 'timeout') ban.kind = 'timeout';
+  if (record.address !== undefined) ban.address = record.address;
+  return { op: 'add', ban };
 }
 
 export function queuedOf(room: string, record: ChatRecord, seq?: QueuedRecord['seq']): QueuedRecord {

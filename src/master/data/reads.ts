@@ -5,7 +5,7 @@
  * store id yet; they are shown newest, with ids `q<n>` that page on into the
  * store's entries.
  */
-import { type Ban, inForce, type ModerationEntry, type Page, type Store, type TranscriptMessage } from '../../store/store.js';
+import { type Ban, inForce, isTimeout, type ModerationEntry, type Page, type Store, type TranscriptMessage } from '../../store/store.js';
 import { applyBanChanges } from '../cache.js';
 import type { TranscriptWriter } from '../transcript-writer.js';
 import { withDeadline } from '../../lifecycle.js';
@@ -56,7 +56,7 @@ export class DataReads {
   /** Bans in force, with the queued ban changes laid over them. */
   async bans(now = Date.now()): Promise<Ban[]> {
     const stored = await withDeadline(this.store.bans(now), READ_TIMEOUT_MS, 'reading bans');
-    return applyBanChanges(stored, this.writer.queuedBans()).filter((b) => inForce(b, now));
+    return applyBanChanges(stored, this.writer.queuedBans()).filter((b) => inForce(b, now) && !isTimeout(b));
   }
 
   private idOf(q: QueuedRecord): number {

@@ -8,6 +8,7 @@
  *   unique (room, logKey) where logKey exists — a keyed entry is stored once.
  * - rooms and terms are keyed by _id (room name; "blocked").
  */
+import type { RoomSettings } from '../../protocol/room-messages.js';
 import { type Connection, Schema, type Types } from 'mongoose';
 import { DAY_MS } from '../store.js';
 
@@ -36,6 +37,8 @@ export interface RoomDoc {
   /** Ids reserved through (Store.reserveIds), at least the highest stored id. */
   lastMessageId: number;
   slow: number;
+  /** The room's chat modes, whole (slow is kept beside them for older readers). */
+  modes?: RoomSettings;
 }
 
 export interface BanDoc {
@@ -46,6 +49,9 @@ export interface BanDoc {
   by: string;
   at: number;
   until: Date | null;
+  /** 'timeout': kept beside the bans; absent on bans written before timeouts were kept. */
+  kind?: string;
+  address?: string | null;
 }
 
 export interface TermsDoc {
@@ -93,6 +99,7 @@ export function defineModels(connection: Connection, retentionDays: number) {
       closedAt: { type: Number, default: null },
       lastMessageId: { type: Number, default: 0 },
       slow: { type: Number, default: 0 },
+      modes: { type: Schema.Types.Mixed, default: undefined },
     },
     SCHEMA_OPTIONS,
   );
@@ -105,6 +112,8 @@ export function defineModels(connection: Connection, retentionDays: number) {
       by: { type: String, required: true },
       at: { type: Number, required: true },
       until: { type: Date, default: null },
+      kind: { type: String, default: 'ban' },
+      address: { type: String, default: null },
     },
     SCHEMA_OPTIONS,
   );

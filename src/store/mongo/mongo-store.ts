@@ -55,6 +55,8 @@ function banDoc(ban: Ban) {
     by: ban.by,
     at: ban.at,
     until: ban.until === null ? null : new Date(ban.until),
+    kind: ban.kind ?? 'ban',
+    address: ban.address ?? null,
   };
 }
 
@@ -145,7 +147,7 @@ export class MongoStore implements Store {
       createdAt: doc.createdAt,
       closedAt: doc.closedAt ?? null,
       lastMessageId: doc.lastMessageId ?? 0,
-      settings: { slow: doc.slow ?? 0 },
+      settings: { ...(doc.modes ?? {}), slow: doc.slow ?? 0 },
     };
   }
 
@@ -174,7 +176,7 @@ export class MongoStore implements Store {
   async saveSettings(room: string, settings: RoomSettings): Promise<void> {
     await this.m.rooms.updateOne(
       { _id: room },
-      { $set: { slow: settings.slow }, $setOnInsert: { createdAt: Date.now() } },
+      { $set: { slow: settings.slow, modes: settings }, $setOnInsert: { createdAt: Date.now() } },
       { upsert: true },
     );
   }
@@ -273,14 +275,19 @@ export class MongoStore implements Store {
       .find({ $or: [{ until: null }, { until: { $gt: new Date(now) } }] })
       .sort({ at: 1, user: 1 })
       .lean();
-    return docs.map((d) => ({
-      user: d.user,
-      room: d.room === '' ? null : d.room,
-      reason: d.reason,
-      by: d.by,
-      at: d.at,
-      until: d.until === null ? null : d.until.getTime(),
-    }));
+    return docs.map((d) => {
+      const ban: Ban = {
+        user: d.user,
+        room: d.room === '' ? null : d.room,
+        reason: d.reason,
+        by: d.by,
+        at: d.at,
+        until: d.until === null ? null : d.until.getTime(),
+      };
+      if (d.kind === 'timeout') ban.kind = 'timeout';
+      if (typeof d.address === 'string') ban.address = d.address;
+      return ban;
+    });
   }
 
   async blockedTerms(): Promise<string[] | null> {

@@ -4,7 +4,7 @@
  * the moderation log by (room, id). `user_version` numbers the schema so a later
  * change can migrate a file written by this one.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 -- last_message_id: ids reserved through (Store.reserveIds), at least the highest stored id.
@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS rooms (
   created_at      INTEGER NOT NULL,
   closed_at       INTEGER,
   last_message_id INTEGER NOT NULL DEFAULT 0,
-  slow_seconds    INTEGER NOT NULL DEFAULT 0
+  slow_seconds    INTEGER NOT NULL DEFAULT 0,
+  settings        TEXT
 );
 
 CREATE TABLE IF NOT EXISTS messages (
@@ -39,6 +40,8 @@ CREATE TABLE IF NOT EXISTS bans (
   by      TEXT    NOT NULL,
   at      INTEGER NOT NULL,
   until   INTEGER,
+  kind    TEXT    NOT NULL DEFAULT 'ban',
+  address TEXT,
   PRIMARY KEY (user_id, room)
 );
 
@@ -69,10 +72,17 @@ CREATE INDEX IF NOT EXISTS moderation_by_room ON moderation (room, id);
  * Brings a file of any earlier version up to SCHEMA_VERSION after SCHEMA ran
  * (which creates missing tables but never changes existing ones). Version 2: a
  * moderation entry's cluster log key, unique per room (NULLs, unkeyed entries,
- * may repeat).
+ * may repeat). Version 3: a ban row's kind (a timeout is kept beside the bans)
+ * and a guest's client address; a room's chat modes as one JSON object.
  */
 export function migrate(db: { exec(sql: string): unknown; pragma(sql: string): unknown }): void {
-  const columns = db.pragma('table_info(moderation)') as Array<{ name: string }>;
-  if (!columns.some((c) => c.name === 'log_key')) db.exec('ALTER TABLE moderation ADD COLUMN log_key TEXT');
+  const addColumn = (table: string, column: string, type: string) => {
+    const columns = db.pragma(`table_info(${table})`) as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  };
+  addColumn('moderation', 'log_key', 'TEXT');
   db.exec('CREATE UNIQUE INDEX IF NOT EXISTS moderation_by_key ON moderation (room, log_key)');
+  addColumn('bans', 'kind', "TEXT NOT NULL DEFAULT 'ban'");
+  addColumn('bans', 'address', 'TEXT');
+  addColumn('rooms', 'settings', 'TEXT');
 }

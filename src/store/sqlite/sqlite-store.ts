@@ -62,6 +62,7 @@ interface RoomRow {
   closed_at: number | null;
   last_message_id: number;
   slow_seconds: number;
+  settings: string | null;
 }
 interface BanRow {
   user_id: string;
@@ -70,6 +71,8 @@ interface BanRow {
   by: string;
   at: number;
   until: number | null;
+  kind: string;
+  address: string | null;
 }
 interface ModerationRow {
   id: number;
@@ -201,7 +204,7 @@ export class SqliteStore implements Store {
       createdAt: row.created_at,
       closedAt: row.closed_at,
       lastMessageId: row.last_message_id,
-      settings: { slow: row.slow_seconds },
+      settings: roomSettings(row),
     };
   }
 
@@ -221,7 +224,7 @@ export class SqliteStore implements Store {
   }
 
   async saveSettings(room: string, settings: RoomSettings): Promise<void> {
-    this.sql.saveSettings.run({ room, slow: settings.slow, at: Date.now() });
+    this.sql.saveSettings.run({ room, slow: settings.slow, settings: JSON.stringify(settings), at: Date.now() });
   }
 
   async writeBatch(batch: WriteBatch): Promise<void> {
@@ -246,8 +249,8 @@ export class SqliteStore implements Store {
     // In order: a ban and its lifting in one batch end lifted.
     for (const b of batch.bans) {
       if (b.op === 'add') {
-        const { user, room, reason, by, at, until } = b.ban;
-        sql.addBan.run(user, room ?? '', reason, by, at, until);
+        const { user, room, reason, by, at, until, kind, address } = b.ban;
+        sql.addBan.run(user, room ?? '', reason, by, at, until, kind ?? 'ban', address ?? null);
       } else sql.removeBan.run(b.user, b.room ?? '');
     }
     for (const e of batch.moderation) {
@@ -282,14 +285,19 @@ export class SqliteStore implements Store {
   }
 
   async bans(now: number): Promise<Ban[]> {
-    return (this.sql.bans.all(now) as BanRow[]).map((r) => ({
-      user: r.user_id,
-      room: r.room === '' ? null : r.room,
-      reason: r.reason,
-      by: r.by,
-      at: r.at,
-      until: r.until,
-    }));
+    return (this.sql.bans.all(now) as BanRow[]).map((r) => {
+      const ban: Ban = {
+        user: r.user_id,
+        room: r.room === '' ? null : r.room,
+        reason: r.reason,
+        by: r.by,
+        at: r.at,
+        until: r.until,
+      };
+      if (r.kind === 'timeout') ban.kind = 'timeout';
+      if (r.address !== null) ban.address = r.address;
+      return ban;
+    });
   }
 
   async blockedTerms(): Promise<string[] | null> {
@@ -325,6 +333,16 @@ export class SqliteStore implements Store {
   }
 }
 
+/** A room's stored modes: the JSON object when there is one (slow_seconds is kept beside it for older readers). */
+function roomSettings(row: RoomRow): RoomSettings {
+  if (row.settings === null) return { slow: row.slow_seconds };
+  try {
+    return { ...(JSON.parse(row.settings) as RoomSettings), slow: row.slow_seconds };
+  } catch {
+    return { slow: row.slow_seconds };
+  }
+}
+
 function prepare(db: Db) {
   const s = (sql: string): Statement => db.prepare(sql);
   return {
@@ -332,8 +350,8 @@ function prepare(db: Db) {
       ON CONFLICT (name) DO UPDATE SET server = excluded.server, created_at = excluded.created_at, closed_at = NULL`),
     roomClosed: s(`UPDATE rooms SET closed_at = @at WHERE name = @room`),
     room: s(`SELECT * FROM rooms WHERE name = ?`),
-    saveSettings: s(`INSERT INTO rooms (name, created_at, slow_seconds) VALUES (@room, @at, @slow)
-      ON CONFLICT (name) DO UPDATE SET slow_seconds = excluded.slow_seconds`),
+    saveSettings: s(`INSERT INTO rooms (name, created_at, slow_seconds, settings) VALUES (@room, @at, @slow, @settings)
+      ON CONFLICT (name) DO UPDATE SET slow_seconds = excluded.slow_seconds, settings = excluded.settings`),
     // OR IGNORE: a retried batch finds its rows already there and adds nothing.
     insertMessage: s(`INSERT OR IGNORE INTO messages (room, id, ts, user_id, user_name, user_role, text)
       VALUES (?, ?, ?, ?, ?, ?, ?)`),
@@ -350,7 +368,8 @@ function prepare(db: Db) {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room, log_key) DO NOTHING`),
     messages: s(`SELECT * FROM messages WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?`),
     bans: s(`SELECT * FROM bans WHERE until IS NULL OR until > ? ORDER BY at, user_id`),
-    addBan: s(`INSERT OR REPLACE INTO bans (user_id, room, reason, by, at, until) VALUES (?, ?, ?, ?, ?, ?)`),
+    addBan: s(`INSERT OR REPLACE INTO bans (user_id, room, reason, by, at, until, kind, address)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     removeBan: s(`DELETE FROM bans WHERE user_id = ? AND room = ?`),
     terms: s(`SELECT terms FROM blocked_terms WHERE id = 1`),
     setTerms: s(`INSERT OR REPLACE INTO blocked_terms (id, terms, updated_at) VALUES (1, ?, ?)`),
