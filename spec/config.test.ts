@@ -16,6 +16,18 @@ function problemsOf(env: Record<string, string>): string[] {
   assert.fail('the configuration was accepted');
 }
 
+describe('chat modes and guest settings', () => {
+  it('reads SHIELD_PRESET as chat modes and names a bad one', () => {
+    const config = loadConfig({ SHIELD_PRESET: '{"slow":10,"review":true}', RESERVED_NAMES: 'boss, chief' }, system);
+    assert.deepEqual(config.limits.shieldPreset, { slow: 10, review: true });
+    assert.deepEqual(config.access.reservedNames, ['boss', 'chief']);
+    assert.equal(config.access.guestBansByAddress, true);
+    const [problem] = problemsOf({ SHIELD_PRESET: '{"chatDelay":60}' });
+    assert.match(problem!, /SHIELD_PRESET.*"chatDelay" must be a whole number from 0 to 10/);
+    assert.match(problemsOf({ SHIELD_PRESET: 'slow' })[0]!, /SHIELD_PRESET.*JSON object/);
+  });
+});
+
 describe('loadConfig reports every problem in one run', () => {
   it('names an unparseable PORT and the keys production requires together', () => {
     const problems = problemsOf({ PORT: 'eighty', NODE_ENV: 'production', KEY: '' });

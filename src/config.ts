@@ -11,6 +11,7 @@ import { totalmem } from 'node:os';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { defaultFdReserve, readFdLimit, type RoomSlots, roomSlots } from './config-machine.js';
+import { type ModesPatch, parseModesPatch } from './room/chat-modes.js';
 
 export {
   defaultFdReserve,
@@ -62,6 +63,24 @@ const isAddressOrRange = (entry: string): boolean => {
 const addressList = list.pipe(
   z.array(z.string().refine(isAddressOrRange, 'must be a comma list of IP addresses or CIDR ranges (10.0.0.0/8)')),
 );
+/** A JSON object of chat modes (src/room/chat-modes.ts), e.g. {"slow":30,"uniqueChat":true}. */
+const modesPatch = z.string().transform((s, ctx): ModesPatch => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(s);
+  } catch {
+    parsed = undefined;
+  }
+  const patch =
+    typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? parseModesPatch(parsed as Record<string, unknown>)
+      : new Error('must be a JSON object of chat modes, e.g. {"slow":30,"uniqueChat":true}');
+  if (patch instanceof Error) {
+    ctx.addIssue({ code: 'custom', message: patch.message });
+    return z.NEVER;
+  }
+  return patch;
+});
 const urlList = list.pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma list of http(s) URLs' })));
 
 /** Each variable: its schema and its default, as a string exactly as an operator would write it. */
@@ -96,6 +115,8 @@ const variables = {
   ALLOW_ANONYMOUS: [bool, 'on'],
   GUEST_SECRET: [text, ''],
   GUEST_BANS_BY_ADDRESS: [bool, 'on'],
+  UNIQUE_CHAT_WINDOW_S: [int(1, 86_400), '30'],
+  SHIELD_PRESET: [modesPatch, '{"slow":30,"followersOnly":10,"uniqueChat":true,"review":"guests"}'],
   RESERVED_NAMES: [list, 'admin,administrator,host,mod,moderator,staff,system,server,official'],
   SHUTDOWN_TIMEOUT_MS: [int(100, 600_000), '10000'],
   MONGODB_URI: [text.regex(/^$|^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'), ''],
@@ -149,6 +170,10 @@ export interface RoomLimits {
   /** A connection whose socket has not drained for this long is closed with 4009. */
   slowReaderMs: number;
   presenceIntervalMs: number;
+  /** Unique chat: how long a room remembers a text (UNIQUE_CHAT_WINDOW_S). */
+  uniqueChatWindowMs: number;
+  /** What shield mode turns on (SHIELD_PRESET). */
+  shieldPreset: ModesPatch;
 }
 
 /**
@@ -401,6 +426,8 @@ function build(c: RawConfig, slots: RoomSlots, connectionBudget: ConnectionBudge
       slowReaderBytes: c.SLOW_READER_BYTES,
       slowReaderMs: c.SLOW_READER_MS,
       presenceIntervalMs: c.PRESENCE_INTERVAL_MS,
+      uniqueChatWindowMs: c.UNIQUE_CHAT_WINDOW_S * 1000,
+      shieldPreset: c.SHIELD_PRESET,
     },
     connectionBudget,
   };

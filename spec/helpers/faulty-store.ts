@@ -42,6 +42,8 @@ export class FaultyStore implements Store {
   bans = (now: number) => this.call(() => this.inner.bans(now));
   blockedTerms = () => this.call(() => this.inner.blockedTerms());
   setBlockedTerms = (terms: string[]) => this.call(() => this.inner.setBlockedTerms(terms));
+  reviewTerms = () => this.call(() => this.inner.reviewTerms());
+  setReviewTerms = (terms: string[]) => this.call(() => this.inner.setReviewTerms(terms));
   moderation = (room: string, page: Page) => this.call(() => this.inner.moderation(room, page));
   removeExpired = (now: number) => this.call(() => this.inner.removeExpired(now));
 }

@@ -4,7 +4,7 @@ import { SignJWT } from 'jose';
 export const AUTH_SECRET = 'test-auth-secret-that-is-long-enough';
 
 export async function token(
-  claims: { sub?: string; name?: string; role?: string; room?: string },
+  claims: { sub?: string; name?: string; role?: string; room?: string; followedAt?: number; subscriber?: boolean },
   options: { secret?: string; expiresIn?: string | number } = {},
 ): Promise<string> {
   const { sub, ...rest } = claims;

@@ -136,6 +136,8 @@ export const LIMITS: RoomLimits = {
   slowReaderBytes: 1024 * 1024,
   slowReaderMs: 5_000,
   presenceIntervalMs: 1_000,
+  uniqueChatWindowMs: 30_000,
+  shieldPreset: { slow: 30, followersOnly: 10, uniqueChat: true, review: 'guests' },
 };
 
 export const ACCESS: RoomAccess = {

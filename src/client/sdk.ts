@@ -17,6 +17,7 @@ import {
   type ErrorFrame,
   type FrameErrorCode,
   type ServerFrame,
+  type SettingsFrame,
   type UserInfo,
   type WelcomeFrame,
 } from '../protocol/frames.js';
@@ -75,6 +76,10 @@ export interface ChatClientEvents {
   presence: FrameOf<'presence'>;
   users: FrameOf<'users'>;
   system: FrameOf<'system'>;
+  held: FrameOf<'held'>;
+  review: FrameOf<'review'>;
+  reviewed: FrameOf<'reviewed'>;
+  warned: FrameOf<'warned'>;
   error: ErrorFrame;
 }
 
@@ -197,6 +202,31 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   clear(): boolean {
     return this.write({ type: 'clear' });
+  }
+
+  /** Sets any subset of the room's chat modes (mods and hosts); everyone gets a `settings` event. */
+  setModes(modes: Omit<SettingsFrame, 'type'>): boolean {
+    return this.write({ type: 'settings', ...modes });
+  }
+
+  /** Shield mode on (SHIELD_PRESET) or off (the modes before it). */
+  shield(on: boolean): boolean {
+    return this.write({ type: 'shield', on });
+  }
+
+  /** Warns a user: they cannot post until they acknowledge. */
+  warn(user: string, reason?: string): boolean {
+    return this.write(reason === undefined ? { type: 'warn', user } : { type: 'warn', user, reason });
+  }
+
+  /** Acknowledges a `warned` event, so this user may post again. */
+  acknowledge(): boolean {
+    return this.write({ type: 'acknowledge' });
+  }
+
+  /** Decides on a held message (a `review` event's id). */
+  review(id: string, allow: boolean): boolean {
+    return this.write({ type: allow ? 'allow' : 'deny', id });
   }
 
   /** Asks for the users list; the answer arrives as a `users` event. */
@@ -357,6 +387,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         return this.emit('ban', frame);
       case 'system':
         return this.emit('system', frame);
+      case 'held':
+        return this.emit('held', frame);
+      case 'review':
+        return this.emit('review', frame);
+      case 'reviewed':
+        return this.emit('reviewed', frame);
+      case 'warned':
+        return this.emit('warned', frame);
     }
   }
 

@@ -181,10 +181,10 @@ export class RedisEngine implements Engine {
     );
   }
 
-  act(record: ModerationRecord, origin: PostOrigin): void {
+  act(record: ModerationRecord, origin?: PostOrigin): void {
     this.append('a', JSON.stringify(record)).catch((error: unknown) => {
       this.connectionError(error as Error);
-      this.refuse(origin, 'UNAVAILABLE', unreachable, CLUSTER_RETRY_MS);
+      if (origin !== undefined) this.refuse(origin, 'UNAVAILABLE', unreachable, CLUSTER_RETRY_MS);
     });
   }
 

@@ -87,6 +87,17 @@ export function adminDataRouter({ data, rooms }: ApiDeps): Router {
     res.json({ data: { terms: unique } });
   });
 
+  router.get('/review-terms', (_req, res) => {
+    res.json({ data: { terms: cache.reviewTermList() } });
+  });
+
+  router.put('/review-terms', async (req, res) => {
+    const { terms } = body(termsBody, req.body);
+    const unique = [...new Set(terms)];
+    await fromStore(() => cache.setReviewTerms(unique));
+    res.json({ data: { terms: unique } });
+  });
+
   router.post('/cache/refresh', async (_req, res) => {
     if (!(await cache.refresh()))
       throw new ApiError('UNAVAILABLE', 'The store is not answering; rooms keep the last good copy');

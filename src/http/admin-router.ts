@@ -13,7 +13,7 @@ import { adminKeyWithLockout, allowedAddresses } from './admin-access.js';
 import { healthRouter } from './health-router.js';
 import { KeyLockout } from './key-lockout.js';
 import type { ApiDeps } from './deps.js';
-import { body, broadcastBody, kickBody, roomName } from './validate.js';
+import { body, broadcastBody, kickBody, roomName, settingsBody } from './validate.js';
 
 export function adminRouter(deps: ApiDeps & { logger: Logger }): Router {
   const { config, rooms, master } = deps;
@@ -98,6 +98,13 @@ export function adminRouter(deps: ApiDeps & { logger: Logger }): Router {
     const { closed } = kicked;
     deps.data.logAdmin(name, 'kick', user, reason ?? '');
     res.json({ data: { name, user, closed } });
+  });
+
+  router.patch('/room/:name/settings', async (req, res) => {
+    const name = roomName(req.params.name);
+    const changed = await rooms.settings(name, settingsBody(req.body));
+    if (changed === undefined) throw new ApiError('NOT_FOUND', `No room named ${name}`);
+    res.json({ data: { name, settings: changed.settings } });
   });
 
   router.post('/drain', async (_req, res) => {

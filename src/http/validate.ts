@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
+import { type ModesPatch, parseModesPatch } from '../room/chat-modes.js';
 
 /** 1 to 64 of A-Z a-z 0-9 _ - . and not starting with "." (no "..", no hidden names). */
 const ROOM_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/;
@@ -30,6 +31,20 @@ export function body<T extends z.ZodType>(schema: T, value: unknown): z.output<T
 
 const text = (max: number) =>
   z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+/** PATCH /room/:name/settings: any subset of the chat modes (src/room/chat-modes.ts), and `shield` on or off. */
+export function settingsBody(value: unknown): { patch: ModesPatch; shield?: boolean } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ApiError('BAD_REQUEST', 'Invalid body: must be a JSON object of chat modes');
+  const fields = value as Record<string, unknown>;
+  if (fields.shield !== undefined && typeof fields.shield !== 'boolean')
+    throw new ApiError('BAD_REQUEST', 'Invalid body: "shield" must be true or false');
+  const patch = parseModesPatch(fields, ['shield']);
+  if (patch instanceof Error) throw new ApiError('BAD_REQUEST', `Invalid body: ${patch.message}`);
+  if (Object.keys(patch).length === 0 && fields.shield === undefined)
+    throw new ApiError('BAD_REQUEST', 'Invalid body: name at least one setting to change');
+  return fields.shield === undefined ? { patch } : { patch, shield: fields.shield as boolean };
+}
 
 export const broadcastBody = z.strictObject({
   text: text(2000),

@@ -64,6 +64,7 @@ export function applyBanChanges(bans: readonly Ban[], changes: readonly BanChang
 export class DataCache {
   private bans: Ban[] = [];
   private terms: string[] = [];
+  private reviewTerms: string[] = [];
   private lastRefreshAt: number | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -129,7 +130,7 @@ export class DataCache {
       users.add(ban.user);
       if (ban.address !== undefined) addressBans.push({ user: ban.user, address: ban.address });
     }
-    return { bans: [...users], addressBans, timeouts, terms: [...this.terms] };
+    return { bans: [...users], addressBans, timeouts, terms: [...this.terms], reviewTerms: [...this.reviewTerms] };
   }
 
   /** Runs admin changes and refreshes one at a time, in the order asked. */
@@ -147,8 +148,8 @@ export class DataCache {
       // it over again is harmless (changes are idempotent), and leaving it out is not.
       const before = queuedBans();
       try {
-        const [bans, stored] = await this.guard(
-          Promise.all([store.bans(Date.now()), store.blockedTerms()]),
+        const [bans, stored, review] = await this.guard(
+          Promise.all([store.bans(Date.now()), store.blockedTerms(), store.reviewTerms()]),
           'cache refresh',
         );
         let terms = stored;
@@ -161,6 +162,7 @@ export class DataCache {
         const seen = new Set(before);
         this.bans = applyBanChanges(bans, [...before, ...after.filter((c) => !seen.has(c))]);
         this.terms = terms;
+        this.reviewTerms = review;
         this.lastRefreshAt = Date.now();
       } catch {
         return false;
@@ -187,6 +189,18 @@ export class DataCache {
     return this.serial(async () => {
       await this.guard(write(), 'ban change');
       this.apply(change);
+    });
+  }
+
+  reviewTermList(): string[] {
+    return [...this.reviewTerms];
+  }
+
+  setReviewTerms(terms: string[]): Promise<void> {
+    return this.serial(async () => {
+      await this.guard(this.options.store.setReviewTerms(terms), 'review terms');
+      this.reviewTerms = [...terms];
+      this.changed(undefined);
     });
   }
 

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import type { Config } from '../config.js';
 import { ListenerSet } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
-import type { IdGrant, RecordBatch, RoomNotice, RoomStats } from '../protocol/room-messages.js';
+import type { IdGrant, RecordBatch, RoomNotice, RoomRequests, RoomStats } from '../protocol/room-messages.js';
 import type { RoomHandle } from './room-handle.js';
 import { type CreateResult, type RoomReports, Supervisor, type WorkerCounts } from './supervisor.js';
 
@@ -50,6 +50,7 @@ export interface RequestTimeouts {
   scrape: number;
   broadcast: number;
   kick: number;
+  settings: number;
   /** Longer than a room's own grace for clients that never answer its close (5 s). */
   close: number;
 }
@@ -63,6 +64,7 @@ export function requestTimeouts(config: Pick<Config, 'roomBootTimeoutMs' | 'room
     scrape: 2_000,
     broadcast: 5_000,
     kick: 5_000,
+    settings: 5_000,
     close: 8_000,
   };
 }
@@ -196,6 +198,15 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     const results = await this.each(rooms, (h) => h.request('broadcast', { text, ts }, this.timeouts.broadcast));
     const delivered = [...results.values()].reduce((sum, r) => sum + r.delivered, 0);
     return { rooms: results.size, delivered };
+  }
+
+  /** Changes a room's chat modes (on every copy); undefined if no such room. */
+  async settings(
+    name: string,
+    args: RoomRequests['settings']['args'],
+  ): Promise<RoomRequests['settings']['result'] | undefined> {
+    const handle = this.supervisor.get(name);
+    return handle === undefined ? undefined : handle.request('settings', args, this.timeouts.settings);
   }
 
   /** Closes a user's connections in a room; undefined if no such room. */

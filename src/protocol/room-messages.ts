@@ -69,6 +69,8 @@ export interface RoomCache {
   /** Timeouts in force, kept in the store like bans (so they outlive the room and the server). */
   timeouts?: Array<{ user: string; until: number; address?: string }>;
   terms: string[];
+  /** Terms that hold a message for review instead of refusing it (PUT /api/v1/review-terms). */
+  reviewTerms?: string[];
   through: number;
 }
 
@@ -166,6 +168,8 @@ export interface RoomRequests {
   stats: { args: object; result: RoomStats };
   broadcast: { args: { text: string; ts: number }; result: { delivered: number } };
   kick: { args: { user: string; reason: string }; result: { closed: number } };
+  /** The admin API's change of chat modes (any subset; `shield` turns shield mode on or off first). */
+  settings: { args: { patch: Partial<Omit<ChatModes, 'shield'>>; shield?: boolean }; result: { settings: ChatModes } };
   /** `everywhere`: an admin's shutdown of the room, announced to every copy in a cluster (else only this copy stops). */
   close: { args: { reason: string; everywhere?: boolean }; result: { closed: number } };
 }

@@ -62,3 +62,56 @@ export class ChatModesState {
     this.beforeShield = this.modes.shield && beforeShield ? fullModes(beforeShield) : null;
   }
 }
+
+/** The most a settings value may be: slow mode (s), followers-only (minutes: 90 days), chat delay (s). */
+export const MODE_LIMITS = { slow: 3600, followersOnly: 129_600, chatDelay: 10 } as const;
+
+const PATCH_KEYS = ['slow', 'followersOnly', 'subscribersOnly', 'uniqueChat', 'chatDelay', 'review'] as const;
+
+const wholeNumber = (value: unknown, key: string, max: number): number | Error =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max
+    ? value
+    : new Error(`"${key}" must be a whole number from 0 to ${max}`);
+
+/**
+ * A settings patch from a client frame or the admin API, checked once: every
+ * field optional, unknown fields refused (`ignore`: fields of the envelope, such
+ * as `type`); the Error names the field that is wrong.
+ */
+export function parseModesPatch(fields: Record<string, unknown>, ignore: readonly string[] = []): ModesPatch | Error {
+  const patch: ModesPatch = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (ignore.includes(key)) continue;
+    switch (key as (typeof PATCH_KEYS)[number]) {
+      case 'slow':
+      case 'chatDelay': {
+        const n = wholeNumber(value, key, MODE_LIMITS[key as 'slow' | 'chatDelay']);
+        if (n instanceof Error) return n;
+        patch[key as 'slow' | 'chatDelay'] = n;
+        break;
+      }
+      case 'followersOnly': {
+        if (value === null) patch.followersOnly = null;
+        else {
+          const n = wholeNumber(value, key, MODE_LIMITS.followersOnly);
+          if (n instanceof Error) return new Error(`${n.message}, or null for off`);
+          patch.followersOnly = n;
+        }
+        break;
+      }
+      case 'subscribersOnly':
+      case 'uniqueChat':
+        if (typeof value !== 'boolean') return new Error(`"${key}" must be true or false`);
+        patch[key as 'subscribersOnly' | 'uniqueChat'] = value;
+        break;
+      case 'review':
+        if (typeof value !== 'boolean' && value !== 'guests')
+          return new Error('"review" must be true, false or "guests"');
+        patch.review = value;
+        break;
+      default:
+        return new Error(`Unknown setting "${key.slice(0, 40)}"; settings are ${PATCH_KEYS.join(', ')}`);
+    }
+  }
+  return patch;
+}

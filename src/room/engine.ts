@@ -17,6 +17,7 @@
 import type { ChatMessage, FrameErrorCode, UserInfo } from '../protocol/frames.js';
 import type { ModerationRecord } from '../protocol/room-messages.js';
 import type { Client } from './client.js';
+import type { HeldMessage } from './review-queue.js';
 
 /** A message the policy accepted, before it has an id. */
 export interface MessageDraft {
@@ -54,7 +55,9 @@ export interface EngineRefusal {
 export type Control =
   | { kind: 'system'; text: string; ts: number }
   | { kind: 'kick'; user: string; reason: string }
-  | { kind: 'close'; reason: string };
+  | { kind: 'close'; reason: string }
+  /** A message held for review on one copy: every copy shows it to its mods (src/room/room-modes.ts). */
+  | { kind: 'held'; message: HeldMessage };
 
 export interface EngineHandlers {
   /** A message has its id and its place in the order; `origin` when it was posted on this copy. */
@@ -83,8 +86,8 @@ export interface Engine {
   readonly sharedLimits: boolean;
   /** Gives the draft its id and place; handlers.message (or refused) follows. */
   publish(draft: MessageDraft, origin: PostOrigin, limits: PostLimits): void;
-  /** Puts a moderation act in the room's order; handlers.act follows (or handlers.refused, for `origin`). */
-  act(record: ModerationRecord, origin: PostOrigin): void;
+  /** Puts a moderation act in the room's order; handlers.act follows (or handlers.refused, for `origin`; none for the admin API's). */
+  act(record: ModerationRecord, origin?: PostOrigin): void;
   /** Sends a control to every copy (this one too); handlers.control follows. */
   announce(control: Control): void;
   /** Joined connections on the room's other copies (0 for a room on one server). */

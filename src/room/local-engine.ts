@@ -71,7 +71,7 @@ export class LocalEngine implements Engine {
     this.on.message(message, seq, origin);
   }
 
-  act(record: ModerationRecord, _origin: PostOrigin): void {
+  act(record: ModerationRecord, _origin?: PostOrigin): void {
     this.on.act(record, this.sink.add({ kind: 'moderation', ...record }));
   }
 

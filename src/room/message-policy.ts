@@ -9,7 +9,10 @@ import type { FrameErrorCode, UserInfo } from '../protocol/frames.js';
 import type { Clock } from './clock.js';
 import type { Availability, PostLimits } from './engine.js';
 import type { Moderation } from './moderation.js';
+import type { Standing } from './identity.js';
+import { modeRefusal } from './mode-checks.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
+import { UniqueChat } from './unique-chat.js';
 import { cleanText, codePoints, TermFilter } from './text.js';
 
 export interface PostRefusal {
@@ -24,6 +27,7 @@ export type PostVerdict = { ok: true; text: string; ts: number; limits: PostLimi
 
 export class MessagePolicy {
   private readonly rateLimiter: SlidingWindowLimiter;
+  private readonly unique: UniqueChat;
   private readonly lastPost = new Map<string, number>();
   private terms = new TermFilter([]);
   private termsKey = '';
@@ -38,6 +42,7 @@ export class MessagePolicy {
     private readonly sharedLimits = false,
   ) {
     this.rateLimiter = new SlidingWindowLimiter(limits.rateLimitWindowMs);
+    this.unique = new UniqueChat(clock, limits.uniqueChatWindowMs);
   }
 
   /** Rebuilds the filter only when the list changed: the master pushes it on every refresh. */
@@ -58,19 +63,29 @@ export class MessagePolicy {
    * The checks that cost the user nothing come first, so a refused post never
    * uses up a rate-limit slot.
    */
-  check(user: UserInfo, rawText: string): PostVerdict {
+  check(user: UserInfo, rawText: string, standing: Standing = {}): PostVerdict {
     if (user.role === 'anonymous') return refuse('FORBIDDEN', 'Anonymous readers cannot post');
     const now = this.clock.now();
     const until = this.moderation.timedOutUntil(user.id);
     if (until !== undefined) return refuse('TIMED_OUT', 'You are timed out', { until });
+    const warning = this.moderation.warning(user.id);
+    if (warning !== undefined)
+      return refuse('WARNED', `A moderator warned you${warning ? `: ${warning}` : ''}; acknowledge it to post again`);
+    const moderator = this.moderation.isModerator(user.role);
+    const modes = this.moderation.modes.current;
+    if (!moderator) {
+      const refusal = modeRefusal(modes, user, standing, now);
+      if (refusal !== null) return refusal;
+    }
     const text = cleanText(rawText);
     if (text.length === 0) return refuse('EMPTY', 'The message is empty');
     const max = this.limits.maxMessageChars;
     if (codePoints(text) > max) return refuse('TOO_LONG', `A message is at most ${max} characters`);
     if (this.terms.find(text) !== null) return refuse('BLOCKED_TERM', 'The message contains a blocked term');
+    if (modes.uniqueChat && !moderator && this.unique.isDuplicate(text))
+      return refuse('DUPLICATE', 'Unique chat: this was said here a moment ago; say something new');
     const available = this.available();
     if (!available.ok) return refuse('UNAVAILABLE', available.message, { retryAfterMs: available.retryAfterMs });
-    const moderator = this.moderation.isModerator(user.role);
     const slow = this.moderation.slowSeconds;
     const limit = moderator ? this.limits.rateLimitModMessages : this.limits.rateLimitMessages;
     const limits: PostLimits = {
@@ -78,7 +93,10 @@ export class MessagePolicy {
       windowMs: this.limits.rateLimitWindowMs,
       slowMs: slow > 0 && !moderator ? slow * 1000 : 0,
     };
-    if (this.sharedLimits) return { ok: true, text, ts: now, limits };
+    if (this.sharedLimits) {
+      this.unique.posted(text);
+      return { ok: true, text, ts: now, limits };
+    }
     if (limits.slowMs > 0) {
       const last = this.lastPost.get(user.id);
       const wait = last === undefined ? 0 : last + limits.slowMs - now;
@@ -87,6 +105,7 @@ export class MessagePolicy {
     const allowed = this.rateLimiter.take(user.id, limit, now);
     if (!allowed.ok) return refuse('RATE_LIMITED', RATE_LIMITED_MESSAGE, { retryAfterMs: allowed.retryAfterMs });
     if (slow > 0) this.lastPost.set(user.id, now);
+    this.unique.posted(text);
     return { ok: true, text, ts: now, limits };
   }
 
@@ -94,6 +113,7 @@ export class MessagePolicy {
   sweep(): void {
     const now = this.clock.now();
     this.rateLimiter.sweep(now);
+    this.unique.sweep();
     const slowMs = this.moderation.slowSeconds * 1000;
     for (const [user, at] of this.lastPost) if (at <= now - slowMs) this.lastPost.delete(user);
   }

@@ -49,6 +49,8 @@ export class Moderation {
   private cacheThrough = 0;
   private ownActs: BanAct[] = [];
   private effective = new Set<string>();
+  /** Users warned and not yet acknowledged, with the reason. */
+  private readonly warnings = new Map<string, string>();
   /** The client address each banned guest had; an address is banned while one of its users is. */
   private readonly banAddress = new Map<string, string>();
   private bannedAddresses = new Set<string>();
@@ -113,6 +115,21 @@ export class Moderation {
     if (until > this.clock.now()) return until;
     this.timeouts.delete(user);
     return undefined;
+  }
+
+  // ── warnings ──────────────────────────────────────────────────────────────────
+  warn(user: string, reason: string): void {
+    this.warnings.set(user, reason);
+  }
+
+  /** The reason the user was warned, while they have not acknowledged it. */
+  warning(user: string): string | undefined {
+    return this.warnings.get(user);
+  }
+
+  /** The user read the warning; false when there was none. */
+  acknowledge(user: string): boolean {
+    return this.warnings.delete(user);
   }
 
   // ── bans ──────────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@
  * the field that is wrong.
  */
 import type { ClientFrame } from '../protocol/frames.js';
+import { parseModesPatch } from './chat-modes.js';
 
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; message: string; ref?: string };
 
@@ -120,6 +121,31 @@ export function parseFrame(data: string): ParseResult {
     }
     case 'clear':
       return { ok: true, frame: { type: 'clear' } };
+    case 'settings': {
+      const patch = parseModesPatch(f, ['type', 'ref']);
+      if (patch instanceof Error) return fail(patch);
+      return { ok: true, frame: { type: 'settings', ...patch } };
+    }
+    case 'shield':
+      if (typeof f.on !== 'boolean') return fail(new Error('"on" must be true or false'));
+      return { ok: true, frame: { type: 'shield', on: f.on } };
+    case 'warn': {
+      const user = requiredString(f, 'user', MAX_ID_CHARS);
+      const reason = optionalString(f, 'reason', MAX_REASON_CHARS);
+      const error = firstError(user, reason);
+      if (error) return fail(error);
+      const frame: ClientFrame = { type: 'warn', user: user as string };
+      if (reason !== undefined) frame.reason = reason as string;
+      return { ok: true, frame };
+    }
+    case 'acknowledge':
+      return { ok: true, frame: { type: 'acknowledge' } };
+    case 'allow':
+    case 'deny': {
+      const id = requiredString(f, 'id', MAX_REF_CHARS);
+      if (id instanceof Error) return fail(id);
+      return { ok: true, frame: { type: f.type, id } };
+    }
     case 'users':
       return { ok: true, frame: { type: 'users' } };
     default:

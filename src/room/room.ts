@@ -13,6 +13,7 @@
 import type { RoomAccess, RoomLimits } from '../config.js';
 import {
   type ChatMessage,
+  type ChatModes,
   CloseCode,
   type ClientFrame,
   type ErrorFrame,
@@ -22,24 +23,20 @@ import {
   type UserInfo,
   type WelcomeFrame,
 } from '../protocol/frames.js';
-import type {
-  ModerationAction,
-  ModerationRecord,
-  RoomCache,
-  RoomRestore,
-  RoomSettings,
-} from '../protocol/room-messages.js';
+import type { ModerationAction, ModerationRecord, RoomCache, RoomRestore } from '../protocol/room-messages.js';
 import { PendingAcks } from './acks.js';
 import type { Client } from './client.js';
 import { type Clock, realClock } from './clock.js';
 import { RoomCounters } from './counters.js';
 import type { Availability, Control, Engine, EngineRefusal, PostOrigin } from './engine.js';
 import { History } from './history.js';
-import { IdentityResolver } from './identity.js';
-import { NameGuard } from './name-guard.js';
+import { Admissions } from './admission.js';
+import { type ActExtra, actRecord, decideAct } from './moderation-frames.js';
+import type { ModesPatch } from './chat-modes.js';
+import { isModesFrame, RoomModes } from './room-modes.js';
 import { Members } from './members.js';
 import { MessagePolicy } from './message-policy.js';
-import { Moderation, ONLY_MODERATORS } from './moderation.js';
+import { Moderation } from './moderation.js';
 import { encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
 
@@ -58,12 +55,11 @@ export class Room {
   readonly members: Members;
   readonly moderation: Moderation;
   private readonly policy: MessagePolicy;
+  /** Chat modes at work: settings and shield frames, warnings, review, chat delay. */
+  private readonly modes: RoomModes;
   private readonly history: History;
-  private readonly identity: IdentityResolver;
-  private readonly names: NameGuard;
+  private readonly admissions: Admissions;
   private readonly acks = new PendingAcks();
-  /** GUEST_BANS_BY_ADDRESS: guest bans and timeouts also hold the guest's client address. */
-  private readonly byAddress: boolean;
 
   constructor(
     readonly name: string,
@@ -73,11 +69,9 @@ export class Room {
     events: RoomEvents,
     readonly clock: Clock = realClock,
   ) {
-    this.byAddress = access.guestBansByAddress;
     this.createdAt = new Date(clock.now());
     this.history = new History(limits.recoveryWindow);
-    this.names = new NameGuard(access.reservedNames);
-    this.identity = new IdentityResolver(name, access, this.names);
+
     this.moderation = new Moderation(clock);
     this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available(), engine.sharedLimits);
     this.members = new Members(
@@ -88,6 +82,19 @@ export class Room {
         events.viewers(viewers);
       },
       () => engine.viewersElsewhere(),
+    );
+    this.admissions = new Admissions(name, access, this.moderation, this.members);
+    this.modes = new RoomModes(
+      {
+        members: this.members,
+        moderation: this.moderation,
+        clock,
+        record: (client, by, action, target, extra) => this.record(client, by, action, target, extra),
+        refuse: (client, code, message, ref) => this.refuse(client, code, message, ref),
+        announce: (control) => engine.announce(control),
+        publish: (draft, origin, limits) => engine.publish(draft, origin, limits),
+      },
+      limits,
     );
     engine.start({
       message: this.deliver,
@@ -161,31 +168,29 @@ export class Room {
 
   private async join(client: Client, frame: Extract<ClientFrame, { type: 'join' }>): Promise<void> {
     if (!client.beginJoin()) return this.refuse(client, 'ALREADY_JOINED', 'This connection has already joined');
-    const result = await this.identity.resolve(frame);
+    const result = await this.admissions.admit(client, frame);
     if (client.state !== 'joining') return; // closed meanwhile
     if (!result.ok) {
-      if ('reason' in result) return client.close(CloseCode.UNAUTHORIZED, result.reason);
+      if ('close' in result)
+        return client.close(result.close === 'banned' ? CloseCode.BANNED : CloseCode.UNAUTHORIZED, result.reason);
       client.joinRefused();
       return this.refuse(client, result.code, result.message);
     }
     const user = result.user;
-    const guestAddress = user.role === 'guest' && this.byAddress ? client.address : '';
-    if (this.moderation.isBanned(user.id) || this.moderation.isAddressBanned(guestAddress))
-      return client.close(CloseCode.BANNED, 'Banned from this room');
-    const addressTimeout = guestAddress === '' ? undefined : this.moderation.addressTimedOutUntil(guestAddress);
-    if (addressTimeout !== undefined && (this.moderation.timedOutUntil(user.id) ?? 0) < addressTimeout)
-      this.moderation.timeout(user.id, addressTimeout);
     const early = client.joined(user, result.standing);
     this.members.joined(client, user);
-    this.names.hold(user);
+    this.admissions.joined(user);
 
     const recovery = frame.since === undefined ? undefined : this.history.since(frame.since, this.limits.historyOnJoin);
+    // Chat delay: a viewer joining now does not see what the others are still waiting for.
+    const shown = (messages: ChatMessage[]) =>
+      this.moderation.isModerator(user.role) ? messages : messages.filter((m) => !this.modes.isDelayed(m.id));
     const welcome: WelcomeFrame = {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
       room: this.name,
       you: user,
-      history: recovery?.messages ?? this.history.recent(this.limits.historyOnJoin),
+      history: shown(recovery?.messages ?? this.history.recent(this.limits.historyOnJoin)),
       viewers: this.viewers,
       settings: {
         ...this.moderation.modes.current,
@@ -196,6 +201,7 @@ export class Room {
     if (recovery !== undefined) welcome.recovered = recovery.recovered;
     if (result.guestToken !== undefined) welcome.guestToken = result.guestToken;
     client.push(encode(welcome));
+    this.modes.joined(client, user);
     for (const data of early) this.receive(client, data);
   }
 
@@ -211,9 +217,11 @@ export class Room {
   }
 
   private post(client: Client, user: UserInfo, text: string, ref: string | undefined): void {
-    const verdict = this.policy.check(user, text);
+    const verdict = this.policy.check(user, text, client.standing);
     if (!verdict.ok) return this.refuse(client, verdict.code, verdict.message, ref, verdict);
-    this.engine.publish({ ts: verdict.ts, user, text: verdict.text }, { client, ref }, verdict.limits);
+    const draft = { ts: verdict.ts, user, text: verdict.text };
+    if (this.modes.hold(draft, { client, ref }, verdict.limits)) return;
+    this.engine.publish(draft, { client, ref }, verdict.limits);
   }
 
   /**
@@ -225,7 +233,7 @@ export class Room {
     this.history.add(message);
     this.counters.accepted += 1;
     if (origin?.ref !== undefined) this.acks.hold(seq, origin.client, origin.ref, message.id);
-    this.broadcast(message);
+    if (!this.modes.deliver(message, (frame, to) => this.broadcast(frame, to))) this.broadcast(message);
   };
 
   private refusedByEngine(origin: PostOrigin, refusal: EngineRefusal): void {
@@ -233,12 +241,12 @@ export class Room {
     this.refuse(origin.client, refusal.code, refusal.message, origin.ref, { retryAfterMs: refusal.retryAfterMs });
   }
 
-  /** Serialises once and queues the same frame on every joined client. */
-  broadcast(frame: ServerFrame): number {
+  /** Serialises once and queues the same frame on every joined client (`to`: those of them it picks). */
+  broadcast(frame: ServerFrame, to?: (client: Client) => boolean): number {
     const encoded = encode(frame);
     let delivered = 0;
     for (const client of this.members.clients) {
-      if (client.isJoined) {
+      if (client.isJoined && (to === undefined || to(client))) {
         client.push(encoded);
         delivered += 1;
       }
@@ -261,6 +269,13 @@ export class Room {
     return here;
   }
 
+  /** The admin API's change of chat modes (PATCH /api/v1/room/:name/settings), on every copy; answers the modes it makes. */
+  adminSettings(patch: ModesPatch, shield?: boolean): ChatModes {
+    const { record, modes } = this.modes.adminAct(patch, shield, this.clock.now());
+    this.engine.act(record);
+    return modes;
+  }
+
   /** An admin's shutdown of the room, announced to the other copies (this one closes through its server). */
   announceClose(reason: string): void {
     this.engine.announce({ kind: 'close', reason });
@@ -269,50 +284,21 @@ export class Room {
   private control(control: Control, events: RoomEvents): void {
     if (control.kind === 'system') this.broadcast({ type: 'system', text: control.text, ts: control.ts });
     else if (control.kind === 'kick') this.closeUser(control.user, CloseCode.KICKED, control.reason || 'Kicked');
+    else if (control.kind === 'held') this.modes.heldAnnounced(control.message);
     else events.closing?.(control.reason);
   }
 
   // ── moderation ────────────────────────────────────────────────────────────────
   private moderate(client: Client, actor: UserInfo, frame: RoomFrame): void {
-    const mod = this.moderation;
-    if (frame.type === 'delete') {
-      // Who may moderate at all is answered before whether the message exists.
-      if (!mod.isModerator(actor.role)) return this.refuse(client, 'FORBIDDEN', ONLY_MODERATORS);
-      const entry = this.history.find(frame.id);
-      if (entry === undefined || entry.deleted)
-        return this.refuse(client, 'NOT_FOUND', `No message ${frame.id} in this room`);
-      const author = entry.message.user;
-      const refusal = mod.deleteRefusal(actor.role, author.role, author.id === actor.id);
-      if (refusal !== null) return this.refuse(client, 'FORBIDDEN', refusal);
-      return this.record(client, actor, 'delete', author.id, { messageId: frame.id });
-    }
-    const target = frame.type === 'timeout' || frame.type === 'ban' ? this.members.roleOf(frame.user) : undefined;
-    const refusal = mod.refusal(actor.role, target);
-    if (refusal !== null) return this.refuse(client, 'FORBIDDEN', refusal);
-    switch (frame.type) {
-      case 'timeout':
-        // A banned user is out already; their ban stays what the store holds for them.
-        if (mod.isBanned(frame.user)) return this.refuse(client, 'NOT_FOUND', `${frame.user} is banned from this room`);
-        return this.record(client, actor, 'timeout', frame.user, {
-          seconds: frame.seconds,
-          reason: frame.reason ?? '',
-          address: this.guestAddressOf(frame.user),
-        });
-      case 'ban':
-        return this.record(client, actor, 'ban', frame.user, {
-          reason: frame.reason ?? '',
-          address: this.guestAddressOf(frame.user),
-        });
-      case 'unban':
-        return this.record(client, actor, 'unban', frame.user);
-      case 'slow':
-        return this.record(client, actor, 'slow', null, {
-          seconds: frame.seconds,
-          settings: mod.modes.patched({ slow: frame.seconds }),
-        });
-      case 'clear':
-        return this.record(client, actor, 'clear', null, { messageId: this.history.latestId });
-    }
+    if (isModesFrame(frame)) return this.modes.handle(client, actor, frame);
+    const decision = decideAct(actor, frame, {
+      moderation: this.moderation,
+      members: this.members,
+      history: this.history,
+      addressFor: (user) => this.admissions.addressFor(user),
+    });
+    if (!decision.ok) return this.refuse(client, decision.code, decision.message);
+    this.record(client, actor, decision.action, decision.target, decision.extra);
   }
 
   /**
@@ -322,10 +308,12 @@ export class Room {
    */
   private apply(act: ModerationRecord, seq: number): void {
     const mod = this.moderation;
+    if (this.modes.apply(act)) return;
     switch (act.action) {
       case 'delete':
         if (act.messageId === null) return;
         this.history.markDeleted(act.messageId);
+        this.modes.deleted(act.messageId);
         this.broadcast({ type: 'deleted', id: act.messageId });
         return;
       case 'timeout': {
@@ -351,9 +339,10 @@ export class Room {
       }
       case 'clear':
         this.history.clearThrough(act.messageId ?? this.history.latestId);
+        this.modes.cleared(act.messageId ?? this.history.latestId);
         this.broadcast({ type: 'cleared' });
         return;
-      case 'kick':
+      default:
         return;
     }
   }
@@ -383,32 +372,9 @@ export class Room {
     by: UserInfo,
     action: ModerationAction,
     target: string | null,
-    extra: {
-      messageId?: number;
-      seconds?: number;
-      reason?: string;
-      address?: string | undefined;
-      settings?: RoomSettings;
-    } = {},
+    extra: ActExtra = {},
   ): void {
-    const record: ModerationRecord = {
-      action,
-      by,
-      target,
-      messageId: extra.messageId ?? null,
-      seconds: extra.seconds ?? null,
-      reason: extra.reason ?? '',
-      at: this.clock.now(),
-    };
-    if (extra.address) record.address = extra.address;
-    if (extra.settings !== undefined) record.settings = extra.settings;
-    this.engine.act(record, { client, ref: undefined });
-  }
-
-  /** The client address a ban or timeout of this user also holds: a guest's, when GUEST_BANS_BY_ADDRESS is on. */
-  private guestAddressOf(userId: string): string | undefined {
-    if (!this.byAddress) return undefined;
-    return this.members.guestAddressOf(userId);
+    this.engine.act(actRecord(action, by, target, extra, this.clock.now()), { client, ref: undefined });
   }
 
   // ── stored state (the master's store, through its cache and notices) ──────────
@@ -425,6 +391,7 @@ export class Room {
    */
   applyCache(cache: RoomCache): void {
     this.policy.setBlockedTerms(cache.terms);
+    this.modes.setReviewTerms(cache.reviewTerms ?? []);
     this.moderation.applyTimeouts(cache.timeouts ?? []);
     for (const user of this.moderation.applyCache(cache.bans, cache.through, cache.addressBans))
       if (this.members.isPresent(user)) this.banned(user);
@@ -455,6 +422,7 @@ export class Room {
 
   stopTimers(): void {
     this.members.stop();
+    this.modes.stop();
   }
 }
 

@@ -114,6 +114,7 @@ const requests: RoomRequestHandlers = {
   stats: async () => stats(open()),
   broadcast: async ({ text, ts }) => ({ delivered: open().room.systemMessage(text, ts) }),
   kick: async ({ user, reason }) => ({ closed: open().room.kick(user, reason || 'Kicked') }),
+  settings: async ({ patch, shield }) => ({ settings: open().room.adminSettings(patch, shield) }),
   close: async ({ reason, everywhere }) => {
     const s = open();
     if (everywhere === true) s.room.announceClose(reason);

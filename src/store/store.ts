@@ -162,6 +162,9 @@ export interface Store {
   /** null until a list has ever been saved (so the first start seeds it). */
   blockedTerms(): Promise<string[] | null>;
   setBlockedTerms(terms: string[]): Promise<void>;
+  /** Terms that hold a message for review (empty until a list is saved). */
+  reviewTerms(): Promise<string[]>;
+  setReviewTerms(terms: string[]): Promise<void>;
 
   /** Newest first. */
   moderation(room: string, page: Page): Promise<ModerationEntry[]>;

@@ -44,6 +44,7 @@ export interface MongoStoreOptions {
 }
 
 const TERMS_ID = 'blocked';
+const REVIEW_TERMS_ID = 'review';
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 
@@ -297,6 +298,19 @@ export class MongoStore implements Store {
 
   async setBlockedTerms(terms: string[]): Promise<void> {
     await this.m.terms.updateOne({ _id: TERMS_ID }, { $set: { terms, updatedAt: Date.now() } }, { upsert: true });
+  }
+
+  async reviewTerms(): Promise<string[]> {
+    const doc = await this.m.terms.findById(REVIEW_TERMS_ID).lean();
+    return doc === null ? [] : [...doc.terms];
+  }
+
+  async setReviewTerms(terms: string[]): Promise<void> {
+    await this.m.terms.updateOne(
+      { _id: REVIEW_TERMS_ID },
+      { $set: { terms, updatedAt: Date.now() } },
+      { upsert: true },
+    );
   }
 
   async moderation(room: string, page: Page): Promise<ModerationEntry[]> {

@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS blocked_terms (
   updated_at INTEGER NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS review_terms (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  terms      TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS moderation (
   id         INTEGER PRIMARY KEY AUTOINCREMENT,
   room       TEXT    NOT NULL,

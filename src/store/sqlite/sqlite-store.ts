@@ -310,6 +310,16 @@ export class SqliteStore implements Store {
     this.database.confirm();
   }
 
+  async reviewTerms(): Promise<string[]> {
+    const row = this.sql.reviewTerms.get() as { terms: string } | undefined;
+    return row === undefined ? [] : (JSON.parse(row.terms) as string[]);
+  }
+
+  async setReviewTerms(terms: string[]): Promise<void> {
+    this.sql.setReviewTerms.run(JSON.stringify(terms), Date.now());
+    this.database.confirm();
+  }
+
   async moderation(room: string, page: Page): Promise<ModerationEntry[]> {
     const rows = this.sql.moderation.all(room, cursor(page.before), page.limit) as ModerationRow[];
     return rows.map((r) => ({
@@ -373,6 +383,8 @@ function prepare(db: Db) {
     removeBan: s(`DELETE FROM bans WHERE user_id = ? AND room = ?`),
     terms: s(`SELECT terms FROM blocked_terms WHERE id = 1`),
     setTerms: s(`INSERT OR REPLACE INTO blocked_terms (id, terms, updated_at) VALUES (1, ?, ?)`),
+    reviewTerms: s(`SELECT terms FROM review_terms WHERE id = 1`),
+    setReviewTerms: s(`INSERT OR REPLACE INTO review_terms (id, terms, updated_at) VALUES (1, ?, ?)`),
     moderation: s(`SELECT * FROM moderation WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?`),
     expireMessages: s(`DELETE FROM messages WHERE ts < ?`),
     expireBans: s(`DELETE FROM bans WHERE until IS NOT NULL AND until <= ?`),
