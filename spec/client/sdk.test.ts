@@ -66,6 +66,21 @@ describe('client SDK', async () => {
     );
   });
 
+  it('keeps the guest token of its welcome and tries another name on the same connection after a refusal', async () => {
+    const c = client();
+    const refused = c.once('error', (e) => e.code === 'NAME_RESERVED');
+    const welcomed = c.join({ name: 'the host' });
+    const error = await within(refused, 'refusal');
+    assert.match(error.message, /reserved/);
+    assert.equal(c.rename('Rosa'), true);
+    const welcome = await within(welcomed, 'welcome');
+    assert.equal(welcome.you.name, 'Rosa');
+    assert.equal(c.guestToken, welcome.guestToken);
+    const again = client();
+    const back = await within(again.join({ name: 'Rosa', guestToken: c.guestToken! }), 'same guest');
+    assert.equal(back.you.id, welcome.you.id);
+  });
+
   it('resolves a send with the id from the ack, and delivers its own copy as a message', async () => {
     const c = client();
     await within(c.join({ name: 'Bob' }), 'welcome');

@@ -123,6 +123,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private lastId = 0;
   private refSeq = 0;
   private stopped = false;
+  /** The room refused the guest name and waits for another (rename) on this connection. */
+  private nameRefused = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly pending = new Map<string, (result: SendResult) => void>();
@@ -165,6 +167,20 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const welcomed = new Promise<WelcomeFrame>((resolve, reject) => (this.firstWelcome = { resolve, reject }));
     void this.connect();
     return welcomed;
+  }
+
+  /**
+   * After the room refused the guest name (an `error` event with NAME_INVALID,
+   * NAME_TAKEN or NAME_RESERVED, before any welcome): tries `name` on the same
+   * connection. False when there is no refused join waiting.
+   */
+  rename(name: string): boolean {
+    const socket = this.socket;
+    if (!this.nameRefused || socket === null || socket.readyState !== OPEN) return false;
+    this.nameRefused = false;
+    this.identity.name = name;
+    socket.send(JSON.stringify({ type: 'join', ...this.identity }));
+    return true;
   }
 
   /** Sends a chat message; resolves (never rejects) when the room acks or refuses it. */
@@ -320,7 +336,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   /** The connection ended without close() being called: reconnect, unless that cannot help. */
   private dropped(code: number, reason: string): void {
     const limit = this.options.maxReconnects ?? Infinity;
-    if (isFinalClose(code) || this.attempt >= limit) {
+    // A refused name left unchanged would be refused again on every reconnect.
+    if (isFinalClose(code) || this.attempt >= limit || this.nameRefused) {
       this.stopped = true;
       this.finish(code, reason, true);
       return;
@@ -367,6 +384,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         return this.emit('ack', frame);
       case 'error':
         if (frame.ref !== undefined) this.settle(frame.ref, { ok: false, ref: frame.ref, error: frame });
+        if (frame.code.startsWith('NAME_') && this.current !== 'open') {
+          // The connection stays for another name (rename); no welcome is coming for this one.
+          this.nameRefused = true;
+          clearTimeout(this.connectTimer);
+        }
         return this.emit('error', frame);
       case 'presence':
         this.viewers = frame.viewers;
@@ -400,6 +422,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   private welcomed(frame: WelcomeFrame): void {
     clearTimeout(this.connectTimer);
+    this.nameRefused = false;
     const newest = frame.history.reduce((max, m) => Math.max(max, m.id), 0);
     // Without recovery the history replaces what we had: the room may even have
     // restarted and begun its ids again, so the old last id no longer counts.
