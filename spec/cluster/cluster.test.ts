@@ -40,6 +40,7 @@ describe('cluster mode on Redis', { skip, timeout: 120_000 }, () => {
         KEY,
         ADMIN_KEY,
         AUTH_SECRET,
+        ALLOW_GUESTS: 'on',
         RATE_LIMIT_MESSAGES: '1000',
         RATE_LIMIT_MOD_MESSAGES: '10',
         SLOW_READER_MS: '60000',
@@ -104,6 +105,38 @@ describe('cluster mode on Redis', { skip, timeout: 120_000 }, () => {
       return viewers >= 4;
     });
     for (const { client } of [onA, onB, onC]) client.close();
+  });
+
+  test('chat modes set on A hold on B; a message held on B is reviewed on A and reaches everyone once', async () => {
+    const [a, b] = servers as [ChatServerProcess, ChatServerProcess];
+    const portA = await a.createRoom('modesroom');
+    const portB = await b.createRoom('modesroom');
+    const host = await joinAs(portA, 'host1', 'host', 'modesroom');
+    const onB = await joinAs(portB, 'viewer-b');
+    const readerA = await joinAs(portA, 'reader-a');
+    host.client.send({ type: 'settings', subscribersOnly: true });
+    await eventually('settings on B', () => onB.client.frames.some((f) => f.type === 'settings' && f.subscribersOnly));
+    onB.client.send({ type: 'message', text: 'hi', ref: 's1' });
+    assert.equal((await onB.client.next('error', (f) => f.ref === 's1')).code, 'SUBSCRIBERS_ONLY');
+
+    const guest = await TestClient.join(portB, { name: 'Visitor' });
+    host.client.send({ type: 'settings', subscribersOnly: false, review: 'guests' });
+    await eventually('review on B', () =>
+      onB.client.frames.some((f) => f.type === 'settings' && f.review === 'guests'),
+    );
+    guest.client.send({ type: 'message', text: 'held on B', ref: 'g1' });
+    await guest.client.next('held', (f) => f.ref === 'g1');
+    const review = await host.client.next('review', (f) => f.text === 'held on B');
+    host.client.send({ type: 'allow', id: review.id });
+    await readerA.client.next('message', (f) => f.text === 'held on B');
+    await onB.client.next('message', (f) => f.text === 'held on B');
+    await guest.client.next('ack', (f) => f.ref === 'g1');
+    host.client.send({ type: 'settings', review: false });
+    onB.client.send({ type: 'message', text: 'marker', ref: 'm' });
+    await readerA.client.next('message', (f) => f.text === 'marker');
+    const count = readerA.client.frames.filter((f) => f.type === 'message' && f.text === 'held on B').length;
+    assert.equal(count, 1, 'once');
+    for (const c of [host, onB, readerA, guest]) c.client.close();
   });
 
   test('a ban on A closes the user on B and refuses their rejoin anywhere; slow mode and rate limits count across copies', async () => {

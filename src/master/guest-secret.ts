@@ -5,7 +5,7 @@
  * Servers of one cluster that do not share DATA_DIR need a shared GUEST_SECRET.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const GUEST_SECRET_FILE = 'guest-secret';
@@ -21,15 +21,19 @@ export function guestSecret(configured: string, dataDir: string): string {
       throw new Error(`DATA_DIR=${dataDir}: cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
   const fresh = randomBytes(32).toString('base64url');
+  const draft = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dataDir, { recursive: true });
-    // 'wx': of two servers starting on one DATA_DIR at once, the second reads the first's.
-    writeFileSync(file, `${fresh}\n`, { mode: 0o600, flag: 'wx' });
+    writeFileSync(draft, `${fresh}\n`, { mode: 0o600 });
+    // A link appears whole or not at all: of two servers starting on one DATA_DIR, the second reads the first's.
+    linkSync(draft, file);
     return fresh;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
     throw new Error(`DATA_DIR=${dataDir}: cannot keep the guest secret in ${file}: ${(error as Error).message}`, {
       cause: error,
     });
+  } finally {
+    rmSync(draft, { force: true });
   }
 }
