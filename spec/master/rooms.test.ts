@@ -88,6 +88,7 @@ describe('the rooms service', () => {
       scrape: 2_000,
       broadcast: 5_000,
       kick: 5_000,
+      settings: 5_000,
       close: 8_000,
     });
     assert.deepEqual(rooms.timeouts, requestTimeouts(config));
