@@ -3,7 +3,7 @@
  * way a site's web app would sign one for its user: for trying the chat page as a
  * host or mod, and for tests.
  *
- *   npm run -s token -- --sub u1 --name Ann --role host --room testroom [--ttl 2h]
+ *   npm run -s token -- --sub u1 --name Ann --role host --room testroom [--ttl 2h] [--followed 30m] [--subscriber]
  *
  * AUTH_SECRET comes from the environment or from .env. Exit codes: 0 printed,
  * 2 bad arguments or no secret.
@@ -25,7 +25,9 @@ Signs a join token with AUTH_SECRET (from the environment or .env).
   --name  display name, 1 to 64 characters (required)
   --role  viewer (default), mod or host; mod and host count only in --room
   --room  the room the token is for (required for mod and host)
-  --ttl   lifetime, default 1h, at most 30d`;
+  --ttl   lifetime, default 1h, at most 30d
+  --followed    followed the channel this long ago (followedAt, for followers-only), e.g. 30m
+  --subscriber  a subscriber (for subscribers-only)`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -37,6 +39,9 @@ export interface TokenRequest {
   role: TokenRole;
   room?: string;
   ttlSeconds: number;
+  /** How long ago the user followed (the followedAt claim), in seconds. */
+  followedSecondsAgo?: number;
+  subscriber?: boolean;
 }
 
 /** "90", "30m", "2h", "1d" → seconds. */
@@ -61,6 +66,8 @@ export function parseTokenArgs(args: string[]): TokenRequest {
         role: { type: 'string', default: 'viewer' },
         room: { type: 'string' },
         ttl: { type: 'string', default: '1h' },
+        followed: { type: 'string' },
+        subscriber: { type: 'boolean' },
       },
     }));
   } catch (error) {
@@ -84,14 +91,30 @@ export function parseTokenArgs(args: string[]): TokenRequest {
   } catch (error) {
     problems.push((error as Error).message);
   }
+  let followedSecondsAgo: number | undefined;
+  if (values.followed !== undefined) {
+    const match = /^(\d+)([smhd]?)$/.exec(values.followed.trim());
+    if (match === null)
+      problems.push(`--followed "${values.followed}": use seconds or a number with s, m, h or d (e.g. 30m)`);
+    else
+      followedSecondsAgo =
+        Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+  }
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
-  return room === undefined ? { sub, name, role, ttlSeconds } : { sub, name, role, room, ttlSeconds };
+  const request: TokenRequest =
+    room === undefined ? { sub, name, role, ttlSeconds } : { sub, name, role, room, ttlSeconds };
+  if (followedSecondsAgo !== undefined) request.followedSecondsAgo = followedSecondsAgo;
+  if (values.subscriber === true) request.subscriber = true;
+  return request;
 }
 
 export function signJoinToken(request: TokenRequest, secret: string, now = Date.now()): Promise<string> {
-  const { sub, name, role, room, ttlSeconds } = request;
+  const { sub, name, role, room, ttlSeconds, followedSecondsAgo, subscriber } = request;
   const iat = Math.floor(now / 1000);
-  return new SignJWT(room === undefined ? { name, role } : { name, role, room })
+  const claims: Record<string, unknown> = room === undefined ? { name, role } : { name, role, room };
+  if (followedSecondsAgo !== undefined) claims.followedAt = iat - followedSecondsAgo;
+  if (subscriber === true) claims.subscriber = true;
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
     .setIssuedAt(iat)

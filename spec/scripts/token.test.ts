@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { parseTokenArgs, UsageError } from '../../scripts/token.js';
+import { parseTokenArgs, signJoinToken, UsageError } from '../../scripts/token.js';
 import { startTestServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
@@ -30,6 +30,18 @@ describe('npm run token', async () => {
     const { client, welcome } = await TestClient.join(port, { token: out.stdout.trim() });
     client.close();
     assert.deepEqual(welcome.you, { id: 'u1', name: 'Ann', role: 'host' });
+  });
+
+  it('signs followedAt and subscriber for the chat modes', async () => {
+    const args = ['--sub', 'f1', '--name', 'Fay', '--followed', '30m', '--subscriber'];
+    const request = parseTokenArgs(args);
+    assert.equal(request.followedSecondsAgo, 1800);
+    assert.equal(request.subscriber, true);
+    const jwt = await signJoinToken(request, 'token-secret', 1_800_000_000_000);
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    assert.equal(claims.followedAt, 1_800_000_000 - 1800);
+    assert.equal(claims.subscriber, true);
+    assert.throws(() => parseTokenArgs([...args.slice(0, 4), '--followed', 'soon']), /--followed "soon"/);
   });
 
   it('refuses bad arguments with every problem named, exit code 2', async () => {
