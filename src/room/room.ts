@@ -71,7 +71,6 @@ export class Room {
   ) {
     this.createdAt = new Date(clock.now());
     this.history = new History(limits.recoveryWindow);
-
     this.moderation = new Moderation(clock);
     this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available(), engine.sharedLimits);
     this.members = new Members(
