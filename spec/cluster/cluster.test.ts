@@ -103,6 +103,13 @@ describe('cluster mode on Redis', { skip, timeout: 120_000 }, () => {
       probe.client.close();
       return viewers >= 4;
     });
+    // `users` lists the whole room, from any copy
+    await eventually('users from every copy', async () => {
+      onC.client.send({ type: 'users' });
+      const answer = await onC.client.next('users');
+      const names = (answer.users as Array<{ id: string }>).map((u) => u.id).sort();
+      return names.join() === 'alice,bob,carol' && answer.viewers === 3;
+    });
     for (const { client } of [onA, onB, onC]) client.close();
   });
 

@@ -84,6 +84,7 @@ export class Room {
       durable: (through) => this.acks.release(through),
       elsewhere: () => this.members.presenceChanged(),
       viewersHere: () => this.members.viewers,
+      usersHere: () => this.members.usersHere(),
       lost: (nextId) => this.history.lostBefore(nextId),
     });
   }
@@ -142,7 +143,8 @@ export class Room {
     if (state !== 'joined' || user === null)
       return this.refuse(client, 'NOT_JOINED', 'Send a join frame first', refOf(frame));
     if (frame.type === 'message') return this.post(client, user, frame.text, frame.ref);
-    if (frame.type === 'users') return client.push(this.members.usersFrame());
+    if (frame.type === 'users')
+      return client.push(this.members.usersFrame(this.engine.usersElsewhere(), this.engine.viewersElsewhere()));
     this.moderate(client, user, frame);
   }
 
