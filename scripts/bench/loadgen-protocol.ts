@@ -6,6 +6,8 @@ export interface ConnectCommand {
   group: string;
   dialect: DialectName;
   port: number;
+  /** One room's copies on several servers: connections are spread round-robin over these (port is then unused). */
+  ports?: number[];
   subscribers: number;
   /** How many of the subscribers decode every frame to take latencies. */
   samplers: number;

@@ -84,19 +84,20 @@ async function connectGroup(cmd: ConnectCommand): Promise<{ subscribers: number;
   groups.set(cmd.group, group);
   const jobs: Array<() => Promise<void>> = [];
   const base = group.subscribers.length;
+  const portOf = (i: number) => (cmd.ports ? cmd.ports[i % cmd.ports.length]! : cmd.port);
   // Samplers are spread evenly among the subscribers.
   const every = cmd.samplers > 0 ? Math.max(1, Math.floor(cmd.subscribers / cmd.samplers)) : 0;
   for (let i = 0; i < cmd.subscribers; i++) {
     const role = every > 0 && i % every === 0 ? 'sample' : 'count';
     jobs.push(async () => {
-      const conn = await openOne(group, cmd.port, `${cmd.group}-s${base + i}`, role);
+      const conn = await openOne(group, portOf(base + i), `${cmd.group}-s${base + i}`, role);
       group.subscribers.push(conn);
       if (role === 'sample') group.samplers.add(conn);
     });
   }
   for (let i = 0; i < cmd.publishers; i++) {
     jobs.push(async () => {
-      group.publishers.push(await openOne(group, cmd.port, `${cmd.group}-p${i}`, 'publish'));
+      group.publishers.push(await openOne(group, portOf(i), `${cmd.group}-p${i}`, 'publish'));
     });
   }
   let next = 0;

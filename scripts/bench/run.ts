@@ -7,7 +7,9 @@
  * Options: --quick (docs/ is left as it is unless --docs is given too: it holds
  * the full run's results); --only=fanout,isolation,rooms,memory,store (a partial
  * run, printed but not written to docs/); --servers=chatserver,ws (fan-out servers);
- * --cpu-prof (chatserver under --cpu-prof, profiles in bench-results/profiles/).
+ * --cpu-prof (chatserver under --cpu-prof, profiles in bench-results/profiles/);
+ * --only=cluster (one room on two servers sharing a Redis against one server:
+ * scripts/bench/cluster.ts; needs redis-server; never part of the default set).
  * Loopback only; every scenario is bounded in time and count.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,6 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clusterBench } from './cluster.js';
 import { type BenchFile, writeReport } from './report.js';
 import { connectionMemory, fanout, isolation, rooms, type ServerKind, type Timing } from './scenarios.js';
 import { CHATSERVER_BENCH_ENV } from './servers.js';
@@ -35,6 +38,23 @@ const timing: Timing = quick
   : { stepMs: 4_000, graceMs: 1_500, isolationMs: 6_000 };
 const resultsDir = join(root, 'bench-results');
 const nodeArgs = flag('cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`] : [];
+
+// The cluster comparison needs Redis and keeps its own result file: run only when named.
+if (only?.includes('cluster')) {
+  const result = await clusterBench(timing);
+  const file = `bench-results/${new Date().toISOString().replace(/[:.]/g, '-')}-cluster${quick ? '-quick' : ''}.json`;
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(
+    join(root, file),
+    JSON.stringify(
+      { date: new Date().toISOString(), quick, cores: cpus().length, loadAverage: loadavg(), result },
+      null,
+      2,
+    ) + '\n',
+  );
+  console.log(`wrote ${file}`);
+  if (only.length === 1) process.exit(0);
+}
 
 function store(): BenchFile['store'] {
   // The embedded store brings its own write benchmark (`npm run bench:store`); this
