@@ -9,16 +9,29 @@ import { byId } from './dom.js';
 import { focusComposer, setCanWrite, showComposer, updateCount } from './composer.js';
 import { roomError, showError } from './inline-error.js';
 import { setJoinHint, showJoinForm } from './join-form.js';
-import { renderMessage } from './message-line.js';
-import { MessageList } from './message-list.js';
-import { addBanned, renderUsers, showModTools, showSlow } from './mod-panel.js';
+import { markDeleted, renderMessage } from './message-line.js';
+import { clock, MessageList } from './message-list.js';
+import { addBanned, addTimedOut, liftFor, listLacks, renderUsers, showModTools, showSlow } from './mod-panel.js';
 import { lostWords, RECONNECT_BACKOFF } from './reconnect.js';
 import { RoomNameError, roomSocketUrl } from './room-url.js';
 import { isModerator, nameOf, session } from './session.js';
 import { setStatus, showReconnecting } from './status-line.js';
 
 const viewers = byId('viewer-count');
-const list = new MessageList(byId<HTMLOListElement>('messages'), byId<HTMLButtonElement>('jump'), renderMessage);
+const list = new MessageList(
+  byId<HTMLOListElement>('messages'),
+  byId<HTMLButtonElement>('jump'),
+  byId('empty-state'),
+  renderMessage,
+);
+
+/** The "Undo" on a notice about a timeout or ban: the protocol's unban lifts either. */
+const undo = (userId: string, what: string) => ({
+  text: 'Undo',
+  label: `Undo: ${what}`,
+  testid: 'undo-button',
+  run: () => liftFor(userId),
+});
 
 /** Joins `roomName` as `who`, replacing any connection the page had. */
 export function start(roomName: string, who: Identity): void {
@@ -96,11 +109,17 @@ export function start(roomName: string, who: Identity): void {
   );
   c.on(
     'message',
-    mine((m) => list.addMessage(m)),
+    mine((m) => {
+      list.addMessage(m);
+      if (isModerator(session.me) && listLacks(m.user.id)) c.users();
+    }),
   );
   c.on(
     'deleted',
-    mine((d) => list.remove(d.id)),
+    mine((d) => {
+      const line = list.line(d.id);
+      if (line !== undefined) markDeleted(line);
+    }),
   );
   c.on(
     'cleared',
@@ -120,7 +139,11 @@ export function start(roomName: string, who: Identity): void {
     'timeout',
     mine((t) => {
       if (t.user === session.me?.id) showError('A moderator timed you out.', t.until);
-      else if (isModerator(session.me)) list.addNotice(`${nameOf(t.user)} was timed out.`);
+      else if (isModerator(session.me)) {
+        const what = `${nameOf(t.user)} was timed out until ${clock(new Date(t.until))}.`;
+        list.addNotice(what, undo(t.user, what));
+        addTimedOut(t.user, t.until);
+      }
     }),
   );
   c.on(
@@ -128,7 +151,8 @@ export function start(roomName: string, who: Identity): void {
     mine((b) => {
       list.removeUser(b.user);
       if (isModerator(session.me)) {
-        list.addNotice(`${nameOf(b.user)} was banned.`);
+        const what = `${nameOf(b.user)} was banned.`;
+        list.addNotice(what, undo(b.user, what));
         addBanned(b.user);
       }
     }),

@@ -9,6 +9,7 @@
  * form, and retries at once when retrying has a reason to work.
  */
 import './styles.css';
+import './moderation.css';
 import { updateCount } from './composer.js';
 import { start } from './connection.js';
 import { byId } from './dom.js';
