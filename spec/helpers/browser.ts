@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Locator } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -42,4 +42,17 @@ export async function openBrowser(
     rmSync(profile, { recursive: true, force: true });
   });
   return context;
+}
+
+/** The little of the browser's globals these helpers use inside a page (the specs compile without DOM types). */
+interface PageGlobals {
+  getComputedStyle(element: unknown): Record<string, string>;
+}
+
+/** A CSS property of the element as the browser computed it. */
+export function computedStyle(locator: Locator, property: string): Promise<string> {
+  return locator.evaluate(
+    (element, name) => (globalThis as unknown as PageGlobals).getComputedStyle(element)[name] ?? '',
+    property,
+  );
 }

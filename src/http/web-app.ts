@@ -3,6 +3,7 @@
  * puts in dist/web. The page opens WebSockets to room ports (other origins than
  * the page's), which helmet's default CSP (`default-src 'self'`) forbids; this
  * route's CSP allows ws:/wss: connections and keeps everything else to 'self'.
+ * Its requests are logged at debug level: a page load is four static files.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,12 +11,17 @@ import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import helmet from 'helmet';
 import { ApiError } from '../errors.js';
+import { quietRequestLog } from './request-log.js';
 
 /** dist/web, next to dist/src where this file runs from. */
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
 export function webApp(root: string = WEB_ROOT): Router {
   const router = Router();
+  router.use((_req, res, next) => {
+    quietRequestLog(res);
+    next();
+  });
   router.use(
     helmet.contentSecurityPolicy({
       useDefaults: false,
