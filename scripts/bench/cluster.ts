@@ -157,21 +157,20 @@ async function steps(
 const ms = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)} ms`);
 const sustainedOf = (s: ClusterStep[]) => Math.max(0, ...s.filter((x) => x.ok).map((x) => x.offered));
 
+/** The measured room's connections, spread over its copies' ports, once welcome and presence traffic has settled. */
+async function measuredRoom(loadgen: Loadgen, group: string, ports: number[]): Promise<void> {
+  const room = { subscribers: SUBSCRIBERS, samplers: SAMPLERS, publishers: PUBLISHERS };
+  await loadgen.connect({ group, dialect: 'chatserver', port: ports[0]!, ports, ...room });
+  await sleep(1_500);
+  await loadgen.drain(group);
+}
+
 async function single(timing: Timing): Promise<ClusterSetup> {
   const server = await startChatserver();
   const loadgen = new Loadgen();
   try {
     const { port } = await server.createRoom('bench');
-    await loadgen.connect({
-      group: 'single',
-      dialect: 'chatserver',
-      port,
-      subscribers: SUBSCRIBERS,
-      samplers: SAMPLERS,
-      publishers: PUBLISHERS,
-    });
-    await sleep(1_500);
-    await loadgen.drain('single');
+    await measuredRoom(loadgen, 'single', [port]);
     const s = await steps(loadgen, 'single', [server.pid], timing, null);
     return { setup: 'one server', steps: s, sustained: sustainedOf(s) };
   } finally {
@@ -192,17 +191,7 @@ async function cluster(timing: Timing): Promise<{ setup: ClusterSetup; redis: Cl
     const ports = [];
     for (const server of servers) ports.push((await server.createRoom('bench')).port);
     const pids = servers.map((s) => s.pid);
-    await loadgen.connect({
-      group: 'cluster',
-      dialect: 'chatserver',
-      port: ports[0]!,
-      ports,
-      subscribers: SUBSCRIBERS,
-      samplers: SAMPLERS,
-      publishers: PUBLISHERS,
-    });
-    await sleep(1_500);
-    await loadgen.drain('cluster');
+    await measuredRoom(loadgen, 'cluster', ports);
     const s = await steps(loadgen, 'cluster', pids, timing, redis);
     await loadgen.close('cluster');
 
