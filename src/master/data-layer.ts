@@ -39,6 +39,7 @@ import {
 import { DataCache, STORE_CALL_TIMEOUT_MS } from './cache.js';
 import { withDeadline } from '../lifecycle.js';
 import { IDS_BLOCK, IdReserver } from './data/id-reserver.js';
+import { chatMessage } from '../protocol/message-extras.js';
 import { banChangeOf } from './data/queued.js';
 import { DataReads } from './data/reads.js';
 import { StoreHealth } from './store-health.js';
@@ -168,7 +169,7 @@ export class DataLayer extends EventEmitter<DataEvents> {
         'restoring a room',
       );
       stored = rows.reverse().map((r) => ({
-        message: { type: 'message' as const, id: r.id, ts: r.ts, user: r.user, text: r.text },
+        message: chatMessage(r),
         deleted: r.deleted,
         cleared: r.cleared,
       }));

@@ -14,12 +14,12 @@
  * So the room is written as: check → engine.publish / act / announce → the
  * handler applies it (message, act, control), whichever copy it came from.
  */
-import type { ChatMessage, FrameErrorCode, UserInfo } from '../protocol/frames.js';
+import type { ChatMessage, FrameErrorCode, MessageExtras, UserInfo } from '../protocol/frames.js';
 import type { ModerationRecord } from '../protocol/room-messages.js';
 import type { Client } from './client.js';
 
-/** A message the policy accepted, before it has an id. */
-export interface MessageDraft {
+/** A message the policy accepted, before it has an id; its extras ride with it to every copy. */
+export interface MessageDraft extends MessageExtras {
   ts: number;
   user: UserInfo;
   text: string;
