@@ -29,6 +29,17 @@ export interface MessageDraft extends MessageExtras {
 export interface PostOrigin {
   client: Client;
   ref: string | undefined;
+  /** A paid message: what its delivery pins and records (src/room/extras.ts). */
+  tip?: PaidOrigin;
+}
+
+/** A paid message on its way to the room's order. */
+export interface PaidOrigin {
+  /** The debit's idempotency key. */
+  key: string;
+  amount: number;
+  /** The credit service's HTTP status. */
+  status: number;
 }
 
 /** Limits an engine that counts across copies applies to one post (sharedLimits). */
@@ -54,7 +65,9 @@ export interface EngineRefusal {
 export type Control =
   | { kind: 'system'; text: string; ts: number }
   | { kind: 'kick'; user: string; reason: string }
-  | { kind: 'close'; reason: string };
+  | { kind: 'close'; reason: string }
+  | { kind: 'pin'; message: ChatMessage; until: number | null }
+  | { kind: 'unpin' };
 
 export interface EngineHandlers {
   /** A message has its id and its place in the order; `origin` when it was posted on this copy. */
