@@ -106,6 +106,13 @@ const variables = {
   LB_HEARTBEAT_S: [int(1, 3600), '10'],
   LISTING_WEBHOOK_URLS: [urlList, ''],
   WEBHOOK_SECRET: [text, ''],
+  // Paid messages (docs/protocol.md): off while CREDIT_SERVICE_URL is empty.
+  CREDIT_SERVICE_URL: [z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })]), ''],
+  CREDIT_SERVICE_SECRET: [text, ''],
+  CREDIT_TIMEOUT_MS: [int(50, 60_000), '2000'],
+  TIP_PIN_MS_PER_CREDIT: [int(0, 86_400_000), '1000'],
+  TIP_MIN: [int(1, 1_000_000_000), '1'],
+  TIP_MAX: [int(1, 1_000_000_000), '100000'],
   // Chat protocol limits (docs/protocol.md); defaults are the protocol's.
   MAX_FRAME_BYTES: [int(256, 1_048_576), '16384'],
   MAX_MESSAGE_CHARS: [int(1, 10_000), '500'],
@@ -146,6 +153,23 @@ export interface RoomLimits {
   /** A connection whose socket has not drained for this long is closed with 4009. */
   slowReaderMs: number;
   presenceIntervalMs: number;
+  /** Paid messages: set when CREDIT_SERVICE_URL is (the master calls the service; the room checks these). */
+  tips?: TipLimits;
+}
+
+/** What a room checks of a tip before its master asks the credit service. */
+export interface TipLimits {
+  min: number;
+  max: number;
+  /** A paid message stays pinned for amount × this many ms (at most a day). */
+  pinMsPerCredit: number;
+}
+
+/** The credit service the master debits paid messages through (docs/protocol.md, "Paid messages"). */
+export interface CreditServiceConfig {
+  url: string;
+  secret: string;
+  timeoutMs: number;
 }
 
 /**
@@ -248,6 +272,8 @@ export interface Config {
   lbHeartbeatS: number;
   listingWebhookUrls: string[];
   webhookSecret: string;
+  /** null: paid messages are off. */
+  creditService: CreditServiceConfig | null;
   access: RoomAccess;
   limits: RoomLimits;
   connectionBudget: ConnectionBudgetConfig;
@@ -319,6 +345,9 @@ function crossChecks(c: RawConfig, parsed: (...names: VariableName[]) => boolean
     problems.push('LOADBALANCER_KEY: required when LOADBALANCERS is set');
   if (parsed('LISTING_WEBHOOK_URLS', 'WEBHOOK_SECRET') && c.LISTING_WEBHOOK_URLS.length > 0 && !c.WEBHOOK_SECRET)
     problems.push('WEBHOOK_SECRET: required when LISTING_WEBHOOK_URLS is set');
+  if (parsed('CREDIT_SERVICE_URL', 'CREDIT_SERVICE_SECRET') && c.CREDIT_SERVICE_URL && !c.CREDIT_SERVICE_SECRET)
+    problems.push('CREDIT_SERVICE_SECRET: required when CREDIT_SERVICE_URL is set (debits are signed with it)');
+  if (parsed('TIP_MIN', 'TIP_MAX') && c.TIP_MIN > c.TIP_MAX) problems.push('TIP_MIN: must not be above TIP_MAX');
   return problems;
 }
 
@@ -365,6 +394,9 @@ function build(c: RawConfig, slots: RoomSlots, connectionBudget: ConnectionBudge
     lbHeartbeatS: c.LB_HEARTBEAT_S,
     listingWebhookUrls: c.LISTING_WEBHOOK_URLS,
     webhookSecret: c.WEBHOOK_SECRET,
+    creditService: c.CREDIT_SERVICE_URL
+      ? { url: c.CREDIT_SERVICE_URL, secret: c.CREDIT_SERVICE_SECRET, timeoutMs: c.CREDIT_TIMEOUT_MS }
+      : null,
     access: {
       allowedOrigins: c.ALLOWED_ORIGINS,
       authSecret: c.AUTH_SECRET,
@@ -386,6 +418,9 @@ function build(c: RawConfig, slots: RoomSlots, connectionBudget: ConnectionBudge
       slowReaderBytes: c.SLOW_READER_BYTES,
       slowReaderMs: c.SLOW_READER_MS,
       presenceIntervalMs: c.PRESENCE_INTERVAL_MS,
+      ...(c.CREDIT_SERVICE_URL
+        ? { tips: { min: c.TIP_MIN, max: c.TIP_MAX, pinMsPerCredit: c.TIP_PIN_MS_PER_CREDIT } }
+        : {}),
     },
     connectionBudget,
   };

@@ -21,6 +21,7 @@ import { answerClientError, MAX_HEADER_BYTES } from './http/client-error.js';
 import type { MasterControls } from './http/deps.js';
 import { closeServer, DeadlineError, listen, withDeadline } from './lifecycle.js';
 import { describeError, type Logger } from './logger.js';
+import { CreditService } from './master/credits.js';
 import { DataLayer } from './master/data-layer.js';
 import { LbClient } from './master/lb-client.js';
 import { Metrics } from './master/metrics.js';
@@ -56,6 +57,8 @@ export class ChatServer {
   /** Registration with the load balancers and room events for the listing service. */
   readonly balancers: LbClient;
   readonly webhooks: Webhooks;
+  /** Paid messages' debits; undefined while CREDIT_SERVICE_URL is empty. */
+  readonly credits: CreditService | undefined;
   readonly metrics: Metrics;
   /** The checks behind GET /api/v1/health/ready; other parts add theirs with `readiness.add`. */
   readonly readiness = new Readiness();
@@ -95,11 +98,16 @@ export class ChatServer {
     this.data = new DataLayer(config, options.wrapStore?.(store) ?? store, () => this.rooms.names(), logger, {
       ...(options.termsFile === undefined ? {} : { termsFile: options.termsFile }),
     });
+    this.credits =
+      config.creditService === null
+        ? undefined
+        : new CreditService({ ...config.creditService, store: this.data.store, logger });
     this.rooms = new RoomsService({
       config,
       logger,
       workerFile: options.roomWorkerFile ?? DEFAULT_WORKER,
       data: this.data,
+      ...(this.credits === undefined ? {} : { credits: this.credits }),
     });
     const outbound = { version: this.version, host: () => this.host, rooms: this.rooms, logger };
     this.balancers = new LbClient({

@@ -11,98 +11,37 @@
  * no platform API but a WebSocket constructor: the browser's global one, or one
  * given in the options (`ws` in Node).
  */
-import {
-  type ChatMessage,
-  type ClientFrame,
-  type ErrorFrame,
-  type FrameErrorCode,
-  type ServerFrame,
-  type UserInfo,
-  type WelcomeFrame,
-} from '../protocol/frames.js';
-import { type BackoffOptions, backoffDelay } from './backoff.js';
+import type { AnnouncementColor, ClientFrame, ServerFrame, UserInfo, WelcomeFrame } from '../protocol/frames.js';
+import { backoffDelay } from './backoff.js';
 import { describeClose, isFinalClose } from './close-codes.js';
 import { Emitter } from './emitter.js';
 import { splitFrames } from './frames.js';
+import type {
+  ChatClientEvents,
+  ChatClientOptions,
+  ConnectionState,
+  Identity,
+  MessageOptions,
+  SendResult,
+  StateChange,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './sdk-types.js';
 
-export type { ChatMessage, ErrorFrame, ServerFrame, UserInfo, WelcomeFrame } from '../protocol/frames.js';
+export type {
+  AnnouncementColor,
+  ChatMessage,
+  ErrorFrame,
+  MessageExtras,
+  PinnedFrame,
+  ReplyParent,
+  ServerFrame,
+  UserInfo,
+  WelcomeFrame,
+} from '../protocol/frames.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { describeClose, isFinalClose } from './close-codes.js';
-
-/**
- * What the SDK needs of a WebSocket: the browser's and `ws`'s both fit. Handler
- * parameters are `never` so either implementation's event types are accepted.
- */
-export interface WebSocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((event: never) => void) | null;
-  onmessage: ((event: never) => void) | null;
-  onclose: ((event: never) => void) | null;
-  onerror: ((event: never) => void) | null;
-}
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
-
-/** Who joins: a signed token, a guest name, or neither (read-only, anonymous). */
-export interface Identity {
-  token?: string;
-  name?: string;
-}
-
-export type FrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
-
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-export type StateChange =
-  | { state: 'connecting'; attempt: number }
-  | { state: 'open'; attempt: number }
-  | { state: 'reconnecting'; code: number; reason: string; explanation: string; attempt: number; delayMs: number }
-  | { state: 'closed'; code: number; reason: string; explanation: string; final: boolean };
-
-export interface ChatClientEvents {
-  state: StateChange;
-  welcome: WelcomeFrame;
-  message: ChatMessage;
-  ack: FrameOf<'ack'>;
-  deleted: FrameOf<'deleted'>;
-  cleared: FrameOf<'cleared'>;
-  settings: FrameOf<'settings'>;
-  timeout: FrameOf<'timeout'>;
-  ban: FrameOf<'ban'>;
-  presence: FrameOf<'presence'>;
-  users: FrameOf<'users'>;
-  system: FrameOf<'system'>;
-  error: ErrorFrame;
-}
-
-/** How a send ended: the message's id, or why it was not accepted. */
-export type SendResult = { ok: true; ref: string; id: number } | { ok: false; ref: string; error: SendError };
-
-/** The room's refusal, or NOT_CONNECTED / DISCONNECTED when no answer could come. */
-export interface SendError {
-  code: FrameErrorCode | 'NOT_CONNECTED' | 'DISCONNECTED';
-  message: string;
-  retryAfterMs?: number;
-  until?: number;
-}
-
-export interface ChatClientOptions {
-  /**
-   * The room's WebSocket URL, or a function returning it, called before every
-   * (re)connect: a room that restarted may listen on another port.
-   */
-  url: string | (() => string | Promise<string>);
-  /** Defaults to the global WebSocket (browsers, Node 22+). */
-  WebSocket?: WebSocketConstructor;
-  backoff?: BackoffOptions;
-  /** Reconnect attempts in a row before giving up; default: no limit. */
-  maxReconnects?: number;
-  /** A connection not welcomed within this is dropped and retried (ms). */
-  connectTimeoutMs?: number;
-  /** For tests of the backoff: the source of jitter. */
-  random?: () => number;
-}
+export type * from './sdk-types.js';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const OPEN = 1;
@@ -158,9 +97,39 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return welcomed;
   }
 
-  /** Sends a chat message; resolves (never rejects) when the room acks or refuses it. */
-  send(text: string, ref: string = `c${++this.refSeq}`): Promise<SendResult> {
-    if (!this.write({ type: 'message', text, ref }))
+  /** Sends a chat message (a reply, an action line); resolves (never rejects) when the room acks or refuses it. */
+  send(text: string, ref: string = `c${++this.refSeq}`, options: MessageOptions = {}): Promise<SendResult> {
+    const frame: ClientFrame = { type: 'message', text, ref };
+    if (options.replyTo !== undefined) frame.replyTo = options.replyTo;
+    if (options.action === true) frame.action = true;
+    return this.request(frame, ref);
+  }
+
+  /** A mod's or host's announcement, shown in `color`. */
+  announce(text: string, color: AnnouncementColor = 'primary', ref: string = `c${++this.refSeq}`): Promise<SendResult> {
+    return this.request({ type: 'announce', text, color, ref }, ref);
+  }
+
+  /**
+   * A paid message: resolves once the credit service has paid it and the room
+   * shows it, or with the refusal. After UNAVAILABLE, send again with the same
+   * `ref`: it is never charged twice.
+   */
+  tip(amount: number, text: string, ref: string = `t${Date.now().toString(36)}${++this.refSeq}`): Promise<SendResult> {
+    return this.request({ type: 'tip', amount, text, ref }, ref);
+  }
+
+  /** Pins message `id` for `seconds` (without: until unpinned); mods and hosts. */
+  pin(id: number, seconds?: number): boolean {
+    return this.write(seconds === undefined ? { type: 'pin', id } : { type: 'pin', id, seconds });
+  }
+
+  unpin(): boolean {
+    return this.write({ type: 'unpin' });
+  }
+
+  private request(frame: ClientFrame, ref: string): Promise<SendResult> {
+    if (!this.write(frame))
       return Promise.resolve({ ok: false, ref, error: { code: 'NOT_CONNECTED', message: 'Not connected' } });
     return new Promise((resolve) => {
       this.pending.get(ref)?.({ ok: false, ref, error: { code: 'DISCONNECTED', message: 'Superseded' } });
@@ -353,6 +322,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         return this.emit('ban', frame);
       case 'system':
         return this.emit('system', frame);
+      case 'pinned':
+        return this.emit('pinned', frame);
+      case 'unpinned':
+        return this.emit('unpinned', frame);
     }
   }
 

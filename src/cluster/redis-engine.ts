@@ -20,6 +20,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { ChatMessage } from '../protocol/frames.js';
+import { chatMessage } from '../protocol/message-extras.js';
 import type { ClusterSettings, IdGrant, ModerationRecord, Writable } from '../protocol/room-messages.js';
 import type {
   Availability,
@@ -326,7 +327,7 @@ export class RedisEngine implements Engine {
     }
     this.highestId = Math.max(this.highestId, id);
     const draft = JSON.parse(f.d ?? '') as MessageDraft;
-    const message: ChatMessage = { type: 'message', id, ts: draft.ts, user: draft.user, text: draft.text };
+    const message: ChatMessage = chatMessage({ id, ...draft });
     this.on.message(message, this.options.sink.add({ kind: 'message', message }), origin);
   }
 

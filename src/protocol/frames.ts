@@ -29,6 +29,10 @@ export interface MessageFrame {
   type: 'message';
   text: string;
   ref?: string;
+  /** The id of the message this one answers (a reply). */
+  replyTo?: number;
+  /** An action line (`/me waves`): the text says what the user does. */
+  action?: boolean;
 }
 export interface DeleteFrame {
   type: 'delete';
@@ -59,16 +63,86 @@ export interface ClearFrame {
 export interface UsersFrame {
   type: 'users';
 }
+/** The colours an announcement may be shown in. */
+export const announcementColors = ['primary', 'blue', 'green', 'orange', 'purple'] as const;
+export type AnnouncementColor = (typeof announcementColors)[number];
+/** A mod's or host's announcement: a message shown in `color`. */
+export interface AnnounceFrame {
+  type: 'announce';
+  text: string;
+  color?: AnnouncementColor;
+  ref?: string;
+}
+/** Pins message `id` for `seconds` (without it: until unpinned). */
+export interface PinFrame {
+  type: 'pin';
+  id: number;
+  seconds?: number;
+}
+export interface UnpinFrame {
+  type: 'unpin';
+}
+/** A paid message: `amount` credits are debited through the credit service before it is shown. */
+export interface TipFrame {
+  type: 'tip';
+  amount: number;
+  text: string;
+  /** Required: with the user it makes the debit's idempotency key, so a retry is never charged twice. */
+  ref: string;
+}
 export type ClientFrame =
-  JoinFrame | MessageFrame | DeleteFrame | TimeoutFrame | BanFrame | UnbanFrame | SlowFrame | ClearFrame | UsersFrame;
+  | JoinFrame
+  | MessageFrame
+  | DeleteFrame
+  | TimeoutFrame
+  | BanFrame
+  | UnbanFrame
+  | SlowFrame
+  | ClearFrame
+  | UsersFrame
+  | AnnounceFrame
+  | PinFrame
+  | UnpinFrame
+  | TipFrame;
 
 // ── server → client ────────────────────────────────────────────────────────────
-export interface ChatMessage {
+/** The message a reply answers, as it was when the reply was sent. */
+export interface ReplyParent {
+  id: number;
+  user: UserInfo;
+  /** The parent's first 100 characters. */
+  text: string;
+}
+
+/**
+ * What a message may carry besides its text. Every field rides inside the
+ * message record (history, the store, every copy of a room in a cluster).
+ */
+export interface MessageExtras {
+  reply?: ReplyParent;
+  /** Ids of the users present in the room that the text mentions (`@name`). */
+  mentions?: string[];
+  /** An action line (`/me`). */
+  action?: boolean;
+  /** An announcement by a mod or host, in this colour. */
+  announcement?: AnnouncementColor;
+  /** A paid message: the credits debited for it. */
+  tip?: { amount: number };
+}
+
+export interface ChatMessage extends MessageExtras {
   type: 'message';
   id: number;
   ts: number;
   user: UserInfo;
   text: string;
+}
+
+/** The pinned message and when the pin ends (ms since the epoch; null: until unpinned). */
+export interface PinnedFrame {
+  type: 'pinned';
+  message: ChatMessage;
+  until: number | null;
 }
 /**
  * What a client needs to know of the room's rules, sent in `welcome.settings`: the
@@ -96,6 +170,8 @@ export interface WelcomeFrame {
   viewers: number;
   settings: WelcomeSettings;
   recovered?: boolean;
+  /** The pin in force when the client joined, if any. */
+  pinned?: { message: ChatMessage; until: number | null };
 }
 export type ServerFrame =
   | WelcomeFrame
@@ -109,6 +185,8 @@ export type ServerFrame =
   | { type: 'presence'; viewers: number }
   | { type: 'users'; viewers: number; users: UserInfo[] }
   | { type: 'system'; text: string; ts: number }
+  | PinnedFrame
+  | { type: 'unpinned' }
   | ErrorFrame;
 
 export const frameErrorCodes = [
@@ -124,6 +202,8 @@ export const frameErrorCodes = [
   'TIMED_OUT',
   'NOT_FOUND',
   'UNAVAILABLE',
+  'INSUFFICIENT_CREDITS',
+  'TIP_REFUSED',
 ] as const;
 export type FrameErrorCode = (typeof frameErrorCodes)[number];
 

@@ -12,7 +12,8 @@
 import type { RoomAccess, RoomLimits } from '../config.js';
 import type { LogLevel } from '../logger.js';
 import type { BudgetShare } from '../room/connection-budget.js';
-import type { ChatMessage, Role } from './frames.js';
+import type { StoredPin, TipRecord } from '../store/store.js';
+import type { ChatMessage, Role, UserInfo } from './frames.js';
 
 /** Given to every worker at construction (`workerData`). */
 export interface RoomWorkerData {
@@ -83,6 +84,8 @@ export interface RoomRestore {
   window: RestoredMessage[];
   settings: { slow: number };
   cache: RoomCache;
+  /** The pin in force when the room last had one (an expired one is dropped by the room). */
+  pin?: StoredPin;
 }
 
 export type ModerationAction = 'delete' | 'timeout' | 'ban' | 'unban' | 'clear' | 'slow' | 'kick';
@@ -169,6 +172,8 @@ export interface Writable {
  */
 export interface RoomNotices {
   cache: RoomCache;
+  /** The credit service's answer to a room's `debit` (`request`: the debit's id; notices carry no `id`). */
+  debited: DebitAnswer;
   /** Every record of this room up to sequence number `through` is durable. */
   committed: { through: number };
   ids: IdGrant;
@@ -188,6 +193,40 @@ export type RoomRequestHandlers = {
 export type RoomNoticeHandlers = {
   [K in RoomNoticeType]: (notice: RoomNotices[K]) => void;
 };
+
+// ── paid messages (the master calls the credit service for its rooms) ──────────
+/** A room asks its master to debit a signed-in user for a paid message; answered by a `debited` notice. */
+export interface DebitRequest {
+  /** Unique among this room's open requests. */
+  id: number;
+  /** The idempotency key (from the user and the frame's ref): the same key is never debited twice. */
+  key: string;
+  room: string;
+  user: Pick<UserInfo, 'id' | 'name'>;
+  amount: number;
+}
+
+/**
+ * What the credit service said: paid (2xx), insufficient (402), refused (another
+ * 4xx, with its reason), unavailable (timeout, 5xx, open circuit, or this key
+ * being paid right now) with when to try again, or duplicate: this key was paid
+ * and shown before, as message `messageId`.
+ */
+export type DebitAnswer = { request: number } & (
+  | { outcome: 'paid'; status: number }
+  | { outcome: 'insufficient'; reason: string }
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'unavailable'; reason: string; retryAfterMs: number }
+  | { outcome: 'duplicate'; messageId: number }
+);
+
+/** A room's messages for its pins and paid messages, handled by the master's rooms service. */
+export type ExtrasFromRoom =
+  | { type: 'debit'; request: DebitRequest }
+  /** A paid debit ended: shown as message `messageId`, or not shown (null) and free to be tried again. */
+  | { type: 'tipped'; tip: TipRecord }
+  /** The room's pin changed (null: unpinned), for the store. */
+  | { type: 'pin'; room: string; pin: StoredPin | null };
 
 // ── room → master ─────────────────────────────────────────────────────────────
 /**
@@ -233,4 +272,5 @@ export type FromRoom =
   /** Cluster mode: another copy announced that the room closes; the master closes this copy. */
   | { type: 'closing'; reason: string }
   /** Posted once per event-loop pass; always before the reply to `close`. */
-  | { type: 'records'; room: string; batch: RecordBatch };
+  | { type: 'records'; room: string; batch: RecordBatch }
+  | ExtrasFromRoom;

@@ -14,12 +14,12 @@
  * So the room is written as: check → engine.publish / act / announce → the
  * handler applies it (message, act, control), whichever copy it came from.
  */
-import type { ChatMessage, FrameErrorCode, UserInfo } from '../protocol/frames.js';
+import type { ChatMessage, FrameErrorCode, MessageExtras, UserInfo } from '../protocol/frames.js';
 import type { ModerationRecord } from '../protocol/room-messages.js';
 import type { Client } from './client.js';
 
-/** A message the policy accepted, before it has an id. */
-export interface MessageDraft {
+/** A message the policy accepted, before it has an id; its extras ride with it to every copy. */
+export interface MessageDraft extends MessageExtras {
   ts: number;
   user: UserInfo;
   text: string;
@@ -29,6 +29,17 @@ export interface MessageDraft {
 export interface PostOrigin {
   client: Client;
   ref: string | undefined;
+  /** A paid message: what its delivery pins and records (src/room/extras.ts). */
+  tip?: PaidOrigin;
+}
+
+/** A paid message on its way to the room's order. */
+export interface PaidOrigin {
+  /** The debit's idempotency key. */
+  key: string;
+  amount: number;
+  /** The credit service's HTTP status. */
+  status: number;
 }
 
 /** Limits an engine that counts across copies applies to one post (sharedLimits). */
@@ -54,7 +65,9 @@ export interface EngineRefusal {
 export type Control =
   | { kind: 'system'; text: string; ts: number }
   | { kind: 'kick'; user: string; reason: string }
-  | { kind: 'close'; reason: string };
+  | { kind: 'close'; reason: string }
+  | { kind: 'pin'; message: ChatMessage; until: number | null }
+  | { kind: 'unpin' };
 
 /** A copy's identified users, numbered so a list that has not changed need not be sent or read again. */
 export interface UsersList {

@@ -94,6 +94,14 @@ export class Members {
     return same?.values().next().value?.user?.role ?? this.knownRoles.get(userId);
   }
 
+  /** Each identified user joined here, once. */
+  *presentUsers(): Iterable<UserInfo> {
+    for (const same of this.byUser.values()) {
+      const user = same.values().next().value?.user;
+      if (user) yield user;
+    }
+  }
+
   /** The user's joined connections (a copy: closing them changes the set). */
   connectionsOf(userId: string): Client[] {
     return [...(this.byUser.get(userId) ?? [])];

@@ -21,12 +21,19 @@ import {
   type ServerFrame,
   type UserInfo,
 } from '../protocol/frames.js';
-import type { ModerationAction, ModerationRecord, RoomCache, RoomRestore } from '../protocol/room-messages.js';
+import type {
+  DebitAnswer,
+  ModerationAction,
+  ModerationRecord,
+  RoomCache,
+  RoomRestore,
+} from '../protocol/room-messages.js';
 import { PendingAcks } from './acks.js';
 import type { Client } from './client.js';
 import { type Clock, realClock } from './clock.js';
 import { RoomCounters } from './counters.js';
 import type { Availability, Control, Engine, EngineRefusal, PostOrigin } from './engine.js';
+import { type ExtraFrame, type ExtrasEvents, RoomExtras } from './extras.js';
 import { History } from './history.js';
 import { IdentityResolver } from './identity.js';
 import { Members } from './members.js';
@@ -35,14 +42,15 @@ import { Moderation, ONLY_MODERATORS } from './moderation.js';
 import { encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
 
-export interface RoomEvents {
+export interface RoomEvents extends ExtrasEvents {
   /** The joined-connection count on this copy changed (already throttled to the presence interval). */
   viewers(viewers: number): void;
   /** Another copy announced that the room closes (cluster): this copy should close too. */
   closing?(reason: string): void;
 }
 
-type RoomFrame = Exclude<ClientFrame, { type: 'join' | 'message' | 'users' }>;
+type RoomFrame = Exclude<ClientFrame, { type: 'join' | 'message' | 'users' } | ExtraFrame>;
+const EXTRA_FRAMES: ReadonlySet<string> = new Set(['announce', 'pin', 'unpin', 'tip']);
 
 export class Room {
   readonly createdAt: Date;
@@ -53,6 +61,7 @@ export class Room {
   private readonly history: History;
   private readonly identity: IdentityResolver;
   private readonly acks = new PendingAcks();
+  private readonly extras: RoomExtras;
 
   constructor(
     readonly name: string,
@@ -67,6 +76,7 @@ export class Room {
     this.identity = new IdentityResolver(name, access);
     this.moderation = new Moderation(clock);
     this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available(), engine.sharedLimits);
+    this.extras = this.extrasFor(events);
     this.members = new Members(
       clock,
       limits.presenceIntervalMs,
@@ -142,10 +152,11 @@ export class Room {
     const user = client.user;
     if (state !== 'joined' || user === null)
       return this.refuse(client, 'NOT_JOINED', 'Send a join frame first', refOf(frame));
-    if (frame.type === 'message') return this.post(client, user, frame.text, frame.ref);
+    if (frame.type === 'message') return this.extras.message(client, user, frame);
     if (frame.type === 'users')
       return client.push(this.members.usersFrame(this.engine.usersElsewhere(), this.engine.viewersElsewhere()));
-    this.moderate(client, user, frame);
+    if (EXTRA_FRAMES.has(frame.type)) return this.extras.receive(client, user, frame as ExtraFrame);
+    this.moderate(client, user, frame as RoomFrame);
   }
 
   private async join(client: Client, frame: Extract<ClientFrame, { type: 'join' }>): Promise<void> {
@@ -173,6 +184,8 @@ export class Room {
       },
     };
     if (recovery !== undefined) welcome.recovered = recovery.recovered;
+    const pinned = this.extras.pinned;
+    if (pinned !== null) welcome.pinned = pinned;
     client.push(encode(welcome));
     for (const data of early) this.receive(client, data);
   }
@@ -188,10 +201,38 @@ export class Room {
     return this.engine.available();
   }
 
-  private post(client: Client, user: UserInfo, text: string, ref: string | undefined): void {
-    const verdict = this.policy.check(user, text);
-    if (!verdict.ok) return this.refuse(client, verdict.code, verdict.message, ref, verdict);
-    this.engine.publish({ ts: verdict.ts, user, text: verdict.text }, { client, ref }, verdict.limits);
+  /** What the extras (replies, announcements, pins, tips: extras.ts) may use of the room. */
+  private extrasFor(events: ExtrasEvents): RoomExtras {
+    return new RoomExtras(
+      {
+        name: this.name,
+        clock: this.clock,
+        history: this.history,
+        tipLimits: this.limits.tips,
+        isModerator: (user) => this.moderation.isModerator(user.role),
+        presentUsers: () => this.members.presentUsers(),
+        available: () => this.available(),
+        accept: (client, user, text, ref) => {
+          const verdict = this.policy.check(user, text);
+          if (verdict.ok) return verdict;
+          this.refuse(client, verdict.code, verdict.message, ref, verdict);
+          return null;
+        },
+        publish: (verdict, user, extras, origin) =>
+          this.engine.publish({ ts: verdict.ts, user, text: verdict.text, ...extras }, origin, verdict.limits),
+        announce: (control) => this.engine.announce(control),
+        broadcast: (frame) => this.broadcast(frame),
+        refuse: (client, code, message, ref, retryAfterMs) =>
+          this.refuse(client, code, message, ref, retryAfterMs === undefined ? undefined : { retryAfterMs }),
+        ack: (client, ref, id) => client.push(encode({ type: 'ack', ref, id })),
+      },
+      events,
+    );
+  }
+
+  /** The master's answer to a paid message's debit. */
+  debited(answer: DebitAnswer): void {
+    this.extras.debited(answer);
   }
 
   /**
@@ -204,9 +245,11 @@ export class Room {
     this.counters.accepted += 1;
     if (origin?.ref !== undefined) this.acks.hold(seq, origin.client, origin.ref, message.id);
     this.broadcast(message);
+    if (origin?.tip !== undefined) this.extras.delivered(message, origin.tip);
   };
 
   private refusedByEngine(origin: PostOrigin, refusal: EngineRefusal): void {
+    if (origin.tip !== undefined && origin.client.user !== null) this.extras.unshown(origin.client.user, origin.tip);
     if (origin.client.state !== 'joined') return;
     this.refuse(origin.client, refusal.code, refusal.message, origin.ref, { retryAfterMs: refusal.retryAfterMs });
   }
@@ -247,6 +290,7 @@ export class Room {
   private control(control: Control, events: RoomEvents): void {
     if (control.kind === 'system') this.broadcast({ type: 'system', text: control.text, ts: control.ts });
     else if (control.kind === 'kick') this.closeUser(control.user, CloseCode.KICKED, control.reason || 'Kicked');
+    else if (control.kind === 'pin' || control.kind === 'unpin') this.extras.control(control);
     else events.closing?.(control.reason);
   }
 
@@ -296,6 +340,7 @@ export class Room {
         if (act.messageId === null) return;
         this.history.markDeleted(act.messageId);
         this.broadcast({ type: 'deleted', id: act.messageId });
+        this.extras.deleted(act.messageId);
         return;
       case 'timeout': {
         if (act.target === null) return;
@@ -370,6 +415,7 @@ export class Room {
   restore(state: RoomRestore): void {
     this.history.restore(state.window, state.lastId);
     this.moderation.setSlow(state.settings.slow);
+    this.extras.restore(state.pin);
     this.applyCache(state.cache);
   }
 
@@ -408,9 +454,10 @@ export class Room {
 
   stopTimers(): void {
     this.members.stop();
+    this.extras.stop();
   }
 }
 
 function refOf(frame: ClientFrame): string | undefined {
-  return frame.type === 'message' ? frame.ref : undefined;
+  return 'ref' in frame ? frame.ref : undefined;
 }

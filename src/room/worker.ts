@@ -92,6 +92,9 @@ const requests: RoomRequestHandlers = {
       {
         viewers: (viewers) => post({ type: 'viewers', viewers }),
         closing: (reason) => post({ type: 'closing', reason }),
+        debit: (request) => post({ type: 'debit', request }),
+        tipped: (tip) => post({ type: 'tipped', tip }),
+        pinned: (pin) => post({ type: 'pin', room: name, pin }),
       },
       log,
       budget,
@@ -133,6 +136,7 @@ const notices: RoomNoticeHandlers = {
   committed: ({ through }) => engine?.committed(through),
   ids: (ids) => engine?.grantIds(ids),
   writable: (writable) => engine?.setWritable(writable),
+  debited: (answer) => server?.room.debited(answer),
 };
 
 function stats(s: RoomServer): RoomStats {
