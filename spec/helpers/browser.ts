@@ -4,7 +4,7 @@
  * both closed after the test file — the browser first, then its profile, since a
  * running browser still writes to it. Without /usr/bin/chromium the suites skip.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +78,8 @@ export async function tabTo(page: Page, target: Locator, what: string, maxPresse
   throw new Error(`Tab did not reach ${what} in ${maxPresses} presses`);
 }
 
+let axeSource: string | undefined;
+
 export interface AxeViolation {
   id: string;
   impact: string | null;
@@ -87,10 +89,13 @@ export interface AxeViolation {
 
 /**
  * Runs axe-core (the npm package, injected into the page) and answers its serious
- * and critical violations, each as "rule: help (selectors)".
+ * and critical violations, each as "rule: help (selectors)". The script goes in
+ * through page.evaluate, not a <script> tag: the page's CSP (script-src 'self')
+ * refuses inline scripts, as it should, and stays on while axe looks.
  */
 export async function axeSeriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     const { axe } = globalThis as unknown as {
       axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }> };
