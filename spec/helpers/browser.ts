@@ -3,6 +3,8 @@
  * downloaded): one launch with the flags this machine needs, a fresh profile, and
  * both closed after the test file — the browser first, then its profile, since a
  * running browser still writes to it. Without /usr/bin/chromium the suites skip.
+ * Also what the page suites ask of a page: a computed style, the focus, Tab
+ * presses to a control, and axe-core's serious and critical findings.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
