@@ -92,6 +92,20 @@ describe('chat page layout in Chromium', { skip }, async () => {
       await assertDocumentFits(page, 'after 100 messages');
       assert.ok(await onScreen(page, COMPOSER), 'the composer is on screen after 100 messages');
 
+      // A nudge up from the end (a finger's short swipe) stays where the reader put it.
+      const nudged = await page
+        .locator('#messages')
+        .evaluate(
+          (el: { scrollTop: number; scrollHeight: number; clientHeight: number }) =>
+            (el.scrollTop = el.scrollHeight - el.clientHeight - 20),
+        );
+      await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+      assert.equal(
+        await page.locator('#messages').evaluate((el: { scrollTop: number }) => el.scrollTop),
+        nudged,
+        'the list does not pull the reader back',
+      );
+
       // The reader scrolls up to the oldest lines; a flood goes past the log's limit meanwhile.
       await page.locator('#messages').evaluate((el: { scrollTop: number }) => (el.scrollTop = 0));
       const firstId = await page.getByTestId('message').first().getAttribute('data-id');
