@@ -2,8 +2,8 @@
  * The chat page in a real browser: Debian's Chromium driven by playwright-core
  * (no browser download) against a real server. Without /usr/bin/chromium the
  * suite is skipped and says how to enable it. Each scenario saves a screenshot
- * of the view it ends on in dist/screenshots/ (docs/screenshots/ with
- * SAVE_SCREENSHOTS=1, to refresh the pictures the README shows).
+ * of the view it ends on in dist/screenshots/, to look at after a failure (the
+ * README's pictures come from scripts/screenshots.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -17,9 +17,7 @@ import { AUTH_SECRET, token } from '../helpers/tokens.js';
 import { startTestServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-const SCREENSHOTS = fileURLToPath(
-  new URL(process.env.SAVE_SCREENSHOTS === '1' ? '../../../docs/screenshots/' : '../../screenshots/', import.meta.url),
-);
+const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url));
 const WAIT_MS = 10_000;
 
 const skip = SKIP_BROWSER;

@@ -17,10 +17,13 @@ import { onJoin } from './join-form.js';
 import { ROOM_NAME_RULE } from './room-url.js';
 import { session } from './session.js';
 import { onRetry, setStatus } from './status-line.js';
+import { followVisualViewport } from './viewport.js';
 
 const params = new URLSearchParams(window.location.search);
 const roomName = params.get('room')?.trim() ?? '';
 const token = params.get('token') ?? '';
+
+followVisualViewport();
 
 const retryNow = () => session.client?.reconnectNow();
 onRetry(retryNow);

@@ -33,8 +33,11 @@ export class MessageList {
     private readonly empty: HTMLElement,
     private readonly render: (message: ChatMessage) => HTMLLIElement,
   ) {
+    // Back at the end by the reader's own scrolling: following again (without pulling the view).
     list.addEventListener('scroll', () => {
-      if (this.atBottom()) this.scrollToEnd();
+      if (!this.atBottom()) return;
+      this.trim();
+      this.hideJump();
     });
     jump.addEventListener('click', () => {
       this.scrollToEnd();

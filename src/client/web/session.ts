@@ -1,7 +1,9 @@
 /**
  * Who this page is in the room: the current connection, the identity it joined
  * with, the user the room welcomed and the room's rules. The connection module
- * (connection.ts) writes it; the other parts of the page read it.
+ * (connection.ts) writes these; the other parts of the page read them. `names` is
+ * the one shared notebook: whatever shows a user (a line, the users list) notes
+ * their name for the notices that only carry an id.
  */
 import type { WelcomeSettings } from '../../protocol/frames.js';
 import { isModerator as roleModerates, mayDelete, mayModerate } from '../../protocol/moderation-rule.js';
