@@ -16,6 +16,7 @@ import { ensureAdminConsoleBuilt } from '../../scripts/build-web.js';
 import { openBrowser, SKIP_BROWSER } from '../helpers/browser.js';
 import { ADMIN_KEY, startTestServer } from '../helpers/server.js';
 import { AUTH_SECRET, token } from '../helpers/tokens.js';
+import { eventually } from '../helpers/wait.js';
 import { closeOf, TestClient } from '../helpers/ws-client.js';
 
 const SCREENSHOTS = fileURLToPath(
@@ -41,7 +42,7 @@ interface AxeViolation {
 describe("the operator's console in Chromium", { skip }, async () => {
   if (skip) return;
   await ensureAdminConsoleBuilt();
-  const t = await startTestServer({ AUTH_SECRET, MAX_ROOMS: '6' });
+  const t = await startTestServer({ AUTH_SECRET, MAX_ROOMS: '8' });
   const consoleUrl = t.admin.replace('/api/v1', '/admin/');
   const context = await openBrowser({ width: 1280, height: 800 }, 'admin-e2e');
   context.setDefaultTimeout(WAIT_MS);
@@ -145,6 +146,62 @@ describe("the operator's console in Chromium", { skip }, async () => {
     assert.equal(refused.status, 503);
     await page.getByTestId('resume-button').click();
     await state.locator('[data-state=accepting]').waitFor();
+    await page.close();
+  });
+
+  it('sorts the rooms by the column whose header is pressed, both ways', async () => {
+    const busy = await t.createRoom('sortbusy');
+    await t.createRoom('sortquiet');
+    const clients = [await viewer(busy, 's1'), await viewer(busy, 's2')];
+    const page = await signIn();
+    const names = () =>
+      page.getByTestId('room-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-room')));
+    await page.locator('[data-room=sortbusy]').getByTestId('room-viewers').filter({ hasText: /^2$/ }).waitFor();
+    const sorted = (await names()).filter((n) => n?.startsWith('sort'));
+    assert.deepEqual(sorted, ['sortbusy', 'sortquiet'], 'most viewers first by default');
+    await page.getByTestId('sort-viewers').click();
+    assert.equal(await page.locator('th[aria-sort=ascending]').textContent(), 'Viewers ▲');
+    assert.deepEqual(
+      (await names()).filter((n) => n?.startsWith('sort')),
+      ['sortquiet', 'sortbusy'],
+    );
+    await page.getByTestId('sort-name').click();
+    const byName = await names();
+    assert.deepEqual(byName, [...byName].sort(), 'by name, A to Z');
+    for (const c of clients) c.close();
+    await page.close();
+  });
+
+  it('edits the blocked terms and the bans from the lists page', async () => {
+    const before = (await (await t.adminFetch('/blocked-terms')).json()) as { data: { terms: string[] } };
+    const page = await signIn(ADMIN_KEY, '#/lists');
+    const editor = page.getByTestId('blocked-terms');
+    await editor.waitFor({ state: 'visible' });
+    await eventually(
+      'the current terms in the editor',
+      async () => (await editor.inputValue()) === before.data.terms.join('\n'),
+    );
+    await editor.fill('spoiler\n  badword  \n\n');
+    await page.getByTestId('blocked-terms-save').click();
+    await page.getByTestId('action-result').filter({ hasText: 'Saved 2 blocked terms' }).waitFor();
+    const after = (await (await t.adminFetch('/blocked-terms')).json()) as { data: { terms: string[] } };
+    assert.deepEqual(after.data.terms, ['spoiler', 'badword']);
+    assert.equal(await page.getByTestId('review-terms').isVisible(), false, 'hidden while the server has no such list');
+
+    await page.getByTestId('global-ban-user').fill('everywhere-troll');
+    await page.getByTestId('global-ban-reason').fill('raids');
+    await page.getByTestId('global-ban-button').click();
+    const ban = page.getByTestId('global-bans').locator('[data-user=everywhere-troll]');
+    await ban.filter({ hasText: 'every room' }).waitFor();
+    const bans = (await (await t.adminFetch('/bans')).json()) as {
+      data: { bans: Array<{ user: string; room: null }> };
+    };
+    assert.ok(bans.data.bans.some((b) => b.user === 'everywhere-troll' && b.room === null));
+    await ban.getByTestId('unban-button').click();
+    await ban.waitFor({ state: 'detached' });
+    const lifted = (await (await t.adminFetch('/bans')).json()) as { data: { bans: Array<{ user: string }> } };
+    assert.ok(!lifted.data.bans.some((b) => b.user === 'everywhere-troll'));
+    await t.adminFetch('/blocked-terms', { method: 'PUT', body: JSON.stringify({ terms: before.data.terms }) });
     await page.close();
   });
 

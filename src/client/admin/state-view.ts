@@ -7,7 +7,7 @@
 import { byId, h } from '../web/dom.js';
 import { count, duration, milliseconds, percent } from './format.js';
 import { Series } from './history.js';
-import { sparkline } from './sparkline.js';
+import { coveredText, sparkline } from './sparkline.js';
 import type { Load, Readiness, RoomStats } from './types.js';
 
 const trends = {
@@ -126,6 +126,7 @@ export function renderState(load: Load, ready: Readiness | null, roomCount: numb
         { class: 'trend', 'data-testid': `trend-${name}` },
         h('figcaption', {}, t.label, ' ', h('strong', {}, t.format(t.series.latest() ?? 0))),
         sparkline(t.series, t.label, t.format),
+        h('span', { class: 'covered', 'aria-hidden': 'true' }, coveredText(t.series)),
       ),
     ),
   );
