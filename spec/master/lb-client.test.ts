@@ -88,7 +88,12 @@ describe('a balancer that fails', async () => {
   const faulty = {
     down: { t: await startTestServer({ ...env, LOADBALANCERS: await downUrl() }), error: /ECONNREFUSED/ },
     'answering 500': { t: await startTestServer({ ...env, LOADBALANCERS: await failingUrl() }), error: /HTTP 500/ },
-    'never answering': { t: await startTestServer({ ...env, LOADBALANCERS: await hangingUrl() }), error: /timeout/ },
+    // Each heartbeat is an open circuit's trial: with a call that lasts its whole timeout (1 s), a 1 s beat
+    // would keep this circuit half-open nearly all the time. A 3 s beat leaves it open between trials.
+    'never answering': {
+      t: await startTestServer({ ...env, LB_HEARTBEAT_S: '3', LOADBALANCERS: await hangingUrl() }),
+      error: /timeout/,
+    },
     'with another key': {
       t: await startTestServer({ ...env, LOADBALANCERS: wrongKeyed.url }),
       error: /HTTP 400: Not allowed/,
@@ -103,7 +108,7 @@ describe('a balancer that fails', async () => {
           const [s] = await balancersOf(t);
           return s?.state === 'open' ? s : undefined;
         },
-        // Three failed heartbeats, each up to OUTBOUND_TIMEOUT_MS: a bound for a busy machine, not a timing claim.
+        // Three failed calls, each up to OUTBOUND_TIMEOUT_MS, a beat apart: a bound for a busy machine.
         30_000,
       );
       assert.match(String(status.lastError), error);
