@@ -126,6 +126,44 @@ describe("the operator's console in Chromium", { skip }, async () => {
     await page.close();
   });
 
+  it('kicks a user from the room page (4004) and shuts the room down after a confirmation (1001)', async () => {
+    const port = await t.createRoom('kickroom');
+    const noisy = await viewer(port, 'noisy');
+    const calm = await viewer(port, 'calm');
+    const page = await signIn(ADMIN_KEY, '#/room/kickroom');
+    await page.getByTestId('room-stat-viewers').filter({ hasText: /^2$/ }).waitFor();
+    await page.getByTestId('kick-user').fill('noisy');
+    await page.getByTestId('kick-reason').fill('cool off');
+    await page.getByTestId('kick-button').click();
+    assert.equal((await closeOf(noisy)).code, 4004);
+    await page.getByTestId('action-result').filter({ hasText: 'Kicked noisy' }).waitFor();
+    await page.getByTestId('room-shutdown-button').click();
+    await page.getByTestId('confirm-cancel').click();
+    await page.getByTestId('room-stat-viewers').filter({ hasText: /^1$/ }).waitFor();
+    assert.equal((await t.adminFetch('/room/kickroom')).status, 200, 'a cancelled confirmation closes nothing');
+    await page.getByTestId('room-shutdown-button').click();
+    await confirm(page);
+    assert.equal((await closeOf(calm)).code, 1001);
+    await page.getByTestId('room-gone').waitFor({ state: 'visible' });
+    await page.close();
+  });
+
+  it('shuts the server down from the page after a confirmation (exit code 0)', async () => {
+    const own = await startTestServer();
+    const page = await context.newPage();
+    await page.goto(own.admin.replace('/api/v1', '/admin/'));
+    await page.getByTestId('key-input').fill(ADMIN_KEY);
+    await page.getByTestId('login-button').click();
+    await page.getByTestId('shutdown-button').click();
+    await confirm(page);
+    assert.equal(await own.server.exited, 0);
+    await page
+      .getByTestId('poll-status')
+      .filter({ hasText: /does not answer/ })
+      .waitFor();
+    await page.close();
+  });
+
   it('drains after a confirmation and shows it in the state, then resumes', async () => {
     const page = await signIn();
     const state = page.getByTestId('server-state-value');

@@ -59,17 +59,6 @@ export class AdminApi {
     throw failureOf(res, json);
   }
 
-  /** Whether a route exists on this server (a 404 naming no such path means it does not). */
-  async has(path: string): Promise<boolean> {
-    try {
-      await this.get(path);
-      return true;
-    } catch (error) {
-      if (error instanceof ApiFailure && error.status === 404 && /^No such path/.test(error.message)) return false;
-      throw error;
-    }
-  }
-
   private async send(method: string, path: string, body?: unknown): Promise<{ res: Response; json: unknown }> {
     const headers: Record<string, string> = { 'X-API-Key': this.key, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -93,6 +82,14 @@ export class AdminApi {
 function failureOf(res: Response, json: unknown): ApiFailure {
   const error = (json as ErrorBody).error;
   return new ApiFailure(res.status, error?.code ?? `HTTP_${res.status}`, error?.message ?? res.statusText);
+}
+
+/**
+ * A 404 for a path no route matches: this server lacks the feature (tips, review
+ * terms), as opposed to a 404 for a room or ban that is not there.
+ */
+export function isMissingRoute(error: unknown): boolean {
+  return error instanceof ApiFailure && error.status === 404 && /^No such path/.test(error.message);
 }
 
 /** What the page says for a refused key, address or lock-out. */

@@ -5,9 +5,10 @@
  * whole list, as PUT does.
  */
 import { byId } from '../web/dom.js';
-import { ApiFailure } from './api.js';
+import { isMissingRoute } from './api.js';
 import { attempt, type ConsoleContext } from './context.js';
-import { banItem, field, onSubmit } from './room-view.js';
+import { banItem } from './ban-item.js';
+import { field, onSubmit } from './forms.js';
 import type { Ban } from './types.js';
 
 const TERM_LISTS = [
@@ -62,7 +63,7 @@ export class ListsView {
     try {
       ({ terms } = await this.ctx.api().get<{ terms: string[] }>(route));
     } catch (error) {
-      if (error instanceof ApiFailure && error.status === 404 && /^No such path/.test(error.message)) {
+      if (isMissingRoute(error)) {
         this.missing.add(route);
         byId(`${prefix}-terms-section`).hidden = true;
         return;

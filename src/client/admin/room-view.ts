@@ -5,9 +5,11 @@
  * fill the forms with its author, so every act names its target in the form.
  */
 import { byId, h } from '../web/dom.js';
-import { ApiFailure } from './api.js';
+import { ApiFailure, isMissingRoute } from './api.js';
 import { confirmAction } from './confirm.js';
 import { attempt, type ConsoleContext } from './context.js';
+import { banItem } from './ban-item.js';
+import { field, onSubmit } from './forms.js';
 import { clockTime, count, dateTime, megabytes, milliseconds } from './format.js';
 import type { Ban, ModerationEntry, RoomStats, TranscriptMessage } from './types.js';
 
@@ -159,7 +161,7 @@ export class RoomView {
       const items = Array.isArray(tips) ? tips : ((tips as { tips?: unknown[] }).tips ?? []);
       byId('room-tips').replaceChildren(...items.map((t) => h('li', { 'data-testid': 'room-tip' }, describe(t))));
     } catch (error) {
-      if (error instanceof ApiFailure && error.status === 404 && /^No such path/.test(error.message)) {
+      if (isMissingRoute(error)) {
         this.tips = false;
         section.hidden = true;
       } else throw error;
@@ -203,56 +205,10 @@ export class RoomView {
   }
 }
 
-/** A ban in a list, with its Unban button (global when the ban's room is null). */
-export function banItem(ctx: ConsoleContext, ban: Ban): HTMLElement {
-  const where = ban.room === null ? 'every room' : ban.room;
-  const button = h(
-    'button',
-    {
-      type: 'button',
-      class: 'quiet small',
-      'data-testid': 'unban-button',
-      'aria-label': `Unban ${ban.user} in ${where}`,
-    },
-    'Unban',
-  );
-  button.addEventListener('click', () => {
-    const query = ban.room === null ? '' : `?room=${encodeURIComponent(ban.room)}`;
-    void attempt(
-      ctx,
-      () => ctx.api().call('DELETE', `/bans/${encodeURIComponent(ban.user)}${query}`),
-      `Lifted the ban of ${ban.user}`,
-    );
-  });
-  return h(
-    'li',
-    { 'data-testid': 'ban', 'data-user': ban.user },
-    h('strong', {}, ban.user),
-    ` in ${where}, by ${ban.by} ${dateTime(ban.at)}`,
-    ban.until === null ? '' : `, until ${dateTime(ban.until)}`,
-    ban.reason ? ` — ${ban.reason}` : '',
-    ' ',
-    button,
-  );
-}
-
 /** A tip (whatever fields it has) in one line. */
 function describe(item: unknown): string {
   if (typeof item !== 'object' || item === null) return String(item);
   return Object.entries(item)
     .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(', ');
-}
-
-export function onSubmit(id: string, handler: (form: HTMLFormElement) => Promise<void>): void {
-  const form = byId<HTMLFormElement>(id);
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void handler(form);
-  });
-}
-
-export function field(form: HTMLFormElement, name: string): string {
-  const element = form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | null;
-  return element?.value.trim() ?? '';
 }
