@@ -123,6 +123,7 @@ describe("the operator's console in Chromium", { skip }, async () => {
       .getByTestId('moderation-entry')
       .filter({ hasText: 'ban troll' })
       .waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'admin-room.png'), fullPage: true });
     await page.close();
   });
 
