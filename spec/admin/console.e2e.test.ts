@@ -101,6 +101,9 @@ describe("the operator's console in Chromium", { skip }, async () => {
     await row.getByTestId('room-viewers').filter({ hasText: /^3$/ }).waitFor();
     await page.getByTestId('trend-connections').locator('polyline').waitFor({ state: 'attached' });
     await page.screenshot({ path: join(SCREENSHOTS, 'admin.png') });
+    await page.getByTestId('broadcast-input').fill('Maintenance at noon');
+    await page.getByTestId('broadcast-button').click();
+    assert.equal((await clients[0]!.next('system')).text, 'Maintenance at noon', 'sent to every room');
     for (const c of clients) c.close();
     await page.close();
   });
@@ -133,6 +136,13 @@ describe("the operator's console in Chromium", { skip }, async () => {
     const calm = await viewer(port, 'calm');
     const page = await signIn(ADMIN_KEY, '#/room/kickroom');
     await page.getByTestId('room-stat-viewers').filter({ hasText: /^2$/ }).waitFor();
+    await page.getByTestId('room-broadcast-input').fill('Be kind in here');
+    await page.getByTestId('room-broadcast-button').click();
+    const heard = await Promise.all([noisy.next('system'), calm.next('system')]);
+    assert.deepEqual(
+      heard.map((f) => f.text),
+      ['Be kind in here', 'Be kind in here'],
+    );
     await page.getByTestId('kick-user').fill('noisy');
     await page.getByTestId('kick-reason').fill('cool off');
     await page.getByTestId('kick-button').click();
