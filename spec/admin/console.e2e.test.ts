@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { ensureAdminConsoleBuilt } from '../../scripts/build-web.js';
 import { openBrowser, SKIP_BROWSER } from '../helpers/browser.js';
+import { SKIP_CLUSTER, TestRedis } from '../helpers/redis.js';
 import { ADMIN_KEY, startTestServer } from '../helpers/server.js';
 import { AUTH_SECRET, token } from '../helpers/tokens.js';
 import { eventually } from '../helpers/wait.js';
@@ -174,6 +175,33 @@ describe("the operator's console in Chromium", { skip }, async () => {
       .waitFor();
     await page.close();
   });
+
+  it(
+    'shows the cluster engine in cluster mode, and says so when its Redis stops answering',
+    { skip: SKIP_CLUSTER },
+    async () => {
+      const redis = await TestRedis.start();
+      const own = await startTestServer({ REDIS_URL: redis.url });
+      const page = await context.newPage();
+      await page.goto(own.admin.replace('/api/v1', '/admin/'));
+      await page.getByTestId('key-input').fill(ADMIN_KEY);
+      await page.getByTestId('login-button').click();
+      await page.getByTestId('server-cluster').filter({ hasText: 'Redis answering' }).waitFor();
+      await redis.stop();
+      await page
+        .getByTestId('server-cluster')
+        .filter({ hasText: /failing/ })
+        .waitFor();
+      await page
+        .getByTestId('server-ready')
+        .filter({ hasText: /not ready: cluster/ })
+        .waitFor();
+      await redis.restart();
+      await page.getByTestId('server-cluster').filter({ hasText: 'Redis answering' }).waitFor({ timeout: 20_000 });
+      await page.close();
+      await own.stop();
+    },
+  );
 
   it('drains after a confirmation and shows it in the state, then resumes', async () => {
     const page = await signIn();
