@@ -52,10 +52,10 @@ describe("the operator's console in Chromium", { skip }, async () => {
   const viewer = async (port: number, sub: string) =>
     (await TestClient.join(port, { token: await token({ sub, name: sub }) })).client;
 
-  /** A fresh tab (its own sessionStorage: signed out) at the console, signed in with `key`. */
-  const signIn = async (key = ADMIN_KEY, hash = ''): Promise<Page> => {
+  /** A fresh tab (its own sessionStorage: signed out) at a server's console, signed in with `key`. */
+  const signIn = async (key = ADMIN_KEY, hash = '', base = consoleUrl): Promise<Page> => {
     const page = await context.newPage();
-    await page.goto(consoleUrl + hash);
+    await page.goto(base + hash);
     await page.getByTestId('key-input').fill(key);
     await page.getByTestId('login-button').click();
     return page;
@@ -162,10 +162,7 @@ describe("the operator's console in Chromium", { skip }, async () => {
 
   it('shuts the server down from the page after a confirmation (exit code 0)', async () => {
     const own = await startTestServer();
-    const page = await context.newPage();
-    await page.goto(own.admin.replace('/api/v1', '/admin/'));
-    await page.getByTestId('key-input').fill(ADMIN_KEY);
-    await page.getByTestId('login-button').click();
+    const page = await signIn(ADMIN_KEY, '', own.admin.replace('/api/v1', '/admin/'));
     await page.getByTestId('shutdown-button').click();
     await confirm(page);
     assert.equal(await own.server.exited, 0);
@@ -182,10 +179,7 @@ describe("the operator's console in Chromium", { skip }, async () => {
     async () => {
       const redis = await TestRedis.start();
       const own = await startTestServer({ REDIS_URL: redis.url });
-      const page = await context.newPage();
-      await page.goto(own.admin.replace('/api/v1', '/admin/'));
-      await page.getByTestId('key-input').fill(ADMIN_KEY);
-      await page.getByTestId('login-button').click();
+      const page = await signIn(ADMIN_KEY, '', own.admin.replace('/api/v1', '/admin/'));
       await page.getByTestId('server-cluster').filter({ hasText: 'Redis answering' }).waitFor();
       await redis.stop();
       await page
