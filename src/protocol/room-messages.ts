@@ -13,7 +13,7 @@ import type { RoomAccess, RoomLimits } from '../config.js';
 import type { LogLevel } from '../logger.js';
 import type { BudgetShare } from '../room/connection-budget.js';
 import type { StoredPin, TipRecord } from '../store/store.js';
-import type { ChatMessage, Role, UserInfo } from './frames.js';
+import type { ChatMessage, Role, UserInfo, WelcomeSettings } from './frames.js';
 
 /** Given to every worker at construction (`workerData`). */
 export interface RoomWorkerData {
@@ -41,6 +41,8 @@ export interface RoomStats {
   createdAt: string;
   heapUsedBytes: number;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** What the room enforces now, as its welcome frame says it. */
+  settings: WelcomeSettings;
   /** Running totals since the worker started (src/room/counters.ts), for the metrics. */
   counters: RoomCounterValues;
 }

@@ -20,6 +20,7 @@ import {
   PROTOCOL_VERSION,
   type ServerFrame,
   type UserInfo,
+  type WelcomeSettings,
 } from '../protocol/frames.js';
 import type {
   DebitAnswer,
@@ -117,6 +118,15 @@ export class Room {
     return this.counters.accepted;
   }
 
+  /** What the room enforces now: sent in every welcome and in the admin stats. */
+  get settings(): WelcomeSettings {
+    return {
+      slow: this.moderation.slowSeconds,
+      maxMessageChars: this.limits.maxMessageChars,
+      moderationRule: this.moderation.rule,
+    };
+  }
+
   /** Every attached connection, joined or not. */
   get clients(): ReadonlySet<Client> {
     return this.members.clients;
@@ -177,11 +187,7 @@ export class Room {
       you: user,
       history: recovery?.messages ?? this.history.recent(this.limits.historyOnJoin),
       viewers: this.viewers,
-      settings: {
-        slow: this.moderation.slowSeconds,
-        maxMessageChars: this.limits.maxMessageChars,
-        moderationRule: this.moderation.rule,
-      },
+      settings: this.settings,
     };
     if (recovery !== undefined) welcome.recovered = recovery.recovered;
     const pinned = this.extras.pinned;

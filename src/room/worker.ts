@@ -150,6 +150,7 @@ function stats(s: RoomServer): RoomStats {
     createdAt: s.room.createdAt.toISOString(),
     heapUsedBytes: getHeapStatistics().used_heap_size,
     eventLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
+    settings: s.room.settings,
     counters: s.room.counters.snapshot(),
   };
   loopDelay.reset();
