@@ -18,6 +18,7 @@ import { realClock } from './clock.js';
 import type { RoomBudget } from './connection-budget.js';
 import { drainCheckInterval } from './drain-watch.js';
 import type { Engine } from './engine.js';
+import { JoinAdmission } from './join-admission.js';
 import { FlushScheduler } from './outbox.js';
 import { Room, type RoomEvents } from './room.js';
 import { ErrorBurst } from '../error-burst.js';
@@ -49,6 +50,8 @@ export class RoomServer {
   /** Sockets accepted when the budget was spent: their request gets 503. */
   private readonly overBudget = new WeakSet<object>();
   private readonly acceptErrors: ErrorBurst;
+  /** The room's join rate: upgrades past it are told when to come back (src/room/join-admission.ts). */
+  private readonly admission: JoinAdmission;
   private closed = false;
 
   constructor(
@@ -61,6 +64,7 @@ export class RoomServer {
     private readonly budget?: RoomBudget,
   ) {
     this.room = new Room(name, limits, access, engine, events, realClock);
+    this.admission = new JoinAdmission(limits.joinRatePerS, limits.joinBurst, this.room.clock);
     this.acceptErrors = new ErrorBurst(ACCEPT_ERROR_LOG_MS, (error, count) =>
       this.log('error', 'Room listener error', { error: error.message, code: error.code, count }),
     );
@@ -118,8 +122,8 @@ export class RoomServer {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const refuse = (status: number, text: string) => {
-      const retry = status === 503 ? `Retry-After: ${RETRY_AFTER_S}\r\n` : '';
+    const refuse = (status: number, text: string, retryAfterS = RETRY_AFTER_S) => {
+      const retry = status === 503 ? `Retry-After: ${retryAfterS}\r\n` : '';
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${retry}Content-Length: 0\r\n\r\n`);
     };
     if (this.closed || this.overBudget.has(socket)) return refuse(503, 'Service Unavailable');
@@ -129,6 +133,8 @@ export class RoomServer {
     const allowed = this.access.allowedOrigins;
     if (origin !== undefined && allowed.length > 0 && !allowed.includes(origin)) return refuse(403, 'Forbidden');
     if (this.room.clients.size >= this.limits.maxConnections) return refuse(503, 'Service Unavailable');
+    const admission = this.admission.admit();
+    if (!admission.admitted) return refuse(503, 'Service Unavailable', admission.retryAfterS);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket as Socket));
   }
 

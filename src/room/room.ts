@@ -17,7 +17,6 @@ import {
   type ClientFrame,
   type ErrorFrame,
   type FrameErrorCode,
-  PROTOCOL_VERSION,
   type ServerFrame,
   type UserInfo,
 } from '../protocol/frames.js';
@@ -34,6 +33,7 @@ import { MessagePolicy } from './message-policy.js';
 import { Moderation, ONLY_MODERATORS } from './moderation.js';
 import { encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
+import { encodeWelcome, RecoveryCache } from './recovery-cache.js';
 
 export interface RoomEvents {
   /** The joined-connection count on this copy changed (already throttled to the presence interval). */
@@ -53,6 +53,8 @@ export class Room {
   private readonly history: History;
   private readonly identity: IdentityResolver;
   private readonly acks = new PendingAcks();
+  /** What joins are welcomed with, shared by the joins of one pass (src/room/recovery-cache.ts). */
+  readonly recoveries: RecoveryCache;
 
   constructor(
     readonly name: string,
@@ -64,6 +66,7 @@ export class Room {
   ) {
     this.createdAt = new Date(clock.now());
     this.history = new History(limits.recoveryWindow);
+    this.recoveries = new RecoveryCache(this.history, limits.historyOnJoin);
     this.identity = new IdentityResolver(name, access);
     this.moderation = new Moderation(clock);
     this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available(), engine.sharedLimits);
@@ -156,22 +159,14 @@ export class Room {
     const early = client.joined(user);
     this.members.joined(client, user);
 
-    const recovery = frame.since === undefined ? undefined : this.history.since(frame.since, this.limits.historyOnJoin);
-    const welcome: ServerFrame = {
-      type: 'welcome',
-      protocol: PROTOCOL_VERSION,
-      room: this.name,
-      you: user,
-      history: recovery?.messages ?? this.history.recent(this.limits.historyOnJoin),
-      viewers: this.viewers,
-      settings: {
-        slow: this.moderation.slowSeconds,
-        maxMessageChars: this.limits.maxMessageChars,
-        moderationRule: this.moderation.rule,
-      },
+    // The history (a recovery with `since`, else the recent messages) is built once per pass for all who ask the same.
+    const settings = {
+      slow: this.moderation.slowSeconds,
+      maxMessageChars: this.limits.maxMessageChars,
+      moderationRule: this.moderation.rule,
     };
-    if (recovery !== undefined) welcome.recovered = recovery.recovered;
-    client.push(encode(welcome));
+    const history = this.recoveries.answer(frame.since);
+    client.push(encodeWelcome({ room: this.name, you: user, viewers: this.viewers, settings }, history));
     for (const data of early) this.receive(client, data);
   }
 
