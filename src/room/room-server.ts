@@ -36,6 +36,13 @@ const SWEEP_INTERVAL_MS = 60_000;
 const RETRY_AFTER_S = 5;
 /** A socket accepted over the budget is answered 503 on its request, or dropped after this. */
 const OVER_BUDGET_GRACE_MS = 2_000;
+/**
+ * Connections the kernel may queue for a room before it accepts them. When every
+ * viewer comes back at once (a reconnect storm), Node's default of 511 overflows,
+ * and each dropped SYN costs its client a retransmit a second or more later; the
+ * kernel caps this at net.core.somaxconn (4,096 on current Linux).
+ */
+const LISTEN_BACKLOG = 16_384;
 /** Accept errors (EMFILE) are logged once per this window, with a count. */
 const ACCEPT_ERROR_LOG_MS = 10_000;
 
@@ -99,7 +106,7 @@ export class RoomServer {
   /** Listens on every interface at `port`; rejects with a ListenError whose code is the cause (EADDRINUSE). */
   listen(port: number): Promise<number> {
     // Accept errors (EMFILE, ENFILE) come once per refused connection: logged once per burst.
-    return listen(this.http, { port, acceptErrors: (error) => this.acceptErrors.add(error) });
+    return listen(this.http, { port, backlog: LISTEN_BACKLOG, acceptErrors: (error) => this.acceptErrors.add(error) });
   }
 
   private answerHttp(req: IncomingMessage, res: ServerResponse): void {
@@ -159,11 +166,11 @@ export class RoomServer {
    * time `pongTimeoutMs` has passed since it was sent is terminated.
    */
   private pingAll(): void {
-    const pinged: Client[] = [];
-    for (const client of this.room.clients) if (client.ping()) pinged.push(client);
+    const pinged: Array<[Client, number]> = [];
+    for (const client of this.room.clients) if (client.ping()) pinged.push([client, client.lastPing]);
     if (pinged.length === 0) return;
     setTimeout(() => {
-      for (const client of pinged) client.checkPong();
+      for (const [client, ping] of pinged) client.checkPong(ping);
     }, this.limits.pongTimeoutMs).unref();
   }
 
