@@ -31,7 +31,7 @@ const BIG_ENV: Record<string, string> = {
   ROOM_MAX_CONNECTIONS: '20000',
   FD_RESERVE: '400',
   MAX_ROOMS: '1',
-  WS_PING_INTERVAL_MS: process.env.BENCH_PING_MS ?? '5000',
+  WS_PING_INTERVAL_MS: '5000',
 };
 /** The big room measures fan-out, not admission: its joins are not rate-limited. */
 export const BIG_ROOM_ENV: Record<string, string> = { ...BIG_ENV, JOIN_RATE_PER_S: '0' };

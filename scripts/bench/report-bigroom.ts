@@ -45,7 +45,7 @@ export function stormSection(r: StormScenarioResult): string[] {
       'failure by the exponential backoff, every join with `since` the last id they saw. A client counts as back ' +
       'when its welcome says `recovered:true` and its history holds every id after `since`, in order. A probe ' +
       `member of the room sends ${10} messages/s to itself from half a second before the drop, for 4 s. Join ` +
-      'admission at its defaults (`JOIN_BURST` 5,000, `JOIN_RATE_PER_S` 2,500). `npm run bench -- --only=storm`.',
+      'admission at its defaults (`JOIN_BURST` 5,000, `JOIN_RATE_PER_S` 5,000). `npm run bench -- --only=storm`.',
     '',
     '| measure | value |',
     '|---|---|',
