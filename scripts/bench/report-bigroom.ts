@@ -12,7 +12,7 @@ export function bigRoomSection(r: BigRoomResult): string[] {
     '',
     `One room, its connections joined as guests from several load generator processes (5,000 each, each from its own ` +
       `127.0.0.x address); ${r.rate} messages/s for 10 s from one more, every delivery counted, latency sampled by ` +
-      `10 decoding connections per 5,000; pings every 5 s (\`WS_PING_INTERVAL_MS=5000\`) so heartbeats fall inside ` +
+      `decoding connections (10 more per load generator at each size); pings every 5 s (\`WS_PING_INTERVAL_MS=5000\`) so heartbeats fall inside ` +
       'the step. RSS is the server process with the connections joined and idle, before the step. ' +
       '`npm run bench -- --only=bigroom`.',
     '',
