@@ -12,9 +12,11 @@
  * telling the rest exactly when to come back, bounds both.
  *
  * The Retry-After of a refusal is a slot in a virtual queue: each refusal books
- * the next free 1/ratePerS of time after those already promised, so a client
- * told "2 s" really finds tokens then, and the refusals of one second are told to
- * come back across the following seconds, not all at the next.
+ * the next free 1/ratePerS of time after those already promised, so the refusals
+ * of one second are told to come back across the following seconds, as many per
+ * second as the rate lets in, not all at the next. (Slots are not reserved: a new
+ * arrival may still take a token meant for a returning client, which is then
+ * refused again with a later slot.)
  */
 import type { Clock } from './clock.js';
 
