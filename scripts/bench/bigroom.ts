@@ -202,6 +202,9 @@ export interface StormScenarioResult {
   /** Admitted upgrades per second from the drop to the last admitted one. */
   joinRate: number | null;
   probe: { sent: number; p50: number | null; p99: number | null; max: number | null };
+  /** CPU cores busy from the drop until the last client was back: the server, and the storm's load generators together. */
+  serverCores: number;
+  loadgenCores: number;
   settings: Record<string, string>;
 }
 
@@ -254,9 +257,15 @@ export async function storm(total: number = STORM_CLIENTS, nodeArgs: string[] = 
       textBytes: TEXT_BYTES,
     });
     await sleep(500); // the probe is measured from before the drop
+    const cpu0 = cpuSeconds(server.pid);
+    const loadgenCpu0 = loadgens.reduce((a, l) => a + cpuSeconds(l.pid), 0);
+    const t0 = performance.now();
     const parts: StormResult[] = await Promise.all(
       loadgens.map((l) => l.stormRejoin({ group: 'storm', port, since, timeoutMs: STORM_TIMEOUT_MS })),
     );
+    const stormS = (performance.now() - t0) / 1000;
+    const serverCores = (cpuSeconds(server.pid) - cpu0) / stormS;
+    const loadgenCores = (loadgens.reduce((a, l) => a + cpuSeconds(l.pid), 0) - loadgenCpu0) / stormS;
     const p = await probeRun;
     const times = parts.flatMap((r) => r.recoveredMs).sort((a, b) => a - b);
     const clients = parts.reduce((a, r) => a + r.clients, 0);
@@ -278,13 +287,15 @@ export async function storm(total: number = STORM_CLIENTS, nodeArgs: string[] = 
       notBack: sum((r) => r.notBack),
       joinRate: lastAdmitted > 0 ? Math.round(clients / (lastAdmitted / 1000)) : null,
       probe: { sent: p.sent, p50: p.p50, p99: p.p99, max: p.max },
+      serverCores,
+      loadgenCores,
       settings: STORM_ENV,
     };
     console.log(
       `  storm: ${fmtInt(result.recovered)}/${fmtInt(clients)} recovered; 50 % in ${ms(result.p50Ms)}, 99 % in ${ms(result.p99Ms)},` +
         ` all in ${ms(result.allMs)}; ${fmtInt(result.refused503)} × 503, ${result.otherFailures} other failures,` +
         ` ${result.wrongHistory} wrong histories, ${result.notBack} not back; ${fmtInt(result.joinRate ?? 0)} joins/s;` +
-        ` probe p50 ${ms(p.p50)} p99 ${ms(p.p99)}`,
+        ` probe p50 ${ms(p.p50)} p99 ${ms(p.p99)}; cores busy: server ${serverCores.toFixed(2)}, load generators ${loadgenCores.toFixed(2)}`,
     );
     return result;
   } finally {

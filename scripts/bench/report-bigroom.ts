@@ -56,6 +56,7 @@ export function stormSection(r: StormScenarioResult): string[] {
     `| wrong or partial histories | ${n(r.wrongHistory)} |`,
     `| joins admitted per second (drop to last admitted) | ${n(r.joinRate)} |`,
     `| probe round trip p50 / p99 / max (ms) | ${n(r.probe.p50, 1)} / ${n(r.probe.p99, 1)} / ${n(r.probe.max, 1)} |`,
+    `| cores busy until all were back: server / the storm's load generators | ${n(r.serverCores, 2)} / ${n(r.loadgenCores, 2)} |`,
     '',
   ];
 }
