@@ -126,6 +126,9 @@ const variables = {
   WS_PONG_TIMEOUT_MS: [int(100, 600_000), '10000'],
   SLOW_READER_BYTES: [int(1024, 1_073_741_824), '1048576'],
   PRESENCE_INTERVAL_MS: [int(0, 60_000), '1000'],
+  // Join admission per room (src/room/join-admission.ts): upgrades past it get 503 + Retry-After.
+  JOIN_RATE_PER_S: [int(0, 1_000_000), '5000'],
+  JOIN_BURST: [int(1, 1_000_000), '5000'],
   // The process-wide connection budget and honest slow-reader limits (docs/deploy.md).
   MAX_CONNECTIONS: [optionalInt(1, 10_000_000), ''],
   FD_RESERVE: [optionalInt(0, 10_000_000), ''],
@@ -153,6 +156,10 @@ export interface RoomLimits {
   /** A connection whose socket has not drained for this long is closed with 4009. */
   slowReaderMs: number;
   presenceIntervalMs: number;
+  /** Upgrades a room admits per second once its burst is spent (0: no limit); the rest get 503 + Retry-After. */
+  joinRatePerS: number;
+  /** Upgrades a room admits at once before the rate applies. */
+  joinBurst: number;
   /** Paid messages: set when CREDIT_SERVICE_URL is (the master calls the service; the room checks these). */
   tips?: TipLimits;
 }
@@ -418,6 +425,8 @@ function build(c: RawConfig, slots: RoomSlots, connectionBudget: ConnectionBudge
       slowReaderBytes: c.SLOW_READER_BYTES,
       slowReaderMs: c.SLOW_READER_MS,
       presenceIntervalMs: c.PRESENCE_INTERVAL_MS,
+      joinRatePerS: c.JOIN_RATE_PER_S,
+      joinBurst: c.JOIN_BURST,
       ...(c.CREDIT_SERVICE_URL
         ? { tips: { min: c.TIP_MIN, max: c.TIP_MAX, pinMsPerCredit: c.TIP_PIN_MS_PER_CREDIT } }
         : {}),

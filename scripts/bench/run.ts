@@ -5,9 +5,12 @@
  * bench-results/<date>.json and regenerates docs/benchmarks.md.
  *
  * Options: --quick (docs/ is left as it is unless --docs is given too: it holds
- * the full run's results); --only=fanout,isolation,rooms,memory,store (a partial
- * run, printed but not written to docs/); --servers=chatserver,ws (fan-out servers);
- * --cpu-prof (chatserver under --cpu-prof, profiles in bench-results/profiles/);
+ * the full run's results); --only=fanout,isolation,rooms,memory,store,bigroom,storm
+ * (a partial run, printed but not written to docs/); --servers=chatserver,ws (fan-out
+ * servers); --cpu-prof (chatserver under --cpu-prof, profiles in bench-results/profiles/).
+ * The big-room and storm scenarios (bigroom.ts) run once per full run, never in
+ * --quick unless named in --only; --sizes=5000,10000 and --storm-clients=2000 shrink
+ * them for a trial.
  * --only=cluster (one room on two servers sharing a Redis against one server:
  * scripts/bench/cluster.ts; needs redis-server; never part of the default set).
  * Loopback only; every scenario is bounded in time and count.
@@ -17,8 +20,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BIG_ROOM_SIZES, bigRoom, STORM_CLIENTS, storm } from './bigroom.js';
 import { clusterBench } from './cluster.js';
 import { type BenchFile, writeReport } from './report.js';
+import { bigRoomSection, stormSection } from './report-bigroom.js';
 import { connectionMemory, fanout, isolation, rooms, type ServerKind, type Timing } from './scenarios.js';
 import { CHATSERVER_BENCH_ENV } from './servers.js';
 import { goals, type RunResult, summarise } from './summary.js';
@@ -31,6 +36,10 @@ const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.s
 const quick = flag('quick');
 const only = option('only')?.split(',');
 const wants = (part: string) => !only || only.includes(part);
+/** Minutes long each: in a full run (once, not per run), or when --only names them. */
+const wantsBig = (part: 'bigroom' | 'storm') => (only ? only.includes(part) : !quick);
+const bigRoomSizes = option('sizes')?.split(',').map(Number) ?? BIG_ROOM_SIZES;
+const stormClients = Number(option('storm-clients') ?? STORM_CLIENTS);
 const servers = (option('servers')?.split(',') ?? ['chatserver', 'ws', 'socketio']) as ServerKind[];
 const runCount = Number(option('runs') ?? (quick ? 1 : 3));
 const timing: Timing = quick
@@ -124,6 +133,16 @@ console.log(
 );
 const runs: RunResult[] = [];
 for (let i = 0; i < runCount; i++) runs.push(await oneRun(i));
+let bigRoomResult: BenchFile['bigRoom'];
+if (wantsBig('bigroom')) {
+  console.log(`big room: ${bigRoomSizes.join(', ')} joined connections`);
+  bigRoomResult = await bigRoom(bigRoomSizes, nodeArgs);
+}
+let stormResult: BenchFile['storm'];
+if (wantsBig('storm')) {
+  console.log(`reconnect storm: ${stormClients} clients`);
+  stormResult = await storm(stormClients, nodeArgs);
+}
 const storeResult = wants('store') ? store() : { status: 'pending' as const, detail: 'not run (--only)' };
 const summary = summarise(runs);
 const date = new Date().toISOString().replace(/[:.]/g, '-');
@@ -137,6 +156,8 @@ const file: BenchFile = {
   summary,
   goals: goals(summary),
   store: storeResult,
+  ...(bigRoomResult === undefined ? {} : { bigRoom: bigRoomResult }),
+  ...(stormResult === undefined ? {} : { storm: stormResult }),
   durationS: Math.round((Date.now() - started) / 1000),
   resultFile,
 };
@@ -144,6 +165,13 @@ mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(root, resultFile), JSON.stringify(file, null, 2) + '\n');
 const writeDocs = !only && !flag('cpu-prof') && (!quick || flag('docs'));
 if (writeDocs) writeReport(root, file);
+// A partial run of the big scenarios leaves docs/ alone: their sections go beside the results instead.
+const sections = [
+  ...(bigRoomResult ? bigRoomSection(bigRoomResult) : []),
+  ...(stormResult ? stormSection(stormResult) : []),
+];
+if (!writeDocs && sections.length > 0)
+  writeFileSync(join(root, resultFile.replace(/\.json$/, '.md')), sections.join('\n'));
 
 const r = (key: string) => summary[key]?.median;
 const x = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${v.toFixed(2)}×`);

@@ -33,7 +33,16 @@ export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 
 export type StateChange =
   | { state: 'connecting'; attempt: number }
   | { state: 'open'; attempt: number }
-  | { state: 'reconnecting'; code: number; reason: string; explanation: string; attempt: number; delayMs: number }
+  | {
+      state: 'reconnecting';
+      code: number;
+      reason: string;
+      explanation: string;
+      attempt: number;
+      delayMs: number;
+      /** Set when the room refused the attempt with 503 and asked for this wait (Node's `ws` only). */
+      retryAfterMs?: number;
+    }
   | { state: 'closed'; code: number; reason: string; explanation: string; final: boolean };
 
 export interface ChatClientEvents {

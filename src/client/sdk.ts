@@ -2,7 +2,8 @@
  * The chat client SDK, for browsers and Node: one ChatClient holds one logical
  * connection to a room. It joins, splits the server's newline-batched messages
  * into typed events, tracks the acks of what it sends, and after a drop
- * reconnects with exponential backoff and jitter, re-joining with `since` set to
+ * reconnects with exponential backoff and jitter (or, when the room refused the
+ * join at its rate, after the Retry-After it asked for), re-joining with `since` set to
  * the last message id it saw so the room fills the gap (message ids keep growing
  * across restarts of a room, so this holds after a 1001 too). It stops for good after
  * 4001 (not allowed) and 4003 (banned), where trying again cannot help.
@@ -12,7 +13,7 @@
  * given in the options (`ws` in Node).
  */
 import type { AnnouncementColor, ClientFrame, ServerFrame, UserInfo, WelcomeFrame } from '../protocol/frames.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { describeClose, isFinalClose } from './close-codes.js';
 import { Emitter } from './emitter.js';
 import { splitFrames } from './frames.js';
@@ -27,6 +28,7 @@ import type {
   WebSocketConstructor,
   WebSocketLike,
 } from './sdk-types.js';
+import { retryAfterDelay, watchRefusal } from './retry-after.js';
 
 export type {
   AnnouncementColor,
@@ -57,6 +59,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private stopped = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The wait the room asked for when it refused the last attempt (503 + Retry-After). */
+  private retryAfterMs: number | undefined;
   private readonly pending = new Map<string, (result: SendResult) => void>();
   private firstWelcome: { resolve: (w: WelcomeFrame) => void; reject: (e: Error) => void } | null = null;
 
@@ -221,6 +225,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       return;
     }
     this.socket = socket;
+    watchRefusal(socket, (ms) => (this.retryAfterMs = ms));
     this.connectTimer = setTimeout(() => {
       if (this.socket === socket && this.current !== 'open') socket.close(4000, 'No welcome in time');
     }, this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
@@ -260,16 +265,25 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       this.finish(code, reason, true);
       return;
     }
-    const delayMs = backoffDelay(this.attempt, this.options.backoff, this.options.random);
+    // A room that refused the join at its rate said when to come back: at least that, with jitter.
+    const retryAfterMs = this.retryAfterMs;
+    this.retryAfterMs = undefined;
+    const jitter = this.options.backoff?.jitter ?? DEFAULT_BACKOFF.jitter;
+    const delayMs =
+      retryAfterMs === undefined
+        ? backoffDelay(this.attempt, this.options.backoff, this.options.random)
+        : retryAfterDelay(retryAfterMs, jitter, this.options.random);
     this.attempt += 1;
-    this.setState({
+    const change: StateChange = {
       state: 'reconnecting',
       code,
       reason,
       explanation: describeClose(code, reason),
       attempt: this.attempt,
       delayMs,
-    });
+    };
+    if (retryAfterMs !== undefined) change.retryAfterMs = retryAfterMs;
+    this.setState(change);
     this.retryTimer = setTimeout(() => void this.connect(), delayMs);
   }
 

@@ -18,6 +18,7 @@ import { realClock } from './clock.js';
 import type { RoomBudget } from './connection-budget.js';
 import { drainCheckInterval } from './drain-watch.js';
 import type { Engine } from './engine.js';
+import { JoinAdmission } from './join-admission.js';
 import { FlushScheduler } from './outbox.js';
 import { Room, type RoomEvents } from './room.js';
 import { ErrorBurst } from '../error-burst.js';
@@ -35,6 +36,13 @@ const SWEEP_INTERVAL_MS = 60_000;
 const RETRY_AFTER_S = 5;
 /** A socket accepted over the budget is answered 503 on its request, or dropped after this. */
 const OVER_BUDGET_GRACE_MS = 2_000;
+/**
+ * Connections the kernel may queue for a room before it accepts them. When every
+ * viewer comes back at once (a reconnect storm), Node's default of 511 overflows,
+ * and each dropped SYN costs its client a retransmit a second or more later; the
+ * kernel caps this at net.core.somaxconn (4,096 on current Linux).
+ */
+const LISTEN_BACKLOG = 16_384;
 /** Accept errors (EMFILE) are logged once per this window, with a count. */
 const ACCEPT_ERROR_LOG_MS = 10_000;
 
@@ -49,6 +57,8 @@ export class RoomServer {
   /** Sockets accepted when the budget was spent: their request gets 503. */
   private readonly overBudget = new WeakSet<object>();
   private readonly acceptErrors: ErrorBurst;
+  /** The room's join rate: upgrades past it are told when to come back (src/room/join-admission.ts). */
+  private readonly admission: JoinAdmission;
   private closed = false;
 
   constructor(
@@ -61,6 +71,7 @@ export class RoomServer {
     private readonly budget?: RoomBudget,
   ) {
     this.room = new Room(name, limits, access, engine, events, realClock);
+    this.admission = new JoinAdmission(limits.joinRatePerS, limits.joinBurst, this.room.clock);
     this.acceptErrors = new ErrorBurst(ACCEPT_ERROR_LOG_MS, (error, count) =>
       this.log('error', 'Room listener error', { error: error.message, code: error.code, count }),
     );
@@ -95,7 +106,7 @@ export class RoomServer {
   /** Listens on every interface at `port`; rejects with a ListenError whose code is the cause (EADDRINUSE). */
   listen(port: number): Promise<number> {
     // Accept errors (EMFILE, ENFILE) come once per refused connection: logged once per burst.
-    return listen(this.http, { port, acceptErrors: (error) => this.acceptErrors.add(error) });
+    return listen(this.http, { port, backlog: LISTEN_BACKLOG, acceptErrors: (error) => this.acceptErrors.add(error) });
   }
 
   private answerHttp(req: IncomingMessage, res: ServerResponse): void {
@@ -118,8 +129,8 @@ export class RoomServer {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const refuse = (status: number, text: string) => {
-      const retry = status === 503 ? `Retry-After: ${RETRY_AFTER_S}\r\n` : '';
+    const refuse = (status: number, text: string, retryAfterS = RETRY_AFTER_S) => {
+      const retry = status === 503 ? `Retry-After: ${retryAfterS}\r\n` : '';
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${retry}Content-Length: 0\r\n\r\n`);
     };
     if (this.closed || this.overBudget.has(socket)) return refuse(503, 'Service Unavailable');
@@ -129,6 +140,8 @@ export class RoomServer {
     const allowed = this.access.allowedOrigins;
     if (origin !== undefined && allowed.length > 0 && !allowed.includes(origin)) return refuse(403, 'Forbidden');
     if (this.room.clients.size >= this.limits.maxConnections) return refuse(503, 'Service Unavailable');
+    const admission = this.admission.admit();
+    if (!admission.admitted) return refuse(503, 'Service Unavailable', admission.retryAfterS);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket as Socket));
   }
 
@@ -153,11 +166,11 @@ export class RoomServer {
    * time `pongTimeoutMs` has passed since it was sent is terminated.
    */
   private pingAll(): void {
-    const pinged: Client[] = [];
-    for (const client of this.room.clients) if (client.ping()) pinged.push(client);
+    const pinged: Array<[Client, number]> = [];
+    for (const client of this.room.clients) if (client.ping()) pinged.push([client, client.lastPing]);
     if (pinged.length === 0) return;
     setTimeout(() => {
-      for (const client of pinged) client.checkPong();
+      for (const [client, ping] of pinged) client.checkPong(ping);
     }, this.limits.pongTimeoutMs).unref();
   }
 

@@ -17,7 +17,6 @@ import {
   type ClientFrame,
   type ErrorFrame,
   type FrameErrorCode,
-  PROTOCOL_VERSION,
   type ServerFrame,
   type UserInfo,
   type WelcomeSettings,
@@ -42,6 +41,7 @@ import { MessagePolicy } from './message-policy.js';
 import { Moderation, ONLY_MODERATORS } from './moderation.js';
 import { encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
+import { encodeWelcome, RecoveryCache } from './recovery-cache.js';
 
 export interface RoomEvents extends ExtrasEvents {
   /** The joined-connection count on this copy changed (already throttled to the presence interval). */
@@ -63,6 +63,8 @@ export class Room {
   private readonly identity: IdentityResolver;
   private readonly acks = new PendingAcks();
   private readonly extras: RoomExtras;
+  /** What joins are welcomed with, shared by the joins of one pass (src/room/recovery-cache.ts). */
+  readonly recoveries: RecoveryCache;
 
   constructor(
     readonly name: string,
@@ -74,6 +76,7 @@ export class Room {
   ) {
     this.createdAt = new Date(clock.now());
     this.history = new History(limits.recoveryWindow);
+    this.recoveries = new RecoveryCache(this.history, limits.historyOnJoin);
     this.identity = new IdentityResolver(name, access);
     this.moderation = new Moderation(clock);
     this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available(), engine.sharedLimits);
@@ -179,20 +182,11 @@ export class Room {
     const early = client.joined(user);
     this.members.joined(client, user);
 
-    const recovery = frame.since === undefined ? undefined : this.history.since(frame.since, this.limits.historyOnJoin);
-    const welcome: ServerFrame = {
-      type: 'welcome',
-      protocol: PROTOCOL_VERSION,
-      room: this.name,
-      you: user,
-      history: recovery?.messages ?? this.history.recent(this.limits.historyOnJoin),
-      viewers: this.viewers,
-      settings: this.settings,
-    };
-    if (recovery !== undefined) welcome.recovered = recovery.recovered;
+    // The history (a recovery with `since`, else the recent messages) is built once per pass for all who ask the same.
+    const history = this.recoveries.answer(frame.since);
     const pinned = this.extras.pinned;
-    if (pinned !== null) welcome.pinned = pinned;
-    client.push(encode(welcome));
+    const fields = { room: this.name, you: user, viewers: this.viewers, settings: this.settings };
+    client.push(encodeWelcome(pinned === null ? fields : { ...fields, pinned }, history));
     for (const data of early) this.receive(client, data);
   }
 
