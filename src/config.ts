@@ -123,6 +123,7 @@ const variables = {
   MAX_CONNECTIONS: [optionalInt(1, 10_000_000), ''],
   FD_RESERVE: [optionalInt(0, 10_000_000), ''],
   SLOW_READER_MS: [int(100, 600_000), '5000'],
+  HTTP_SESSION_IDLE_S: [int(1, 3600), '30'],
 } as const satisfies Record<string, readonly [z.ZodType, string]>;
 
 type Variables = typeof variables;
@@ -146,6 +147,8 @@ export interface RoomLimits {
   /** A connection whose socket has not drained for this long is closed with 4009. */
   slowReaderMs: number;
   presenceIntervalMs: number;
+  /** An HTTP-fallback session with no open event stream for this long ends as a leave. */
+  httpSessionIdleMs: number;
 }
 
 /**
@@ -386,6 +389,7 @@ function build(c: RawConfig, slots: RoomSlots, connectionBudget: ConnectionBudge
       slowReaderBytes: c.SLOW_READER_BYTES,
       slowReaderMs: c.SLOW_READER_MS,
       presenceIntervalMs: c.PRESENCE_INTERVAL_MS,
+      httpSessionIdleMs: c.HTTP_SESSION_IDLE_S * 1000,
     },
     connectionBudget,
   };

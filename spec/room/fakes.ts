@@ -136,6 +136,7 @@ export const LIMITS: RoomLimits = {
   slowReaderBytes: 1024 * 1024,
   slowReaderMs: 5_000,
   presenceIntervalMs: 1_000,
+  httpSessionIdleMs: 30_000,
 };
 
 export const ACCESS: RoomAccess = {
