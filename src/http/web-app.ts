@@ -14,6 +14,12 @@ import { ApiError } from '../errors.js';
 /** dist/web, next to dist/src where this file runs from. */
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
+/** `http://<host>:* https://<host>:*` for the page's own host (only a well-formed host name or address). */
+function roomHttpSources(hostHeader: string | undefined): string {
+  const host = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d+)?$/.exec(hostHeader ?? '')?.[1];
+  return host === undefined ? '' : `http://${host}:* https://${host}:*`;
+}
+
 export function webApp(root: string = WEB_ROOT): Router {
   const router = Router();
   router.use(
@@ -21,7 +27,8 @@ export function webApp(root: string = WEB_ROOT): Router {
       useDefaults: false,
       directives: {
         'default-src': ["'self'"],
-        'connect-src': ["'self'", 'ws:', 'wss:'],
+        // Rooms listen on their own ports of this host: WebSockets, and HTTP for their fallback.
+        'connect-src': ["'self'", 'ws:', 'wss:', (req) => roomHttpSources(req.headers.host)],
         'script-src': ["'self'"],
         'style-src': ["'self'"],
         'img-src': ["'self'", 'data:'],

@@ -162,6 +162,10 @@ function setStatus(state: string, text: string): void {
   ui.retry.hidden = true;
   ui.status.dataset.state = state;
   ui.status.textContent = text;
+  ui.status.dataset.transport = client?.transport ?? '';
+  ui.status.title = client
+    ? `Transport: ${client.transport === 'http' ? 'HTTP (Server-Sent Events)' : 'WebSocket'}`
+    : '';
 }
 
 /** "Can't reach the chat server. Reconnecting in 3 s…", repainted each second until the retry. */
