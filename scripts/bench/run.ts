@@ -6,7 +6,8 @@
  *
  * Options: --quick (docs/ is left as it is unless --docs is given too: it holds
  * the full run's results); --only=fanout,isolation,rooms,memory,store (a partial
- * run, printed but not written to docs/); --servers=chatserver,ws (fan-out servers);
+ * run, printed but not written to docs/; --only=http is the HTTP fallback's
+ * fan-out and memory against WebSocket members, run only when asked for); --servers=chatserver,ws (fan-out servers);
  * --cpu-prof (chatserver under --cpu-prof, profiles in bench-results/profiles/).
  * Loopback only; every scenario is bounded in time and count.
  */
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchFile, writeReport } from './report.js';
 import { connectionMemory, fanout, isolation, rooms, type ServerKind, type Timing } from './scenarios.js';
 import { CHATSERVER_BENCH_ENV } from './servers.js';
+import { type HttpFallbackResult, httpFallback } from './http.js';
 import { goals, type RunResult, summarise } from './summary.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -89,6 +91,10 @@ async function oneRun(index: number): Promise<RunResult> {
     console.log(`run ${index + 1}: idle connections`);
     for (const kind of order) result.connections.push(await connectionMemory(kind, quick ? 3 : 4));
   }
+  if (only?.includes('http')) {
+    console.log(`run ${index + 1}: HTTP fallback against WebSocket members`);
+    httpRuns.push(await httpFallback(timing));
+  }
   return result;
 }
 
@@ -103,6 +109,7 @@ console.log(
   `chatserver bench (${quick ? 'quick' : 'full'}, ${runCount} run(s)) on ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}`,
 );
 const runs: RunResult[] = [];
+const httpRuns: HttpFallbackResult[] = [];
 for (let i = 0; i < runCount; i++) runs.push(await oneRun(i));
 const storeResult = wants('store') ? store() : { status: 'pending' as const, detail: 'not run (--only)' };
 const summary = summarise(runs);
@@ -121,7 +128,10 @@ const file: BenchFile = {
   resultFile,
 };
 mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(root, resultFile), JSON.stringify(file, null, 2) + '\n');
+writeFileSync(
+  join(root, resultFile),
+  JSON.stringify(httpRuns.length > 0 ? { ...file, http: httpRuns } : file, null, 2) + '\n',
+);
 const writeDocs = !only && !flag('cpu-prof') && (!quick || flag('docs'));
 if (writeDocs) writeReport(root, file);
 
