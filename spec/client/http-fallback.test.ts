@@ -71,6 +71,20 @@ describe('the SDK on the HTTP fallback', async () => {
     ws.close();
   });
 
+  it('remembers the fallback for later clients of the same host', async () => {
+    let constructed = 0;
+    class CountedWebSocket extends RefusedWebSocket {
+      constructor(url: string) {
+        super(url);
+        constructed += 1;
+      }
+    }
+    const later = client({ WebSocket: CountedWebSocket });
+    await later.join({ name: 'Later' });
+    assert.equal(later.transport, 'http');
+    assert.equal(constructed, 0, 'no WebSocket tried where one already failed');
+  });
+
   it('falls back when no welcome comes over a WebSocket in time', async () => {
     // A server that takes the upgrade and then says nothing, as a broken proxy may.
     const silent = new WebSocketServer({ port: 0, host: '127.0.0.1' });
@@ -80,14 +94,18 @@ describe('the SDK on the HTTP fallback', async () => {
       silent.close();
     });
     const silentUrl = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}/`;
+    let tried = 0;
     class SilentWebSocket extends WebSocket {
       constructor() {
         super(silentUrl);
+        tried += 1;
       }
     }
-    const chat = client({ WebSocket: SilentWebSocket, fallbackAfterMs: 300 });
+    // Another host name for the same room, where no fallback is remembered yet.
+    const chat = client({ url: `ws://localhost:${port}/`, WebSocket: SilentWebSocket, fallbackAfterMs: 300 });
     await chat.join({ name: 'Patient' });
     assert.equal(chat.transport, 'http');
+    assert.equal(tried, 1);
   });
 
   it('keeps HTTP after a drop and re-joins with since, filling the gap', async () => {

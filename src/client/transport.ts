@@ -4,8 +4,9 @@
  * because the upgrade failed (1006) or took longer than `fallbackAfterMs` is
  * tried again at once over the room's HTTP fallback (src/client/transport-http.ts).
  * Once an HTTP connection is welcomed, the choice is kept for the life of the
- * client; an HTTP attempt that fails first sends the next one back to the
- * WebSocket (the room may simply have been down).
+ * client, and for every later client of this page or process that connects to the
+ * same host (the network in between is the same); an HTTP attempt that fails
+ * first sends the next one back to the WebSocket (the room may simply have been down).
  */
 import type { ChatClientOptions, WebSocketConstructor, WebSocketLike } from './sdk.js';
 import { type EventSourceConstructor, HttpSocket } from './transport-http.js';
@@ -16,12 +17,16 @@ export type TransportChoice = 'auto' | TransportKind;
 /** With 'auto': a WebSocket not welcomed within this tries HTTP (ms). */
 export const DEFAULT_FALLBACK_AFTER_MS = 3_000;
 
+/** Hosts where a WebSocket failed and HTTP was welcomed: later clients go straight to HTTP. */
+const httpHosts = new Set<string>();
+
 type PickerOptions = Pick<ChatClientOptions, 'transport' | 'fallbackAfterMs' | 'fetch' | 'EventSource'>;
 
 export class TransportPicker {
   private readonly choice: TransportChoice;
   private next: TransportKind;
   private kept = false;
+  private host = '';
 
   constructor(
     private readonly options: PickerOptions,
@@ -53,6 +58,8 @@ export class TransportPicker {
 
   /** A connection to `url` over the current transport. */
   open(url: string): WebSocketLike {
+    this.host = new URL(url).host;
+    if (this.mayFallBack && httpHosts.has(this.host)) [this.next, this.kept] = ['http', true];
     if (this.next === 'websocket' && this.WebSocket !== undefined) return new this.WebSocket(url);
     const EventSource =
       this.options.EventSource ?? (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
@@ -76,6 +83,8 @@ export class TransportPicker {
 
   /** A connection was welcomed: an HTTP one is kept from now on. */
   welcomed(): void {
-    if (this.next === 'http') this.kept = true;
+    if (this.next !== 'http') return;
+    if (this.choice === 'auto' && !this.kept) httpHosts.add(this.host);
+    this.kept = true;
   }
 }
