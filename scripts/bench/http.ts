@@ -14,9 +14,8 @@ import { fmt, type Timing } from './scenarios.js';
 import { startChatserver } from './servers.js';
 
 const MEMBERS = 1000;
-const RATES = [25, 50, 100, 200, 400, 800, 1600];
+const RATES = [25, 50, 100, 200, 400, 800, 1600, 3200];
 const TEXT_BYTES = 100;
-const P99_LIMIT_MS = 50;
 const CONCURRENCY = 50;
 /** Every message event starts its own lines with its id (src/room/sse.ts). */
 const MESSAGE_EVENT = '\n\nid: ';
@@ -31,9 +30,13 @@ export interface HttpStep {
 
 export interface HttpFallbackResult {
   steps: HttpStep[];
-  /** Highest offered deliveries/s (per transport) each transport took in full (WebSocket: also p99 ≤ 50 ms). */
+  /**
+   * Highest offered deliveries/s (per transport) each transport took in full: every
+   * message to every member within the same grace after the send window. (p99 is
+   * measured on the WebSocket samplers only, so it cannot be the criterion for both.)
+   */
   sustained: { ws: number; http: number };
-  /** RSS growth per idle member, measured in batches of 1,000 on one fresh server. */
+  /** RSS growth per idle member (bytes), the slope over 1,000 to 3,000 of one kind on a fresh server. */
   bytesPerIdleMember: { ws: number; http: number };
 }
 
@@ -41,7 +44,8 @@ export interface HttpFallbackResult {
 class HttpMembers {
   count = 0;
   private readonly streams = new Set<ReturnType<typeof request>>();
-  private readonly joins = new Agent({ keepAlive: false });
+  /** Joins reuse a few kept-alive connections, as a browser's fetch does. */
+  private readonly joins = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   private readonly holds = new Agent({ keepAlive: false, maxSockets: Infinity });
 
   constructor(private readonly port: number) {}
@@ -145,7 +149,7 @@ async function fanout(timing: Timing): Promise<HttpStep[]> {
       // The HTTP members get the same grace after the send window as the WebSocket ones.
       const graceEnd = Date.now() + Math.max(0, timing.graceMs - (r.elapsedMs - r.sendMs));
       while (members.count < expected && Date.now() < graceEnd) await sleep(5);
-      const wsOk = r.delivered >= r.expected && r.closed === 0 && r.p99 !== null && r.p99 <= P99_LIMIT_MS;
+      const wsOk = r.delivered >= r.expected && r.closed === 0;
       const step: HttpStep = {
         rate,
         offeredPerTransport: rate * MEMBERS,
@@ -171,38 +175,55 @@ async function fanout(timing: Timing): Promise<HttpStep[]> {
   return steps;
 }
 
-/** Three batches of each kind, alternating, on one server: RSS growth per member, averaged. */
-async function memory(): Promise<{ ws: number; http: number }> {
+/**
+ * RSS growth per idle member of one kind, on a fresh server of its own: the slope
+ * over three batches of 1,000, as the bench's idle-connection memory is measured
+ * (RSS moves with garbage collection, so one delta alone is too noisy).
+ */
+async function memoryOf(kind: 'ws' | 'http'): Promise<number> {
   const server = await startChatserver();
   const loadgen = new Loadgen();
-  const { port } = await server.createRoom('httpmemory');
+  const { port } = await server.createRoom(`memory${kind}`);
   const members = new HttpMembers(port);
-  const growth = { ws: [] as number[], http: [] as number[] };
+  const counts: number[] = [];
+  const rss: number[] = [];
   try {
     await sleep(1_500);
-    let rss = rssBytes(server.pid);
-    for (let batch = 0; batch < 3; batch++) {
-      await loadgen.connect({
-        group: 'idle',
-        dialect: 'chatserver',
-        port,
-        subscribers: MEMBERS,
-        samplers: 0,
-        publishers: 0,
-      });
+    for (let batch = 1; batch <= 3; batch++) {
+      if (kind === 'ws')
+        await loadgen.connect({
+          group: 'idle',
+          dialect: 'chatserver',
+          port,
+          subscribers: MEMBERS,
+          samplers: 0,
+          publishers: 0,
+        });
+      else await members.open(MEMBERS, `m${batch}-`);
       await sleep(2_500);
-      growth.ws.push(rssBytes(server.pid) - rss);
-      rss = rssBytes(server.pid);
-      await members.open(MEMBERS, `m${batch}-`);
-      await sleep(2_500);
-      growth.http.push(rssBytes(server.pid) - rss);
-      rss = rssBytes(server.pid);
+      counts.push(batch * MEMBERS);
+      rss.push(rssBytes(server.pid));
     }
   } finally {
     members.close();
     loadgen.stop();
     await server.stop();
   }
-  const perMember = (deltas: number[]) => deltas.reduce((a, b) => a + b, 0) / deltas.length / MEMBERS;
-  return { ws: perMember(growth.ws), http: perMember(growth.http) };
+  return slope(counts, rss);
+}
+
+async function memory(): Promise<{ ws: number; http: number }> {
+  return { ws: await memoryOf('ws'), http: await memoryOf('http') };
+}
+
+function slope(xs: number[], ys: number[]): number {
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
 }

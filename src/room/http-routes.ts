@@ -106,7 +106,7 @@ export class HttpRoutes {
     session.client = client;
     room.attach(client);
     room.receive(client, body);
-    const outcome = await session.joined;
+    const outcome = await session.joined();
     if (outcome.kind === 'welcome') return json(res, 201, headers, { session: session.id, welcome: outcome.welcome });
     if (outcome.kind === 'refused') {
       session.terminate();

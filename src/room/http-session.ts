@@ -48,8 +48,8 @@ export const KEEP_ALIVE_MS = 15_000;
 export class HttpSession implements Connection {
   /** The room's member over this session; set once, right after construction. */
   client: Client | null = null;
-  /** Settles once: the welcome, or why the join failed. */
-  readonly joined: Promise<JoinOutcome>;
+  /** Settles once: the welcome, or why the join failed; dropped once taken (it holds the welcome's history). */
+  private joinOutcome: Promise<JoinOutcome> | null;
   private phase: Phase = 'joining';
   private stream: ServerResponse | null = null;
   /** Outbox batches (raw frame lines) sent while no stream was open. */
@@ -62,7 +62,14 @@ export class HttpSession implements Connection {
     readonly id: string,
     private readonly options: HttpSessionOptions,
   ) {
-    this.joined = new Promise((resolve) => (this.settle = resolve));
+    this.joinOutcome = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  /** How the join ended (once: the session keeps nothing of it afterwards). */
+  joined(): Promise<JoinOutcome> {
+    const outcome = this.joinOutcome ?? Promise.resolve<JoinOutcome>({ kind: 'closed', code: 1006, reason: '' });
+    this.joinOutcome = null;
+    return outcome;
   }
 
   get bufferedAmount(): number {
@@ -103,6 +110,7 @@ export class HttpSession implements Connection {
         this.phase = 'open';
         this.startIdle();
         this.settle({ kind: 'welcome', welcome: frame });
+        this.settle = () => undefined;
       } else if (frame.type === 'error') {
         this.settle({ kind: 'refused', error: { code: frame.code ?? 'BAD_FRAME', message: frame.message ?? '' } });
       } else {
@@ -215,8 +223,17 @@ export class HttpSessions {
   private readonly sessions = new Map<string, HttpSession>();
   private keepAliveTimer: Timer | undefined;
   private stopped = false;
+  /** What every session of this table is given (one object for all). */
+  private readonly sessionOptions: HttpSessionOptions;
 
   constructor(private readonly options: HttpSessionOptions) {
+    this.sessionOptions = {
+      ...options,
+      ended: (ended) => {
+        this.sessions.delete(ended.id);
+        options.ended(ended);
+      },
+    };
     this.scheduleKeepAlive();
   }
 
@@ -227,13 +244,7 @@ export class HttpSessions {
   /** A new session with an unguessable id (144 random bits). */
   create(): HttpSession {
     const id = randomBytes(18).toString('base64url');
-    const session = new HttpSession(id, {
-      ...this.options,
-      ended: (ended) => {
-        this.sessions.delete(ended.id);
-        this.options.ended(ended);
-      },
-    });
+    const session = new HttpSession(id, this.sessionOptions);
     this.sessions.set(id, session);
     return session;
   }
