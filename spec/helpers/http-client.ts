@@ -46,7 +46,6 @@ export class HttpTestClient {
   readonly ids: Array<string | undefined> = [];
   /** Resolves with the stream's `event: close`. */
   readonly closed: Promise<Closed>;
-  /** Raw events from the stream, comments left out. */
   private waiters: Array<{ test: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
   private readonly consumed = new WeakSet<Frame>();
   private stream: AbortController | null = null;

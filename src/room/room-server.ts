@@ -1,8 +1,9 @@
 /**
  * A room's own listener: `GET /` answers the room's name, a WebSocket upgrade on
  * `/` is a chat connection, and `/http/…` is the same chat over plain HTTP for
- * networks that break the upgrade (src/room/http-routes.ts). Checks that refuse an upgrade (origin, capacity) run
- * before the handshake completes, so a refused browser gets a plain HTTP status.
+ * networks that break the upgrade (src/room/http-routes.ts). Checks that refuse
+ * an upgrade (origin, capacity) run before the handshake completes, so a refused
+ * browser gets a plain HTTP status.
  * Every accepted socket takes one unit of the process-wide connection budget
  * (src/room/connection-budget.ts) and gives it back when it closes; a socket
  * accepted over the budget gets 503. Also owns the ping/pong liveness of every
