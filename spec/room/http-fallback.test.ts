@@ -10,7 +10,7 @@ import { HttpTestClient, httpCloseOf } from '../helpers/http-client.js';
 import { ADMIN_KEY, startTestServer } from '../helpers/server.js';
 import { AUTH_SECRET, token } from '../helpers/tokens.js';
 import { eventually } from '../helpers/wait.js';
-import { type Frame, TestClient } from '../helpers/ws-client.js';
+import { closeOf, type Frame, TestClient } from '../helpers/ws-client.js';
 
 const ROOM = 'httproom';
 const asRole = async (sub: string, role: string, room = ROOM) => ({
@@ -101,6 +101,19 @@ describe('the HTTP fallback', async () => {
     assert.equal((again.body.error as Frame).closeCode, 4003);
     mod.send({ type: 'unban', user: 'viewer-h' });
     mod.close();
+  });
+
+  it('lets an HTTP moderator delete and ban as a WebSocket one does', async () => {
+    const { client: mod } = await HttpTestClient.join(port, await asRole('mod-web', 'mod'));
+    const { client: viewer } = await TestClient.join(port, await asRole('viewer-ws', 'viewer'));
+    viewer.send({ type: 'message', text: 'delete me over http' });
+    const line = await mod.next('message', (f) => f.text === 'delete me over http');
+    assert.equal(await mod.send({ type: 'delete', id: line.id }), 202);
+    assert.equal((await viewer.next('deleted')).id, line.id);
+    assert.equal(await mod.send({ type: 'ban', user: 'viewer-ws' }), 202);
+    assert.equal((await closeOf(viewer)).code, 4003);
+    await mod.send({ type: 'unban', user: 'viewer-ws' });
+    await mod.leave();
   });
 
   it('holds slow mode for an HTTP member', async () => {
@@ -271,5 +284,17 @@ describe('the HTTP fallback with tight limits', async () => {
     await sender.next('ack', (f) => f.ref === 'cut');
     socket.destroy();
     sender.close();
+  });
+});
+
+describe('the HTTP fallback on a graceful stop', async () => {
+  const t = await startTestServer();
+  const port = await t.createRoom('stoproom');
+
+  it('closes HTTP members with 1001', async () => {
+    const { client: web } = await HttpTestClient.join(port, { name: 'Until the end' });
+    const stopped = t.stop();
+    assert.equal((await httpCloseOf(web)).code, 1001);
+    await stopped;
   });
 });
