@@ -133,6 +133,7 @@ const variables = {
   MAX_CONNECTIONS: [optionalInt(1, 10_000_000), ''],
   FD_RESERVE: [optionalInt(0, 10_000_000), ''],
   SLOW_READER_MS: [int(100, 600_000), '5000'],
+  HTTP_SESSION_IDLE_S: [int(1, 3600), '30'],
 } as const satisfies Record<string, readonly [z.ZodType, string]>;
 
 type Variables = typeof variables;
@@ -156,6 +157,8 @@ export interface RoomLimits {
   /** A connection whose socket has not drained for this long is closed with 4009. */
   slowReaderMs: number;
   presenceIntervalMs: number;
+  /** An HTTP-fallback session with no open event stream for this long ends as a leave. */
+  httpSessionIdleMs: number;
   /** Upgrades a room admits per second once its burst is spent (0: no limit); the rest get 503 + Retry-After. */
   joinRatePerS: number;
   /** Upgrades a room admits at once before the rate applies. */
@@ -430,6 +433,7 @@ function build(c: RawConfig, slots: RoomSlots, connectionBudget: ConnectionBudge
       ...(c.CREDIT_SERVICE_URL
         ? { tips: { min: c.TIP_MIN, max: c.TIP_MAX, pinMsPerCredit: c.TIP_PIN_MS_PER_CREDIT } }
         : {}),
+      httpSessionIdleMs: c.HTTP_SESSION_IDLE_S * 1000,
     },
     connectionBudget,
   };

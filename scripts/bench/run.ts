@@ -13,6 +13,8 @@
  * them for a trial.
  * --only=cluster (one room on two servers sharing a Redis against one server:
  * scripts/bench/cluster.ts; needs redis-server; never part of the default set).
+ * --only=http (the HTTP fallback's fan-out and memory against WebSocket members, run
+ * only when asked for).
  * Loopback only; every scenario is bounded in time and count.
  */
 import { execFileSync } from 'node:child_process';
@@ -26,6 +28,7 @@ import { type BenchFile, writeReport } from './report.js';
 import { bigRoomSection, stormSection } from './report-bigroom.js';
 import { connectionMemory, fanout, isolation, rooms, type ServerKind, type Timing } from './scenarios.js';
 import { CHATSERVER_BENCH_ENV } from './servers.js';
+import { type HttpFallbackResult, httpFallback } from './http.js';
 import { goals, type RunResult, summarise } from './summary.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -118,6 +121,10 @@ async function oneRun(index: number): Promise<RunResult> {
     console.log(`run ${index + 1}: idle connections`);
     for (const kind of order) result.connections.push(await connectionMemory(kind, quick ? 3 : 4));
   }
+  if (only?.includes('http')) {
+    console.log(`run ${index + 1}: HTTP fallback against WebSocket members`);
+    httpRuns.push(await httpFallback(timing));
+  }
   return result;
 }
 
@@ -132,6 +139,7 @@ console.log(
   `chatserver bench (${quick ? 'quick' : 'full'}, ${runCount} run(s)) on ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}`,
 );
 const runs: RunResult[] = [];
+const httpRuns: HttpFallbackResult[] = [];
 for (let i = 0; i < runCount; i++) runs.push(await oneRun(i));
 let bigRoomResult: BenchFile['bigRoom'];
 if (wantsBig('bigroom')) {
@@ -162,7 +170,10 @@ const file: BenchFile = {
   resultFile,
 };
 mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(root, resultFile), JSON.stringify(file, null, 2) + '\n');
+writeFileSync(
+  join(root, resultFile),
+  JSON.stringify(httpRuns.length > 0 ? { ...file, http: httpRuns } : file, null, 2) + '\n',
+);
 const writeDocs = !only && !flag('cpu-prof') && (!quick || flag('docs'));
 if (writeDocs) writeReport(root, file);
 // A partial run of the big scenarios leaves docs/ alone: their sections go beside the results instead.

@@ -25,12 +25,15 @@ export const SKIP_BROWSER: string | false = existsSync(CHROMIUM)
 export async function openBrowser(
   viewport: { width: number; height: number },
   profilePrefix: string,
+  /** `ignoreHTTPSErrors`: for a server with a test's self-signed certificate. */
+  options: { ignoreHTTPSErrors?: boolean } = {},
 ): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), `${profilePrefix}-`));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
+    ...options,
     args: [
       '--headless',
       '--no-sandbox',

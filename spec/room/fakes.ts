@@ -138,6 +138,7 @@ export const LIMITS: RoomLimits = {
   presenceIntervalMs: 1_000,
   joinRatePerS: 0,
   joinBurst: 1,
+  httpSessionIdleMs: 30_000,
 };
 
 export const ACCESS: RoomAccess = {

@@ -16,6 +16,12 @@ import { quietRequestLog } from './request-log.js';
 /** dist/web, next to dist/src where this file runs from. */
 export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
+/** `http://<host>:* https://<host>:*` for the page's own host (only a well-formed host name or address). */
+function roomHttpSources(hostHeader: string | undefined): string {
+  const host = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d+)?$/.exec(hostHeader ?? '')?.[1];
+  return host === undefined ? '' : `http://${host}:* https://${host}:*`;
+}
+
 export function webApp(root: string = WEB_ROOT): Router {
   const router = Router();
   router.use((_req, res, next) => {
@@ -27,7 +33,8 @@ export function webApp(root: string = WEB_ROOT): Router {
       useDefaults: false,
       directives: {
         'default-src': ["'self'"],
-        'connect-src': ["'self'", 'ws:', 'wss:'],
+        // Rooms listen on their own ports of this host: WebSockets, and HTTP for their fallback.
+        'connect-src': ["'self'", 'ws:', 'wss:', (req) => roomHttpSources(req.headers.host)],
         'script-src': ["'self'"],
         'style-src': ["'self'"],
         'img-src': ["'self'", 'data:'],

@@ -1,7 +1,9 @@
 /**
  * A room's own listener: `GET /` answers the room's name, a WebSocket upgrade on
- * `/` is a chat connection. Checks that refuse an upgrade (origin, capacity) run
- * before the handshake completes, so a refused browser gets a plain HTTP status.
+ * `/` is a chat connection, and `/http/…` is the same chat over plain HTTP for
+ * networks that break the upgrade (src/room/http-routes.ts). Checks that refuse
+ * an upgrade (origin, capacity) run before the handshake completes, so a refused
+ * browser gets a plain HTTP status.
  * Every accepted socket takes one unit of the process-wide connection budget
  * (src/room/connection-budget.ts) and gives it back when it closes; a socket
  * accepted over the budget gets 503. Also owns the ping/pong liveness of every
@@ -25,6 +27,9 @@ import { ErrorBurst } from '../error-burst.js';
 import { listen } from '../lifecycle.js';
 import { answerClientError, MAX_HEADER_BYTES } from '../http/client-error.js';
 import { WsConnection } from './ws-connection.js';
+import type { Connection } from './connection.js';
+import { HttpRoutes } from './http-routes.js';
+import { HttpSessions } from './http-session.js';
 
 export interface RoomLog {
   (level: 'error' | 'warn' | 'info' | 'debug', message: string, meta?: Record<string, unknown>): void;
@@ -59,6 +64,8 @@ export class RoomServer {
   private readonly acceptErrors: ErrorBurst;
   /** The room's join rate: upgrades past it are told when to come back (src/room/join-admission.ts). */
   private readonly admission: JoinAdmission;
+  private readonly sessions: HttpSessions;
+  private readonly httpRoutes: HttpRoutes;
   private closed = false;
 
   constructor(
@@ -86,6 +93,23 @@ export class RoomServer {
     this.pingTimer = setInterval(() => this.pingAll(), limits.pingIntervalMs);
     this.sweepTimer = setInterval(() => this.room.sweep(), SWEEP_INTERVAL_MS);
     this.drainTimer = setInterval(() => this.checkDrains(), drainCheckInterval(limits.slowReaderMs));
+    this.sessions = new HttpSessions({
+      clock: this.room.clock,
+      idleMs: limits.httpSessionIdleMs,
+      slowReaderBytes: limits.slowReaderBytes,
+      ended: (session) => {
+        if (session.client !== null) this.room.detach(session.client);
+      },
+    });
+    this.httpRoutes = new HttpRoutes({
+      room: this.room,
+      limits,
+      access,
+      sessions: this.sessions,
+      member: (session) => this.member(session),
+      closing: () => this.closed,
+      admit: () => this.admission.admit(),
+    });
   }
 
   /**
@@ -118,6 +142,8 @@ export class RoomServer {
     if (this.overBudget.has(req.socket)) {
       res.shouldKeepAlive = false;
       res.writeHead(503, { ...headers, 'Retry-After': String(RETRY_AFTER_S) }).end('Too many connections\n');
+    } else if (HttpRoutes.owns(req.url ?? '/')) {
+      this.httpRoutes.handle(req, res);
     } else if (req.url !== '/' && !req.url?.startsWith('/?')) {
       res.writeHead(404, headers).end('Not found\n');
     } else if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -145,13 +171,18 @@ export class RoomServer {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket as Socket));
   }
 
-  private accept(ws: WebSocket, socket: Socket): void {
-    const client = new Client(new WsConnection(ws, socket), {
+  /** A room member over either transport. */
+  private member(connection: Connection): Client {
+    return new Client(connection, {
       scheduler: this.scheduler,
       limits: this.limits,
       clock: this.room.clock,
       counters: this.room.counters,
     });
+  }
+
+  private accept(ws: WebSocket, socket: Socket): void {
+    const client = this.member(new WsConnection(ws, socket));
     // Without an 'error' listener, one malformed frame would crash the whole room.
     ws.on('error', () => ws.terminate());
     ws.on('pong', () => client.pong());
@@ -188,6 +219,7 @@ export class RoomServer {
     clearInterval(this.drainTimer);
     this.acceptErrors.stop();
     this.room.stopTimers();
+    this.sessions.stop();
     const closed = this.room.closeAll(CloseCode.GOING_AWAY, reason);
     // Wait (bounded by the master's deadline) for the close handshakes, so
     // clients see 1001 rather than a dropped connection.

@@ -190,6 +190,11 @@ export class Room {
     for (const data of early) this.receive(client, data);
   }
 
+  /** The messages after `since`, as a join with `since` gets them (an HTTP member's stream resuming at Last-Event-ID). */
+  recover(since: number): ChatMessage[] {
+    return this.history.since(since, this.limits.historyOnJoin).messages;
+  }
+
   // ── chat ──────────────────────────────────────────────────────────────────────
   private available(): Availability {
     if (this.acks.full)

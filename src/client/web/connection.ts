@@ -15,7 +15,7 @@ import { addBanned, addTimedOut, liftFor, listLacks, renderUsers, showModTools, 
 import { lostWords, RECONNECT_BACKOFF } from './reconnect.js';
 import { RoomNameError, roomSocketUrl } from './room-url.js';
 import { isModerator, nameOf, session } from './session.js';
-import { setStatus, showReconnecting } from './status-line.js';
+import { setStatus, setTransport, showReconnecting } from './status-line.js';
 
 const viewers = byId('viewer-count');
 const list = new MessageList(
@@ -65,8 +65,10 @@ export function start(roomName: string, who: Identity): void {
     'state',
     mine((s) => {
       if (s.state === 'connecting') setStatus('connecting', s.attempt > 0 ? 'Reconnecting…' : 'Connecting…');
-      else if (s.state === 'open') setStatus('open', connectedWords());
-      else if (s.state === 'reconnecting' && finalLookup !== null) {
+      else if (s.state === 'open') {
+        setStatus('open', connectedWords());
+        setTransport(c.transport);
+      } else if (s.state === 'reconnecting' && finalLookup !== null) {
         const text = finalLookup;
         session.client = null; // its closing is this page's decision, not a drop
         c.close();
@@ -103,6 +105,7 @@ export function start(roomName: string, who: Identity): void {
       }
       welcomedBefore = true;
       setStatus('open', connectedWords());
+      setTransport(c.transport);
       if (isModerator(w.you)) c.users();
       if (!anonymous) focusComposer();
     }),

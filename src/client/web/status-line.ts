@@ -15,6 +15,12 @@ export function setStatus(state: string, text: string): void {
   status.textContent = text;
 }
 
+/** Which transport the connection uses, in the status's tooltip (the HTTP fallback where WebSockets cannot go). */
+export function setTransport(kind: 'websocket' | 'http' | null): void {
+  status.dataset.transport = kind ?? '';
+  status.title = kind === null ? '' : `Transport: ${kind === 'http' ? 'HTTP (Server-Sent Events)' : 'WebSocket'}`;
+}
+
 /** "Can't reach the chat server. Reconnecting in 3 s…", repainted each second until the retry. */
 export function showReconnecting(words: string, verb: string, delayMs: number): void {
   setStatus('reconnecting', '');
