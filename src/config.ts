@@ -130,6 +130,13 @@ const variables = {
   LB_HEARTBEAT_S: [int(1, 3600), '10'],
   LISTING_WEBHOOK_URLS: [urlList, ''],
   WEBHOOK_SECRET: [text, ''],
+  // Paid messages (docs/protocol.md): off while CREDIT_SERVICE_URL is empty.
+  CREDIT_SERVICE_URL: [z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })]), ''],
+  CREDIT_SERVICE_SECRET: [text, ''],
+  CREDIT_TIMEOUT_MS: [int(50, 60_000), '2000'],
+  TIP_PIN_MS_PER_CREDIT: [int(0, 86_400_000), '1000'],
+  TIP_MIN: [int(1, 1_000_000_000), '1'],
+  TIP_MAX: [int(1, 1_000_000_000), '100000'],
   // Chat protocol limits (docs/protocol.md); defaults are the protocol's.
   MAX_FRAME_BYTES: [int(256, 1_048_576), '16384'],
   MAX_MESSAGE_CHARS: [int(1, 10_000), '500'],
@@ -143,10 +150,14 @@ const variables = {
   WS_PONG_TIMEOUT_MS: [int(100, 600_000), '10000'],
   SLOW_READER_BYTES: [int(1024, 1_073_741_824), '1048576'],
   PRESENCE_INTERVAL_MS: [int(0, 60_000), '1000'],
+  // Join admission per room (src/room/join-admission.ts): upgrades past it get 503 + Retry-After.
+  JOIN_RATE_PER_S: [int(0, 1_000_000), '5000'],
+  JOIN_BURST: [int(1, 1_000_000), '5000'],
   // The process-wide connection budget and honest slow-reader limits (docs/deploy.md).
   MAX_CONNECTIONS: [optionalInt(1, 10_000_000), ''],
   FD_RESERVE: [optionalInt(0, 10_000_000), ''],
   SLOW_READER_MS: [int(100, 600_000), '5000'],
+  HTTP_SESSION_IDLE_S: [int(1, 3600), '30'],
 } as const satisfies Record<string, readonly [z.ZodType, string]>;
 
 type Variables = typeof variables;
@@ -174,6 +185,29 @@ export interface RoomLimits {
   uniqueChatWindowMs: number;
   /** What shield mode turns on (SHIELD_PRESET). */
   shieldPreset: ModesPatch;
+  /** An HTTP-fallback session with no open event stream for this long ends as a leave. */
+  httpSessionIdleMs: number;
+  /** Upgrades a room admits per second once its burst is spent (0: no limit); the rest get 503 + Retry-After. */
+  joinRatePerS: number;
+  /** Upgrades a room admits at once before the rate applies. */
+  joinBurst: number;
+  /** Paid messages: set when CREDIT_SERVICE_URL is (the master calls the service; the room checks these). */
+  tips?: TipLimits;
+}
+
+/** What a room checks of a tip before its master asks the credit service. */
+export interface TipLimits {
+  min: number;
+  max: number;
+  /** A paid message stays pinned for amount × this many ms (at most a day). */
+  pinMsPerCredit: number;
+}
+
+/** The credit service the master debits paid messages through (docs/protocol.md, "Paid messages"). */
+export interface CreditServiceConfig {
+  url: string;
+  secret: string;
+  timeoutMs: number;
 }
 
 /**
@@ -284,6 +318,8 @@ export interface Config {
   lbHeartbeatS: number;
   listingWebhookUrls: string[];
   webhookSecret: string;
+  /** null: paid messages are off. */
+  creditService: CreditServiceConfig | null;
   access: RoomAccess;
   limits: RoomLimits;
   connectionBudget: ConnectionBudgetConfig;
@@ -355,6 +391,9 @@ function crossChecks(c: RawConfig, parsed: (...names: VariableName[]) => boolean
     problems.push('LOADBALANCER_KEY: required when LOADBALANCERS is set');
   if (parsed('LISTING_WEBHOOK_URLS', 'WEBHOOK_SECRET') && c.LISTING_WEBHOOK_URLS.length > 0 && !c.WEBHOOK_SECRET)
     problems.push('WEBHOOK_SECRET: required when LISTING_WEBHOOK_URLS is set');
+  if (parsed('CREDIT_SERVICE_URL', 'CREDIT_SERVICE_SECRET') && c.CREDIT_SERVICE_URL && !c.CREDIT_SERVICE_SECRET)
+    problems.push('CREDIT_SERVICE_SECRET: required when CREDIT_SERVICE_URL is set (debits are signed with it)');
+  if (parsed('TIP_MIN', 'TIP_MAX') && c.TIP_MIN > c.TIP_MAX) problems.push('TIP_MIN: must not be above TIP_MAX');
   return problems;
 }
 
@@ -401,6 +440,9 @@ function build(c: RawConfig, slots: RoomSlots, connectionBudget: ConnectionBudge
     lbHeartbeatS: c.LB_HEARTBEAT_S,
     listingWebhookUrls: c.LISTING_WEBHOOK_URLS,
     webhookSecret: c.WEBHOOK_SECRET,
+    creditService: c.CREDIT_SERVICE_URL
+      ? { url: c.CREDIT_SERVICE_URL, secret: c.CREDIT_SERVICE_SECRET, timeoutMs: c.CREDIT_TIMEOUT_MS }
+      : null,
     access: {
       allowedOrigins: c.ALLOWED_ORIGINS,
       authSecret: c.AUTH_SECRET,
@@ -428,6 +470,12 @@ function build(c: RawConfig, slots: RoomSlots, connectionBudget: ConnectionBudge
       presenceIntervalMs: c.PRESENCE_INTERVAL_MS,
       uniqueChatWindowMs: c.UNIQUE_CHAT_WINDOW_S * 1000,
       shieldPreset: c.SHIELD_PRESET,
+      joinRatePerS: c.JOIN_RATE_PER_S,
+      joinBurst: c.JOIN_BURST,
+      ...(c.CREDIT_SERVICE_URL
+        ? { tips: { min: c.TIP_MIN, max: c.TIP_MAX, pinMsPerCredit: c.TIP_PIN_MS_PER_CREDIT } }
+        : {}),
+      httpSessionIdleMs: c.HTTP_SESSION_IDLE_S * 1000,
     },
     connectionBudget,
   };

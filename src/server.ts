@@ -21,11 +21,13 @@ import { answerClientError, MAX_HEADER_BYTES } from './http/client-error.js';
 import type { MasterControls } from './http/deps.js';
 import { closeServer, DeadlineError, listen, withDeadline } from './lifecycle.js';
 import { describeError, type Logger } from './logger.js';
+import { CreditService } from './master/credits.js';
 import { DataLayer } from './master/data-layer.js';
 import { guestSecret } from './master/guest-secret.js';
 import { LbClient } from './master/lb-client.js';
 import { Metrics } from './master/metrics.js';
 import { ClusterHealth } from './cluster/cluster-health.js';
+import { CopyRegistry } from './cluster/copy-registry.js';
 import { Readiness } from './master/readiness.js';
 import { RoomsService } from './master/rooms.js';
 import { APP_VERSION } from './version.js';
@@ -56,11 +58,15 @@ export class ChatServer {
   /** Registration with the load balancers and room events for the listing service. */
   readonly balancers: LbClient;
   readonly webhooks: Webhooks;
+  /** Paid messages' debits; undefined while CREDIT_SERVICE_URL is empty. */
+  readonly credits: CreditService | undefined;
   readonly metrics: Metrics;
   /** The checks behind GET /api/v1/health/ready; other parts add theirs with `readiness.add`. */
   readonly readiness = new Readiness();
   /** Cluster mode: whether the cluster's Redis answers (null: one server). */
   private readonly clusterHealth: ClusterHealth | null;
+  /** Cluster mode: which copy of each room speaks for it to the webhooks (null: one server). */
+  private readonly copies: CopyRegistry | null;
   /** Every route each listener answers (checked against docs/openapi.yaml). */
   readonly routes: RouteTable;
   /** Resolves with the exit code once a stop has finished. */
@@ -86,17 +92,23 @@ export class ChatServer {
     this.log = logger.child({ component: 'master' });
     this.version = options.version ?? APP_VERSION;
     this.clusterHealth = config.redisUrl ? new ClusterHealth(config.redisUrl) : null;
+    this.copies = this.clusterHealth ? new CopyRegistry(this.clusterHealth.client) : null;
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     const store = createStore(config, logger);
     // Notices for every room go to the rooms open at the time (the rooms service is built next).
     this.data = new DataLayer(config, options.wrapStore?.(store) ?? store, () => this.rooms.names(), logger, {
       ...(options.termsFile === undefined ? {} : { termsFile: options.termsFile }),
     });
+    this.credits =
+      config.creditService === null
+        ? undefined
+        : new CreditService({ ...config.creditService, store: this.data.store, logger });
     this.rooms = new RoomsService({
       config,
       logger,
       workerFile: options.roomWorkerFile ?? DEFAULT_WORKER,
       data: this.data,
+      ...(this.credits === undefined ? {} : { credits: this.credits }),
     });
     const outbound = { version: this.version, host: () => this.host, rooms: this.rooms, logger };
     this.balancers = new LbClient({
@@ -105,7 +117,12 @@ export class ChatServer {
       key: config.loadBalancerKey,
       heartbeatS: config.lbHeartbeatS,
     });
-    this.webhooks = new Webhooks({ ...outbound, urls: config.listingWebhookUrls, secret: config.webhookSecret });
+    this.webhooks = new Webhooks({
+      ...outbound,
+      urls: config.listingWebhookUrls,
+      secret: config.webhookSecret,
+      copies: this.copies,
+    });
     this.metrics = new Metrics({
       rooms: this.rooms,
       data: this.data,
@@ -195,6 +212,7 @@ export class ChatServer {
       this.data.stop(deadline - 300),
     ]);
     await Promise.all([closeServer(this.publicServer, remaining()), closeServer(this.adminServer, remaining())]);
+    this.copies?.stop();
     this.clusterHealth?.stop();
     return 'done';
   }
@@ -204,6 +222,7 @@ export class ChatServer {
     // Rooms created from here on get the cached bans and terms.
     await this.data.start();
     this.clusterHealth?.start();
+    this.copies?.start();
     // Before the first worker: every room signs and checks guest tokens with the same secret.
     this.config.access.guestSecret = guestSecret(this.config.access.guestSecret, this.config.dataDir);
     this.rooms.start();

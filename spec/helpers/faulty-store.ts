@@ -4,7 +4,15 @@
  * root, so file permissions cannot make a real store fail; this can. It also
  * counts the batches that reach the real store.
  */
-import { batchSize, type Page, type RoomSettings, type Store, type WriteBatch } from '../../src/store/store.js';
+import {
+  batchSize,
+  type Page,
+  type RoomSettings,
+  type Store,
+  type StoredPin,
+  type TipRecord,
+  type WriteBatch,
+} from '../../src/store/store.js';
 
 export class FaultyStore implements Store {
   failing = false;
@@ -45,5 +53,10 @@ export class FaultyStore implements Store {
   reviewTerms = () => this.call(() => this.inner.reviewTerms());
   setReviewTerms = (terms: string[]) => this.call(() => this.inner.setReviewTerms(terms));
   moderation = (room: string, page: Page) => this.call(() => this.inner.moderation(room, page));
+  savePin = (room: string, pin: StoredPin | null) => this.call(() => this.inner.savePin(room, pin));
+  pin = (room: string) => this.call(() => this.inner.pin(room));
+  saveTip = (tip: TipRecord) => this.call(() => this.inner.saveTip(tip));
+  tip = (key: string) => this.call(() => this.inner.tip(key));
+  tips = (room: string, page: Page) => this.call(() => this.inner.tips(room, page));
   removeExpired = (now: number) => this.call(() => this.inner.removeExpired(now));
 }

@@ -138,6 +138,9 @@ export const LIMITS: RoomLimits = {
   presenceIntervalMs: 1_000,
   uniqueChatWindowMs: 30_000,
   shieldPreset: { slow: 30, followersOnly: 10, uniqueChat: true, review: 'guests' },
+  joinRatePerS: 0,
+  joinBurst: 1,
+  httpSessionIdleMs: 30_000,
 };
 
 export const ACCESS: RoomAccess = {

@@ -2,120 +2,64 @@
  * The chat client SDK, for browsers and Node: one ChatClient holds one logical
  * connection to a room. It joins, splits the server's newline-batched messages
  * into typed events, tracks the acks of what it sends, and after a drop
- * reconnects with exponential backoff and jitter, re-joining with `since` set to
+ * reconnects with exponential backoff and jitter (or, when the room refused the
+ * join at its rate, after the Retry-After it asked for), re-joining with `since` set to
  * the last message id it saw so the room fills the gap (message ids keep growing
  * across restarts of a room, so this holds after a 1001 too). It stops for good after
  * 4001 (not allowed) and 4003 (banned), where trying again cannot help.
  *
  * Typed from src/protocol/frames.ts, the same types the room uses. It depends on
  * no platform API but a WebSocket constructor: the browser's global one, or one
- * given in the options (`ws` in Node).
+ * given in the options (`ws` in Node), and fetch for the HTTP fallback (src/client/transport.ts).
  */
-import {
-  type ChatMessage,
-  type ClientFrame,
-  type ErrorFrame,
-  type FrameErrorCode,
-  type ServerFrame,
-  type SettingsFrame,
-  type UserInfo,
-  type WelcomeFrame,
+import type {
+  AnnouncementColor,
+  ClientFrame,
+  ServerFrame,
+  SettingsFrame,
+  UserInfo,
+  WelcomeFrame,
 } from '../protocol/frames.js';
-import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { describeClose, isFinalClose } from './close-codes.js';
 import { Emitter } from './emitter.js';
 import { splitFrames } from './frames.js';
+import type {
+  ChatClientEvents,
+  ChatClientOptions,
+  ConnectionState,
+  Identity,
+  MessageOptions,
+  SendResult,
+  StateChange,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './sdk-types.js';
+import { retryAfterDelay, watchRefusal } from './retry-after.js';
+import type { EventSourceConstructor } from './transport-http.js';
+import { type TransportChoice, type TransportKind, TransportPicker } from './transport.js';
 
-export type { ChatMessage, ErrorFrame, ServerFrame, UserInfo, WelcomeFrame } from '../protocol/frames.js';
+export type {
+  AnnouncementColor,
+  ChatMessage,
+  ErrorFrame,
+  MessageExtras,
+  PinnedFrame,
+  ReplyParent,
+  ServerFrame,
+  UserInfo,
+  WelcomeFrame,
+} from '../protocol/frames.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { describeClose, isFinalClose } from './close-codes.js';
-
-/**
- * What the SDK needs of a WebSocket: the browser's and `ws`'s both fit. Handler
- * parameters are `never` so either implementation's event types are accepted.
- */
-export interface WebSocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((event: never) => void) | null;
-  onmessage: ((event: never) => void) | null;
-  onclose: ((event: never) => void) | null;
-  onerror: ((event: never) => void) | null;
-}
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
-
-/** Who joins: a signed token, a guest name (with the guest token of an earlier welcome), or neither (read-only, anonymous). */
-export interface Identity {
-  token?: string;
-  name?: string;
-  /** A guest's token from an earlier welcome: the same guest again (keep it, e.g. in localStorage). */
-  guestToken?: string;
-}
-
-export type FrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
-
-export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-export type StateChange =
-  | { state: 'connecting'; attempt: number }
-  | { state: 'open'; attempt: number }
-  | { state: 'reconnecting'; code: number; reason: string; explanation: string; attempt: number; delayMs: number }
-  | { state: 'closed'; code: number; reason: string; explanation: string; final: boolean };
-
-export interface ChatClientEvents {
-  state: StateChange;
-  welcome: WelcomeFrame;
-  message: ChatMessage;
-  ack: FrameOf<'ack'>;
-  deleted: FrameOf<'deleted'>;
-  cleared: FrameOf<'cleared'>;
-  settings: FrameOf<'settings'>;
-  timeout: FrameOf<'timeout'>;
-  ban: FrameOf<'ban'>;
-  presence: FrameOf<'presence'>;
-  users: FrameOf<'users'>;
-  system: FrameOf<'system'>;
-  held: FrameOf<'held'>;
-  review: FrameOf<'review'>;
-  reviewed: FrameOf<'reviewed'>;
-  warned: FrameOf<'warned'>;
-  error: ErrorFrame;
-}
-
-/** How a send ended: the message's id, or why it was not accepted. */
-export type SendResult = { ok: true; ref: string; id: number } | { ok: false; ref: string; error: SendError };
-
-/** The room's refusal, or NOT_CONNECTED / DISCONNECTED when no answer could come. */
-export interface SendError {
-  code: FrameErrorCode | 'NOT_CONNECTED' | 'DISCONNECTED';
-  message: string;
-  retryAfterMs?: number;
-  until?: number;
-}
-
-export interface ChatClientOptions {
-  /**
-   * The room's WebSocket URL, or a function returning it, called before every
-   * (re)connect: a room that restarted may listen on another port.
-   */
-  url: string | (() => string | Promise<string>);
-  /** Defaults to the global WebSocket (browsers, Node 22+). */
-  WebSocket?: WebSocketConstructor;
-  backoff?: BackoffOptions;
-  /** Reconnect attempts in a row before giving up; default: no limit. */
-  maxReconnects?: number;
-  /** A connection not welcomed within this is dropped and retried (ms). */
-  connectTimeoutMs?: number;
-  /** For tests of the backoff: the source of jitter. */
-  random?: () => number;
-}
+export type * from './sdk-types.js';
+export type { EventSourceConstructor, TransportChoice, TransportKind };
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const OPEN = 1;
 
 export class ChatClient extends Emitter<ChatClientEvents> {
-  private readonly Ctor: WebSocketConstructor;
+  private readonly transports: TransportPicker;
   private socket: WebSocketLike | null = null;
   private identity: Identity = {};
   private current: ConnectionState = 'idle';
@@ -127,6 +71,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private nameRefused = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The wait the room asked for when it refused the last attempt (503 + Retry-After). */
+  private retryAfterMs: number | undefined;
   private readonly pending = new Map<string, (result: SendResult) => void>();
   private firstWelcome: { resolve: (w: WelcomeFrame) => void; reject: (e: Error) => void } | null = null;
 
@@ -142,9 +88,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   constructor(private readonly options: ChatClientOptions) {
     super();
     const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (Ctor === undefined)
-      throw new Error('No WebSocket implementation: pass options.WebSocket (in Node: import { WebSocket } from "ws")');
-    this.Ctor = Ctor;
+    this.transports = new TransportPicker(options, Ctor); // throws when neither transport exists
+  }
+
+  /** The transport of the current (or next) connection: 'websocket', or 'http' on the fallback. */
+  get transport(): TransportKind {
+    return this.transports.current;
   }
 
   get state(): ConnectionState {
@@ -183,9 +132,39 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return true;
   }
 
-  /** Sends a chat message; resolves (never rejects) when the room acks or refuses it. */
-  send(text: string, ref: string = `c${++this.refSeq}`): Promise<SendResult> {
-    if (!this.write({ type: 'message', text, ref }))
+  /** Sends a chat message (a reply, an action line); resolves (never rejects) when the room acks or refuses it. */
+  send(text: string, ref: string = `c${++this.refSeq}`, options: MessageOptions = {}): Promise<SendResult> {
+    const frame: ClientFrame = { type: 'message', text, ref };
+    if (options.replyTo !== undefined) frame.replyTo = options.replyTo;
+    if (options.action === true) frame.action = true;
+    return this.request(frame, ref);
+  }
+
+  /** A mod's or host's announcement, shown in `color`. */
+  announce(text: string, color: AnnouncementColor = 'primary', ref: string = `c${++this.refSeq}`): Promise<SendResult> {
+    return this.request({ type: 'announce', text, color, ref }, ref);
+  }
+
+  /**
+   * A paid message: resolves once the credit service has paid it and the room
+   * shows it, or with the refusal. After UNAVAILABLE, send again with the same
+   * `ref`: it is never charged twice.
+   */
+  tip(amount: number, text: string, ref: string = `t${Date.now().toString(36)}${++this.refSeq}`): Promise<SendResult> {
+    return this.request({ type: 'tip', amount, text, ref }, ref);
+  }
+
+  /** Pins message `id` for `seconds` (without: until unpinned); mods and hosts. */
+  pin(id: number, seconds?: number): boolean {
+    return this.write(seconds === undefined ? { type: 'pin', id } : { type: 'pin', id, seconds });
+  }
+
+  unpin(): boolean {
+    return this.write({ type: 'unpin' });
+  }
+
+  private request(frame: ClientFrame, ref: string): Promise<SendResult> {
+    if (!this.write(frame))
       return Promise.resolve({ ok: false, ref, error: { code: 'NOT_CONNECTED', message: 'Not connected' } });
     return new Promise((resolve) => {
       this.pending.get(ref)?.({ ok: false, ref, error: { code: 'DISCONNECTED', message: 'Superseded' } });
@@ -284,8 +263,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return true;
   }
 
-  private async connect(): Promise<void> {
-    this.setState({ state: 'connecting', attempt: this.attempt });
+  /** `fallingBack`: the same attempt again over HTTP, so no new 'connecting'. */
+  private async connect(fallingBack = false): Promise<void> {
+    if (!fallingBack) this.setState({ state: 'connecting', attempt: this.attempt });
     let url: string;
     try {
       url = typeof this.options.url === 'string' ? this.options.url : await this.options.url();
@@ -296,15 +276,22 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (this.stopped) return;
     let socket: WebSocketLike;
     try {
-      socket = new this.Ctor(url);
+      socket = this.transports.open(url);
     } catch (error) {
       this.dropped(0, error instanceof Error ? error.message : String(error));
       return;
     }
     this.socket = socket;
-    this.connectTimer = setTimeout(() => {
-      if (this.socket === socket && this.current !== 'open') socket.close(4000, 'No welcome in time');
-    }, this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    watchRefusal(socket, (ms) => (this.retryAfterMs = ms));
+    const fallback = this.transports.mayFallBack; // then a welcome is awaited only briefly
+    let timedOut = false;
+    this.connectTimer = setTimeout(
+      () => {
+        timedOut = fallback;
+        if (this.socket === socket && this.current !== 'open') socket.close(4000, 'No welcome in time');
+      },
+      this.transports.welcomeWithinMs(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+    );
     socket.onerror = () => undefined; // a close event always follows
     socket.onopen = () => {
       const join: ClientFrame = { type: 'join', ...this.identity };
@@ -317,8 +304,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     };
     socket.onclose = (event: { code: number; reason: string }) => {
       if (this.socket !== socket) return;
+      const welcomed = this.current === 'open';
       this.detach(socket);
       if (this.stopped) this.finish(event.code, event.reason, false);
+      else if (!welcomed && this.transports.failed(event.code, timedOut)) void this.connect(true);
       else this.dropped(event.code, event.reason);
     };
   }
@@ -342,16 +331,25 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       this.finish(code, reason, true);
       return;
     }
-    const delayMs = backoffDelay(this.attempt, this.options.backoff, this.options.random);
+    // A room that refused the join at its rate said when to come back: at least that, with jitter.
+    const retryAfterMs = this.retryAfterMs;
+    this.retryAfterMs = undefined;
+    const jitter = this.options.backoff?.jitter ?? DEFAULT_BACKOFF.jitter;
+    const delayMs =
+      retryAfterMs === undefined
+        ? backoffDelay(this.attempt, this.options.backoff, this.options.random)
+        : retryAfterDelay(retryAfterMs, jitter, this.options.random);
     this.attempt += 1;
-    this.setState({
+    const change: StateChange = {
       state: 'reconnecting',
       code,
       reason,
       explanation: describeClose(code, reason),
       attempt: this.attempt,
       delayMs,
-    });
+    };
+    if (retryAfterMs !== undefined) change.retryAfterMs = retryAfterMs;
+    this.setState(change);
     this.retryTimer = setTimeout(() => void this.connect(), delayMs);
   }
 
@@ -409,6 +407,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         return this.emit('ban', frame);
       case 'system':
         return this.emit('system', frame);
+      case 'pinned':
+        return this.emit('pinned', frame);
+      case 'unpinned':
+        return this.emit('unpinned', frame);
       case 'held':
         return this.emit('held', frame);
       case 'review':
@@ -422,6 +424,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   private welcomed(frame: WelcomeFrame): void {
     clearTimeout(this.connectTimer);
+    this.transports.welcomed();
     this.nameRefused = false;
     const newest = frame.history.reduce((max, m) => Math.max(max, m.id), 0);
     // Without recovery the history replaces what we had: the room may even have

@@ -20,6 +20,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { ChatMessage } from '../protocol/frames.js';
+import { chatMessage } from '../protocol/message-extras.js';
 import type { ClusterSettings, IdGrant, ModerationRecord, Writable } from '../protocol/room-messages.js';
 import type {
   Availability,
@@ -30,6 +31,7 @@ import type {
   MessageDraft,
   PostLimits,
   PostOrigin,
+  UsersList,
 } from '../room/engine.js';
 import type { RecordSink } from '../room/local-engine.js';
 import { StoreGate } from '../room/store-gate.js';
@@ -100,7 +102,7 @@ export class RedisEngine implements Engine {
     const onError = (error: Error) => this.connectionError(error);
     this.cmd = redisConnection(options.cluster.redisUrl, onError, SOCKET_TIMEOUT_MS);
     this.reader = redisConnection(options.cluster.redisUrl, onError, SOCKET_TIMEOUT_MS);
-    this.copies = new OtherCopies(this.cmd, this.keys.copies, options.cluster.copyId);
+    this.copies = new OtherCopies(this.cmd, this.keys, options.cluster.copyId);
   }
 
   start(handlers: EngineHandlers): void {
@@ -198,6 +200,10 @@ export class RedisEngine implements Engine {
 
   viewersElsewhere(): number {
     return this.copies.viewers;
+  }
+
+  usersElsewhere(): UsersList {
+    return this.copies.users;
   }
 
   async stop(): Promise<void> {
@@ -321,7 +327,7 @@ export class RedisEngine implements Engine {
     }
     this.highestId = Math.max(this.highestId, id);
     const draft = JSON.parse(f.d ?? '') as MessageDraft;
-    const message: ChatMessage = { type: 'message', id, ts: draft.ts, user: draft.user, text: draft.text };
+    const message: ChatMessage = chatMessage({ id, ...draft });
     this.on.message(message, this.options.sink.add({ kind: 'message', message }), origin);
   }
 
@@ -385,7 +391,7 @@ export class RedisEngine implements Engine {
   private async beat(): Promise<void> {
     if (!this.cmd.isReady || this.stopped) return;
     try {
-      if (await this.copies.beat(this.on.viewersHere())) this.on.elsewhere();
+      if (await this.copies.beat(this.on.viewersHere(), this.on.usersHere())) this.on.elsewhere();
       // While the counter has no ids (a new room, or Redis came back empty), keep asking.
       if (!this.counterReady) this.askForIds(false);
     } catch (error) {

@@ -1,6 +1,6 @@
 /**
  * The store-backed admin calls (docs/http-api.md): a room's transcript and
- * moderation log (newest first, paged with `before`), bans, blocked terms and a
+ * moderation log and paid messages (newest first, paged with `before`), bans, blocked terms and a
  * cache refresh. Mounted by the admin router, behind its key check. A store that
  * does not answer is a 503 that says so; bans and terms are changed in the store
  * first and then pushed to running rooms, so what a room enforces is what is kept.
@@ -11,6 +11,8 @@
  */
 import { Router } from 'express';
 import { ApiError } from '../errors.js';
+import { withDeadline } from '../lifecycle.js';
+import { STORE_CALL_TIMEOUT_MS } from '../master/cache.js';
 import { type Ban, GLOBAL_ROOM } from '../store/store.js';
 import { banBody, bansQuery, messagesQuery, moderationQuery, query, termsBody } from './data-schemas.js';
 import type { ApiDeps } from './deps.js';
@@ -44,6 +46,16 @@ export function adminDataRouter({ data, rooms }: ApiDeps): Router {
     const rows = await fromStore(() => reads.moderation(room, { limit, before }));
     const entries = rows.map(({ room: _room, ...e }) => e);
     res.json({ data: { room, entries, next: rows.length === limit ? (rows.at(-1)?.id ?? null) : null } });
+  });
+
+  router.get('/room/:name/tips', async (req, res) => {
+    const room = roomName(req.params.name);
+    const { limit, before } = query(moderationQuery, req.query);
+    const rows = await fromStore(() =>
+      withDeadline(data.store.tips(room, { limit, before }), STORE_CALL_TIMEOUT_MS, 'reading tips'),
+    );
+    const tips = rows.map(({ room: _room, ...t }) => t);
+    res.json({ data: { room, tips, next: rows.length === limit ? (rows.at(-1)?.id ?? null) : null } });
   });
 
   router.get('/bans', async (req, res) => {

@@ -36,10 +36,12 @@ import {
   type ModerationAction,
   type NewModerationEntry,
   type Store,
+  type StoredPin,
 } from '../store/store.js';
 import { DataCache, STORE_CALL_TIMEOUT_MS } from './cache.js';
 import { withDeadline } from '../lifecycle.js';
 import { IDS_BLOCK, IdReserver } from './data/id-reserver.js';
+import { chatMessage } from '../protocol/message-extras.js';
 import { banChangeOf } from './data/queued.js';
 import { DataReads } from './data/reads.js';
 import { StoreHealth } from './store-health.js';
@@ -159,23 +161,26 @@ export class DataLayer extends EventEmitter<DataEvents> {
     let lastId = this.ids.through(name);
     let known = false;
     let settings: RoomSettings = { slow: 0 };
+    let pin: StoredPin | null = null;
     try {
-      const [room, rows] = await withDeadline(
+      const [room, rows, storedPin] = await withDeadline(
         Promise.all([
           this.store.room(name),
           windowSize === 0 ? Promise.resolve([]) : this.store.messages(name, { limit: windowSize }),
+          this.store.pin(name),
         ]),
         RESTORE_TIMEOUT_MS,
         'restoring a room',
       );
       stored = rows.reverse().map((r) => ({
-        message: { type: 'message' as const, id: r.id, ts: r.ts, user: r.user, text: r.text },
+        message: chatMessage(r),
         deleted: r.deleted,
         cleared: r.cleared,
       }));
       lastId = Math.max(lastId, room?.lastMessageId ?? 0, stored.at(-1)?.message.id ?? 0);
       known = true;
       if (room) settings = room.settings;
+      pin = storedPin;
       this.health.ok();
     } catch (error) {
       this.health.failed(error);
@@ -193,7 +198,9 @@ export class DataLayer extends EventEmitter<DataEvents> {
     this.takenIn.set(name, 0);
     await this.ids.open(name, lastId, known);
     const window = windowSize === 0 ? [] : overlaid.slice(-windowSize);
-    return { lastId, window, settings, cache: this.cacheFor(name) };
+    const restore: RoomRestore = { lastId, window, settings, cache: this.cacheFor(name) };
+    if (pin !== null) restore.pin = pin;
+    return restore;
   }
 
   /** What a room is given in `open` (after `restore`): the ids reserved for it and whether it may accept messages. */
@@ -298,6 +305,11 @@ export class DataLayer extends EventEmitter<DataEvents> {
   private adminBanChange(change: BanChange, entry: NewModerationEntry): Promise<void> {
     const batch = { ...emptyBatch(), bans: [change], moderation: [entry] };
     return this.cache.change(change, () => withDeadline(this.store.writeBatch(batch), STORE_CALL_TIMEOUT_MS, 'ban'));
+  }
+
+  /** A room's pin changed (null: unpinned): kept for the room's next instance. */
+  pinned(name: string, pin: StoredPin | null): void {
+    this.best('pin', withDeadline(this.store.savePin(name, pin), STORE_CALL_TIMEOUT_MS, 'saving a pin'));
   }
 
   /** A store write nobody waits for: its failure marks the store down and is logged. */

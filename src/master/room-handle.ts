@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
 import type {
+  ExtrasFromRoom,
   FromRoom,
   RecordBatch,
   ReplyErrorCode,
@@ -49,6 +50,8 @@ export interface RoomHandleOptions {
   onNeedIds?(handle: RoomHandle, room: string): void;
   /** Cluster mode: another copy announced that the room closes. */
   onClosing?(handle: RoomHandle, reason: string): void;
+  /** The room's pins and paid messages (src/master/rooms.ts answers a `debit` with a `debited` notice). */
+  onExtras?(handle: RoomHandle, message: ExtrasFromRoom): void;
 }
 
 export class RoomHandle {
@@ -174,6 +177,11 @@ export class RoomHandle {
         return;
       case 'closing':
         this.options.onClosing?.(this, message.reason);
+        return;
+      case 'debit':
+      case 'tipped':
+      case 'pin':
+        this.options.onExtras?.(this, message);
         return;
     }
   }

@@ -14,7 +14,16 @@ import { EventEmitter } from 'node:events';
 import type { Config } from '../config.js';
 import { ListenerSet } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
-import type { IdGrant, RecordBatch, RoomNotice, RoomRequests, RoomStats } from '../protocol/room-messages.js';
+import type {
+  ExtrasFromRoom,
+  IdGrant,
+  RecordBatch,
+  RoomNotice,
+  RoomRequests,
+  RoomStats,
+} from '../protocol/room-messages.js';
+import type { StoredPin } from '../store/store.js';
+import type { CreditService } from './credits.js';
 import type { RoomHandle } from './room-handle.js';
 import { type CreateResult, type RoomReports, Supervisor, type WorkerCounts } from './supervisor.js';
 
@@ -23,6 +32,8 @@ export { type CreateResult, NoSlotError } from './supervisor.js';
 /** What the rooms need of the data layer (src/master/data-layer.ts). */
 export interface RoomData extends Pick<RoomReports, 'restore' | 'grants'> {
   records(name: string, batch: RecordBatch): void;
+  /** A room's pin changed (null: unpinned). */
+  pinned?(name: string, pin: StoredPin | null): void;
   roomOpened(name: string): void;
   roomClosed(name: string): void;
   /** Cluster mode: reserves a fresh block of ids for the room's shared counter (undefined: the store did not answer). */
@@ -84,6 +95,8 @@ export interface RoomsServiceOptions {
   data: RoomData;
   /** Overrides of the table (tests). */
   timeouts?: Partial<RequestTimeouts>;
+  /** Paid messages' debits (CREDIT_SERVICE_URL); without it a debit is refused. */
+  credits?: CreditService;
 }
 
 export class RoomsService extends EventEmitter<RoomsEvents> {
@@ -113,6 +126,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
       viewers: (name, viewers) => this.emit('viewers', name, viewers),
       needIds: (name) => data.reserveBlock(name),
       closing: (name, reason) => void this.supervisor.closeRoom(name, reason),
+      extras: (handle, message) => this.extras(handle, message, options.credits),
     };
     this.supervisor = new Supervisor({
       config: options.config,
@@ -121,6 +135,16 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
       reports,
       timeouts: this.timeouts,
     });
+  }
+
+  /** A room's pin goes to the store; its debits to the credit service, answered with a `debited` notice. */
+  private extras(handle: RoomHandle, message: ExtrasFromRoom, credits: CreditService | undefined): void {
+    if (message.type === 'pin') return this.data.pinned?.(message.room, message.pin);
+    if (message.type === 'tipped') return credits?.tipped(message.tip);
+    const request = message.request.id;
+    if (credits === undefined)
+      return handle.notify({ type: 'debited', request, outcome: 'refused', reason: 'Paid messages are not enabled' });
+    void credits.debit(message.request).then((answer) => handle.notify({ type: 'debited', ...answer }));
   }
 
   /** Starts the workers (warm pool, liveness) and takes the data layer's notices; idempotent. */
@@ -188,7 +212,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
 
   /** Every room that answered in time, by name; `for` picks the timeout (an admin read or a scrape). */
   async allStats(purpose: 'stats' | 'scrape' = 'stats'): Promise<RoomStats[]> {
-    const stats = await this.each(undefined, (h) => h.request('stats', {}, this.timeouts[purpose]));
+    const stats = await this.each(undefined, (h) => h.request('stats', { reader: purpose }, this.timeouts[purpose]));
     return [...stats.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { IdGrant, RecordBatch, RoomRestore, Writable } from '../protocol/room-messages.js';
+import type { ExtrasFromRoom, IdGrant, RecordBatch, RoomRestore, Writable } from '../protocol/room-messages.js';
 import { ConnectionBudget } from '../room/connection-budget.js';
 import { PortAllocator } from './port-allocator.js';
 import { RoomHandle, RoomRequestError } from './room-handle.js';
@@ -61,6 +61,8 @@ export interface RoomReports {
   needIds(name: string): Promise<IdGrant | undefined>;
   /** Cluster mode: another copy announced that the room closes. */
   closing(name: string, reason: string): void;
+  /** A room's pins and paid messages. */
+  extras?(handle: RoomHandle, message: ExtrasFromRoom): void;
 }
 
 /** How long the supervisor's own requests may take (from the rooms service's table). */
@@ -272,6 +274,7 @@ export class Supervisor {
       onClosing: (handle, reason) => {
         if (handle.name) this.reports.closing(handle.name, reason);
       },
+      onExtras: (handle, message) => this.reports.extras?.(handle, message),
     });
     this.budgetSlots.set(handle, share.slot);
     try {

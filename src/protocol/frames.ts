@@ -31,6 +31,10 @@ export interface MessageFrame {
   type: 'message';
   text: string;
   ref?: string;
+  /** The id of the message this one answers (a reply). */
+  replyTo?: number;
+  /** An action line (`/me waves`): the text says what the user does. */
+  action?: boolean;
 }
 export interface DeleteFrame {
   type: 'delete';
@@ -82,6 +86,33 @@ export interface ClearFrame {
 export interface UsersFrame {
   type: 'users';
 }
+/** The colours an announcement may be shown in. */
+export const announcementColors = ['primary', 'blue', 'green', 'orange', 'purple'] as const;
+export type AnnouncementColor = (typeof announcementColors)[number];
+/** A mod's or host's announcement: a message shown in `color`. */
+export interface AnnounceFrame {
+  type: 'announce';
+  text: string;
+  color?: AnnouncementColor;
+  ref?: string;
+}
+/** Pins message `id` for `seconds` (without it: until unpinned). */
+export interface PinFrame {
+  type: 'pin';
+  id: number;
+  seconds?: number;
+}
+export interface UnpinFrame {
+  type: 'unpin';
+}
+/** A paid message: `amount` credits are debited through the credit service before it is shown. */
+export interface TipFrame {
+  type: 'tip';
+  amount: number;
+  text: string;
+  /** Required: with the user it makes the debit's idempotency key, so a retry is never charged twice. */
+  ref: string;
+}
 export type ClientFrame =
   | JoinFrame
   | MessageFrame
@@ -92,6 +123,10 @@ export type ClientFrame =
   | SlowFrame
   | ClearFrame
   | UsersFrame
+  | AnnounceFrame
+  | PinFrame
+  | UnpinFrame
+  | TipFrame
   | SettingsFrame
   | ShieldFrame
   | WarnFrame
@@ -99,13 +134,45 @@ export type ClientFrame =
   | ReviewDecisionFrame;
 
 // ── server → client ────────────────────────────────────────────────────────────
-export interface ChatMessage {
+/** The message a reply answers, as it was when the reply was sent. */
+export interface ReplyParent {
+  id: number;
+  user: UserInfo;
+  /** The parent's first 100 characters. */
+  text: string;
+}
+
+/**
+ * What a message may carry besides its text. Every field rides inside the
+ * message record (history, the store, every copy of a room in a cluster).
+ */
+export interface MessageExtras {
+  reply?: ReplyParent;
+  /** Ids of the users present in the room that the text mentions (`@name`). */
+  mentions?: string[];
+  /** An action line (`/me`). */
+  action?: boolean;
+  /** An announcement by a mod or host, in this colour. */
+  announcement?: AnnouncementColor;
+  /** A paid message: the credits debited for it. */
+  tip?: { amount: number };
+}
+
+export interface ChatMessage extends MessageExtras {
   type: 'message';
   id: number;
   ts: number;
   user: UserInfo;
   text: string;
 }
+
+/** The pinned message and when the pin ends (ms since the epoch; null: until unpinned). */
+export interface PinnedFrame {
+  type: 'pinned';
+  message: ChatMessage;
+  until: number | null;
+}
+
 /** Held for review: `true` holds messages matching a review term, `"guests"` also every guest's message. */
 export type ReviewMode = boolean | 'guests';
 
@@ -156,6 +223,8 @@ export interface WelcomeFrame {
   recovered?: boolean;
   /** For a guest: send it as `guestToken` in a later join to be the same guest (`you.id`) again. */
   guestToken?: string;
+  /** The pin in force when the client joined, if any. */
+  pinned?: { message: ChatMessage; until: number | null };
 }
 export type ServerFrame =
   | WelcomeFrame
@@ -177,6 +246,8 @@ export type ServerFrame =
   | { type: 'presence'; viewers: number }
   | { type: 'users'; viewers: number; users: UserInfo[] }
   | { type: 'system'; text: string; ts: number }
+  | PinnedFrame
+  | { type: 'unpinned' }
   | ErrorFrame;
 
 export const frameErrorCodes = [
@@ -192,6 +263,8 @@ export const frameErrorCodes = [
   'TIMED_OUT',
   'NOT_FOUND',
   'UNAVAILABLE',
+  'INSUFFICIENT_CREDITS',
+  'TIP_REFUSED',
   'NAME_INVALID',
   'NAME_TAKEN',
   'NAME_RESERVED',

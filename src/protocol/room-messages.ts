@@ -12,7 +12,11 @@
 import type { RoomAccess, RoomLimits } from '../config.js';
 import type { LogLevel } from '../logger.js';
 import type { BudgetShare } from '../room/connection-budget.js';
-import type { ChatMessage, ChatModes, Role } from './frames.js';
+import type { StoredPin, TipRecord } from '../store/store.js';
+import type { ChatMessage, ChatModes, Role, UserInfo, WelcomeSettings } from './frames.js';
+
+/** Who reads a room's stats: an admin API call (the console, a script) or a metrics scrape. */
+export type StatsReader = 'stats' | 'scrape';
 
 /** Given to every worker at construction (`workerData`). */
 export interface RoomWorkerData {
@@ -40,6 +44,8 @@ export interface RoomStats {
   createdAt: string;
   heapUsedBytes: number;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** What the room enforces now, as its welcome frame says it. */
+  settings: WelcomeSettings;
   /** Running totals since the worker started (src/room/counters.ts), for the metrics. */
   counters: RoomCounterValues;
 }
@@ -96,6 +102,8 @@ export interface RoomRestore {
   window: RestoredMessage[];
   settings: RoomSettings;
   cache: RoomCache;
+  /** The pin in force when the room last had one (an expired one is dropped by the room). */
+  pin?: StoredPin;
 }
 
 export type ModerationAction =
@@ -165,7 +173,12 @@ export interface RoomRequests {
     result: { port: number };
   };
   ping: { args: object; result: object };
-  stats: { args: object; result: RoomStats };
+  /**
+   * `reader`: whose read this is. Event-loop delay is measured since that reader's
+   * last read, so a console polling every few seconds does not shorten what a
+   * metrics scrape sees, or the other way round.
+   */
+  stats: { args: { reader?: StatsReader }; result: RoomStats };
   broadcast: { args: { text: string; ts: number }; result: { delivered: number } };
   kick: { args: { user: string; reason: string }; result: { closed: number } };
   /** The admin API's change of chat modes (any subset; `shield` turns shield mode on or off first). */
@@ -202,6 +215,8 @@ export interface Writable {
  */
 export interface RoomNotices {
   cache: RoomCache;
+  /** The credit service's answer to a room's `debit` (`request`: the debit's id; notices carry no `id`). */
+  debited: DebitAnswer;
   /** Every record of this room up to sequence number `through` is durable. */
   committed: { through: number };
   ids: IdGrant;
@@ -221,6 +236,40 @@ export type RoomRequestHandlers = {
 export type RoomNoticeHandlers = {
   [K in RoomNoticeType]: (notice: RoomNotices[K]) => void;
 };
+
+// ── paid messages (the master calls the credit service for its rooms) ──────────
+/** A room asks its master to debit a signed-in user for a paid message; answered by a `debited` notice. */
+export interface DebitRequest {
+  /** Unique among this room's open requests. */
+  id: number;
+  /** The idempotency key (from the user and the frame's ref): the same key is never debited twice. */
+  key: string;
+  room: string;
+  user: Pick<UserInfo, 'id' | 'name'>;
+  amount: number;
+}
+
+/**
+ * What the credit service said: paid (2xx), insufficient (402), refused (another
+ * 4xx, with its reason), unavailable (timeout, 5xx, open circuit, or this key
+ * being paid right now) with when to try again, or duplicate: this key was paid
+ * and shown before, as message `messageId`.
+ */
+export type DebitAnswer = { request: number } & (
+  | { outcome: 'paid'; status: number }
+  | { outcome: 'insufficient'; reason: string }
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'unavailable'; reason: string; retryAfterMs: number }
+  | { outcome: 'duplicate'; messageId: number }
+);
+
+/** A room's messages for its pins and paid messages, handled by the master's rooms service. */
+export type ExtrasFromRoom =
+  | { type: 'debit'; request: DebitRequest }
+  /** A paid debit ended: shown as message `messageId`, or not shown (null) and free to be tried again. */
+  | { type: 'tipped'; tip: TipRecord }
+  /** The room's pin changed (null: unpinned), for the store. */
+  | { type: 'pin'; room: string; pin: StoredPin | null };
 
 // ── room → master ─────────────────────────────────────────────────────────────
 /**
@@ -266,4 +315,5 @@ export type FromRoom =
   /** Cluster mode: another copy announced that the room closes; the master closes this copy. */
   | { type: 'closing'; reason: string }
   /** Posted once per event-loop pass; always before the reply to `close`. */
-  | { type: 'records'; room: string; batch: RecordBatch };
+  | { type: 'records'; room: string; batch: RecordBatch }
+  | ExtrasFromRoom;

@@ -21,6 +21,11 @@ export class ChatDelay {
     this.pending.set(id, timer);
   }
 
+  /** Whether any message is waiting. */
+  get anyPending(): boolean {
+    return this.pending.size > 0;
+  }
+
   /** Whether viewers are still waiting for this message. */
   isPending(id: number): boolean {
     return this.pending.has(id);

@@ -14,13 +14,13 @@
  * So the room is written as: check → engine.publish / act / announce → the
  * handler applies it (message, act, control), whichever copy it came from.
  */
-import type { ChatMessage, FrameErrorCode, UserInfo } from '../protocol/frames.js';
+import type { ChatMessage, FrameErrorCode, MessageExtras, UserInfo } from '../protocol/frames.js';
 import type { ModerationRecord } from '../protocol/room-messages.js';
 import type { Client } from './client.js';
 import type { HeldMessage } from './review-queue.js';
 
-/** A message the policy accepted, before it has an id. */
-export interface MessageDraft {
+/** A message the policy accepted, before it has an id; its extras ride with it to every copy. */
+export interface MessageDraft extends MessageExtras {
   ts: number;
   user: UserInfo;
   text: string;
@@ -30,6 +30,17 @@ export interface MessageDraft {
 export interface PostOrigin {
   client: Client;
   ref: string | undefined;
+  /** A paid message: what its delivery pins and records (src/room/extras.ts). */
+  tip?: PaidOrigin;
+}
+
+/** A paid message on its way to the room's order. */
+export interface PaidOrigin {
+  /** The debit's idempotency key. */
+  key: string;
+  amount: number;
+  /** The credit service's HTTP status. */
+  status: number;
 }
 
 /** Limits an engine that counts across copies applies to one post (sharedLimits). */
@@ -56,8 +67,19 @@ export type Control =
   | { kind: 'system'; text: string; ts: number }
   | { kind: 'kick'; user: string; reason: string }
   | { kind: 'close'; reason: string }
+  | { kind: 'pin'; message: ChatMessage; until: number | null }
+  | { kind: 'unpin' }
   /** A message held for review on one copy: every copy shows it to its mods (src/room/room-modes.ts). */
   | { kind: 'held'; message: HeldMessage };
+
+/** A copy's identified users, numbered so a list that has not changed need not be sent or read again. */
+export interface UsersList {
+  /** Changes whenever `users` does. */
+  version: number;
+  users: readonly UserInfo[];
+}
+
+export const NO_USERS: UsersList = Object.freeze({ version: 0, users: Object.freeze([]) as readonly UserInfo[] });
 
 export interface EngineHandlers {
   /** A message has its id and its place in the order; `origin` when it was posted on this copy. */
@@ -73,6 +95,8 @@ export interface EngineHandlers {
   elsewhere(): void;
   /** Joined connections on this copy (what a cluster engine tells the other copies). */
   viewersHere(): number;
+  /** This copy's identified users, for the other copies' `users` answers. */
+  usersHere(): UsersList;
   /** The shared order was lost before message `nextId` (Redis came back empty): a `since` before it cannot be answered in full. */
   lost(nextId: number): void;
 }
@@ -92,6 +116,8 @@ export interface Engine {
   announce(control: Control): void;
   /** Joined connections on the room's other copies (0 for a room on one server). */
   viewersElsewhere(): number;
+  /** The identified users on the room's other copies (none for a room on one server). */
+  usersElsewhere(): UsersList;
   /** Stops background work (reading, heartbeats); idempotent. */
   stop(): Promise<void>;
 }

@@ -5,6 +5,7 @@
  */
 import type { ClientFrame } from '../protocol/frames.js';
 import { parseModesPatch } from './chat-modes.js';
+import { messageExtras, parseExtraFrame } from './parse-extras.js';
 
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; message: string; ref?: string };
 
@@ -83,7 +84,9 @@ export function parseFrame(data: string): ParseResult {
       const ref = optionalString(f, 'ref', MAX_REF_CHARS);
       if (ref instanceof Error) return fail(ref);
       if (typeof text !== 'string') return fail(new Error('"text" must be a string'));
-      return { ok: true, frame: ref === undefined ? { type: 'message', text } : { type: 'message', text, ref } };
+      const frame = messageExtras(f, ref === undefined ? { type: 'message', text } : { type: 'message', text, ref });
+      if (frame instanceof Error) return fail(frame);
+      return { ok: true, frame };
     }
     case 'delete': {
       const id = integer(f, 'id', 1, Number.MAX_SAFE_INTEGER, true);
@@ -148,7 +151,11 @@ export function parseFrame(data: string): ParseResult {
     }
     case 'users':
       return { ok: true, frame: { type: 'users' } };
-    default:
+    default: {
+      const extra = parseExtraFrame(f as Fields & { type: string });
+      if (extra instanceof Error) return fail(extra);
+      if (extra !== undefined) return { ok: true, frame: extra };
       return fail(new Error(`Unknown frame type "${f.type.slice(0, 40)}"`));
+    }
   }
 }

@@ -29,6 +29,7 @@ import type { Members } from './members.js';
 import type { Moderation } from './moderation.js';
 import { encode } from './outbox.js';
 import { actRecord } from './moderation-frames.js';
+import type { SharedHistory } from './recovery-cache.js';
 import { type HeldMessage, ReviewQueue } from './review-queue.js';
 import { TermFilter } from './text.js';
 
@@ -226,9 +227,12 @@ export class RoomModes {
     return user !== null && (user.id === authorId || this.host.moderation.isModerator(user.role));
   }
 
-  /** Whether viewers are still waiting for this message (left out of their history meanwhile). */
-  isDelayed(id: number): boolean {
-    return this.delay.isPending(id);
+  /** A welcome's history for `user`: a viewer joining during a chat delay does not see what the others still wait for. */
+  withoutDelayed(history: SharedHistory, user: UserInfo): SharedHistory {
+    if (!this.delay.anyPending || this.host.moderation.isModerator(user.role)) return history;
+    const messages = (JSON.parse(history.json) as ChatMessage[]).filter((m) => !this.delay.isPending(m.id));
+    const json = JSON.stringify(messages);
+    return { recovered: history.recovered, json, bytes: Buffer.byteLength(json) };
   }
 
   deleted(id: number): void {

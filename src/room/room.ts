@@ -18,17 +18,23 @@ import {
   type ClientFrame,
   type ErrorFrame,
   type FrameErrorCode,
-  PROTOCOL_VERSION,
   type ServerFrame,
   type UserInfo,
-  type WelcomeFrame,
+  type WelcomeSettings,
 } from '../protocol/frames.js';
-import type { ModerationAction, ModerationRecord, RoomCache, RoomRestore } from '../protocol/room-messages.js';
+import type {
+  DebitAnswer,
+  ModerationAction,
+  ModerationRecord,
+  RoomCache,
+  RoomRestore,
+} from '../protocol/room-messages.js';
 import { PendingAcks } from './acks.js';
 import type { Client } from './client.js';
 import { type Clock, realClock } from './clock.js';
 import { RoomCounters } from './counters.js';
 import type { Availability, Control, Engine, EngineRefusal, PostOrigin } from './engine.js';
+import { type ExtraFrame, type ExtrasEvents, RoomExtras } from './extras.js';
 import { History } from './history.js';
 import { Admissions } from './admission.js';
 import { type ActExtra, actRecord, decideAct } from './moderation-frames.js';
@@ -39,15 +45,17 @@ import { MessagePolicy } from './message-policy.js';
 import { Moderation } from './moderation.js';
 import { encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
+import { encodeWelcome, RecoveryCache, type WelcomeFields } from './recovery-cache.js';
 
-export interface RoomEvents {
+export interface RoomEvents extends ExtrasEvents {
   /** The joined-connection count on this copy changed (already throttled to the presence interval). */
   viewers(viewers: number): void;
   /** Another copy announced that the room closes (cluster): this copy should close too. */
   closing?(reason: string): void;
 }
 
-type RoomFrame = Exclude<ClientFrame, { type: 'join' | 'message' | 'users' }>;
+type RoomFrame = Exclude<ClientFrame, { type: 'join' | 'message' | 'users' } | ExtraFrame>;
+const EXTRA_FRAMES: ReadonlySet<string> = new Set(['announce', 'pin', 'unpin', 'tip']);
 
 export class Room {
   readonly createdAt: Date;
@@ -60,6 +68,9 @@ export class Room {
   private readonly history: History;
   private readonly admissions: Admissions;
   private readonly acks = new PendingAcks();
+  private readonly extras: RoomExtras;
+  /** What joins are welcomed with, shared by the joins of one pass (src/room/recovery-cache.ts). */
+  readonly recoveries: RecoveryCache;
 
   constructor(
     readonly name: string,
@@ -71,8 +82,10 @@ export class Room {
   ) {
     this.createdAt = new Date(clock.now());
     this.history = new History(limits.recoveryWindow);
+    this.recoveries = new RecoveryCache(this.history, limits.historyOnJoin);
     this.moderation = new Moderation(clock);
     this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available(), engine.sharedLimits);
+    this.extras = this.extrasFor(events);
     this.members = new Members(
       clock,
       limits.presenceIntervalMs,
@@ -103,6 +116,7 @@ export class Room {
       durable: (through) => this.acks.release(through),
       elsewhere: () => this.members.presenceChanged(),
       viewersHere: () => this.members.viewers,
+      usersHere: () => this.members.usersHere(),
       lost: (nextId) => this.history.lostBefore(nextId),
     });
   }
@@ -123,6 +137,15 @@ export class Room {
 
   get messages(): number {
     return this.counters.accepted;
+  }
+
+  /** What the room enforces now: sent in every welcome and in the admin stats. */
+  get settings(): WelcomeSettings {
+    return {
+      ...this.moderation.modes.current,
+      maxMessageChars: this.limits.maxMessageChars,
+      moderationRule: this.moderation.rule,
+    };
   }
 
   /** Every attached connection, joined or not. */
@@ -160,9 +183,11 @@ export class Room {
     const user = client.user;
     if (state !== 'joined' || user === null)
       return this.refuse(client, 'NOT_JOINED', 'Send a join frame first', refOf(frame));
-    if (frame.type === 'message') return this.post(client, user, frame.text, frame.ref);
-    if (frame.type === 'users') return client.push(this.members.usersFrame());
-    this.moderate(client, user, frame);
+    if (frame.type === 'message') return this.extras.message(client, user, frame);
+    if (frame.type === 'users')
+      return client.push(this.members.usersFrame(this.engine.usersElsewhere(), this.engine.viewersElsewhere()));
+    if (EXTRA_FRAMES.has(frame.type)) return this.extras.receive(client, user, frame as ExtraFrame);
+    this.moderate(client, user, frame as RoomFrame);
   }
 
   private async join(client: Client, frame: Extract<ClientFrame, { type: 'join' }>): Promise<void> {
@@ -180,28 +205,20 @@ export class Room {
     this.members.joined(client, user);
     this.admissions.joined(user);
 
-    const recovery = frame.since === undefined ? undefined : this.history.since(frame.since, this.limits.historyOnJoin);
-    // Chat delay: a viewer joining now does not see what the others are still waiting for.
-    const shown = (messages: ChatMessage[]) =>
-      this.moderation.isModerator(user.role) ? messages : messages.filter((m) => !this.modes.isDelayed(m.id));
-    const welcome: WelcomeFrame = {
-      type: 'welcome',
-      protocol: PROTOCOL_VERSION,
-      room: this.name,
-      you: user,
-      history: shown(recovery?.messages ?? this.history.recent(this.limits.historyOnJoin)),
-      viewers: this.viewers,
-      settings: {
-        ...this.moderation.modes.current,
-        maxMessageChars: this.limits.maxMessageChars,
-        moderationRule: this.moderation.rule,
-      },
-    };
-    if (recovery !== undefined) welcome.recovered = recovery.recovered;
-    if (result.guestToken !== undefined) welcome.guestToken = result.guestToken;
-    client.push(encode(welcome));
+    // The history (a recovery with `since`, else the recent messages) is built once per pass for all who ask the same.
+    const history = this.modes.withoutDelayed(this.recoveries.answer(frame.since), user);
+    const pinned = this.extras.pinned;
+    const fields: WelcomeFields = { room: this.name, you: user, viewers: this.viewers, settings: this.settings };
+    if (pinned !== null) fields.pinned = pinned;
+    if (result.guestToken !== undefined) fields.guestToken = result.guestToken;
+    client.push(encodeWelcome(fields, history));
     this.modes.joined(client, user);
     for (const data of early) this.receive(client, data);
+  }
+
+  /** The messages after `since`, as a join with `since` gets them (an HTTP member's stream resuming at Last-Event-ID). */
+  recover(since: number): ChatMessage[] {
+    return this.history.since(since, this.limits.historyOnJoin).messages;
   }
 
   // ── chat ──────────────────────────────────────────────────────────────────────
@@ -215,12 +232,42 @@ export class Room {
     return this.engine.available();
   }
 
-  private post(client: Client, user: UserInfo, text: string, ref: string | undefined): void {
-    const verdict = this.policy.check(user, text, client.standing);
-    if (!verdict.ok) return this.refuse(client, verdict.code, verdict.message, ref, verdict);
-    const draft = { ts: verdict.ts, user, text: verdict.text };
-    if (this.modes.hold(draft, { client, ref }, verdict.limits)) return;
-    this.engine.publish(draft, { client, ref }, verdict.limits);
+  /** What the extras (replies, announcements, pins, tips: extras.ts) may use of the room. */
+  private extrasFor(events: ExtrasEvents): RoomExtras {
+    return new RoomExtras(
+      {
+        name: this.name,
+        clock: this.clock,
+        history: this.history,
+        tipLimits: this.limits.tips,
+        isModerator: (user) => this.moderation.isModerator(user.role),
+        presentUsers: () => this.members.presentUsers(),
+        available: () => this.available(),
+        accept: (client, user, text, ref) => {
+          const verdict = this.policy.check(user, text, client.standing);
+          if (verdict.ok) return verdict;
+          this.refuse(client, verdict.code, verdict.message, ref, verdict);
+          return null;
+        },
+        publish: (verdict, user, extras, origin) => {
+          const draft = { ts: verdict.ts, user, text: verdict.text, ...extras };
+          // A paid message is not held: it was paid for and is shown as paid.
+          if (origin.tip === undefined && this.modes.hold(draft, origin, verdict.limits)) return;
+          this.engine.publish(draft, origin, verdict.limits);
+        },
+        announce: (control) => this.engine.announce(control),
+        broadcast: (frame) => this.broadcast(frame),
+        refuse: (client, code, message, ref, retryAfterMs) =>
+          this.refuse(client, code, message, ref, retryAfterMs === undefined ? undefined : { retryAfterMs }),
+        ack: (client, ref, id) => client.push(encode({ type: 'ack', ref, id })),
+      },
+      events,
+    );
+  }
+
+  /** The master's answer to a paid message's debit. */
+  debited(answer: DebitAnswer): void {
+    this.extras.debited(answer);
   }
 
   /**
@@ -233,9 +280,11 @@ export class Room {
     this.counters.accepted += 1;
     if (origin?.ref !== undefined) this.acks.hold(seq, origin.client, origin.ref, message.id);
     if (!this.modes.deliver(message, (frame, to) => this.broadcast(frame, to))) this.broadcast(message);
+    if (origin?.tip !== undefined) this.extras.delivered(message, origin.tip);
   };
 
   private refusedByEngine(origin: PostOrigin, refusal: EngineRefusal): void {
+    if (origin.tip !== undefined && origin.client.user !== null) this.extras.unshown(origin.client.user, origin.tip);
     if (origin.client.state !== 'joined') return;
     this.refuse(origin.client, refusal.code, refusal.message, origin.ref, { retryAfterMs: refusal.retryAfterMs });
   }
@@ -284,6 +333,7 @@ export class Room {
     if (control.kind === 'system') this.broadcast({ type: 'system', text: control.text, ts: control.ts });
     else if (control.kind === 'kick') this.closeUser(control.user, CloseCode.KICKED, control.reason || 'Kicked');
     else if (control.kind === 'held') this.modes.heldAnnounced(control.message);
+    else if (control.kind === 'pin' || control.kind === 'unpin') this.extras.control(control);
     else events.closing?.(control.reason);
   }
 
@@ -314,6 +364,7 @@ export class Room {
         this.history.markDeleted(act.messageId);
         this.modes.deleted(act.messageId);
         this.broadcast({ type: 'deleted', id: act.messageId });
+        this.extras.deleted(act.messageId);
         return;
       case 'timeout': {
         if (act.target === null) return;
@@ -381,6 +432,7 @@ export class Room {
   restore(state: RoomRestore): void {
     this.history.restore(state.window, state.lastId);
     this.moderation.modes.apply(state.settings);
+    this.extras.restore(state.pin);
     this.applyCache(state.cache);
   }
 
@@ -422,9 +474,10 @@ export class Room {
   stopTimers(): void {
     this.members.stop();
     this.modes.stop();
+    this.extras.stop();
   }
 }
 
 function refOf(frame: ClientFrame): string | undefined {
-  return frame.type === 'message' ? frame.ref : undefined;
+  return 'ref' in frame ? frame.ref : undefined;
 }

@@ -9,13 +9,13 @@
  * messages are marks on the stored rows, never erasures. Both implementations
  * pass one contract suite (spec/store/contract.ts).
  */
-import type { UserInfo } from '../protocol/frames.js';
+import type { ChatMessage, MessageExtras, UserInfo } from '../protocol/frames.js';
 import type { Actor, ModerationAction, ModerationRecord } from '../protocol/room-messages.js';
 
 export type StoreKind = 'sqlite' | 'mongodb';
 
-/** An accepted chat message as the room gave it out. */
-export interface NewMessage {
+/** An accepted chat message as the room gave it out, with its extras (reply, mentions, tip …). */
+export interface NewMessage extends MessageExtras {
   room: string;
   id: number;
   ts: number;
@@ -111,6 +111,36 @@ export interface WriteBatch {
   moderation: NewModerationEntry[];
 }
 
+/** A room's pinned message and when the pin ends (ms since the epoch; null: until unpinned). */
+export interface StoredPin {
+  message: ChatMessage;
+  until: number | null;
+}
+
+/** How the credit service answered a debit: paid (2xx), insufficient (402) or refused (another 4xx). */
+export type TipOutcome = 'paid' | 'insufficient' | 'refused';
+
+/**
+ * One paid-message attempt the credit service answered, keyed by its idempotency
+ * key: a retry with the same key replaces it (a refusal, then a payment).
+ */
+export interface TipRecord {
+  key: string;
+  room: string;
+  user: Pick<UserInfo, 'id' | 'name'>;
+  amount: number;
+  /** The message shown for it; null when it was not paid. */
+  messageId: number | null;
+  /** The service's answer: HTTP status, what it meant, and its reason when it gave one. */
+  answer: { status: number; outcome: TipOutcome; reason: string };
+  at: number;
+}
+
+export interface TipEntry extends TipRecord {
+  /** Opaque, ordered within a room; pass it as `before` for the next page. */
+  id: string;
+}
+
 export interface Page {
   limit: number;
   /** Only rows older than this id (a message id, or a moderation entry id). */
@@ -168,6 +198,16 @@ export interface Store {
 
   /** Newest first. */
   moderation(room: string, page: Page): Promise<ModerationEntry[]>;
+
+  /** The room's pin, or none (null): written on every pin and unpin, read when the room opens again. */
+  savePin(room: string, pin: StoredPin | null): Promise<void>;
+  pin(room: string): Promise<StoredPin | null>;
+
+  /** Adds a tip, or replaces the one with the same key. */
+  saveTip(tip: TipRecord): Promise<void>;
+  tip(key: string): Promise<TipRecord | null>;
+  /** Newest first. */
+  tips(room: string, page: Page): Promise<TipEntry[]>;
 
   /** Drops transcripts older than the retention and bans past their `until`; returns rows removed. */
   removeExpired(now: number): Promise<number>;

@@ -5,6 +5,7 @@
  * reads), so nothing has to be flushed before it can be seen.
  */
 import type { ChatMessage } from '../../protocol/frames.js';
+import { chatMessage, extrasOf } from '../../protocol/message-extras.js';
 import type { ChatRecord, RestoredMessage } from '../../protocol/room-messages.js';
 import {
   type Ban,
@@ -64,7 +65,7 @@ export function toBatch(records: readonly QueuedRecord[]): WriteBatch {
   for (const q of records) {
     if (q.message !== undefined) {
       const { id, ts, user, text } = q.message;
-      batch.messages.push({ room: q.room, id, ts, user, text });
+      batch.messages.push({ room: q.room, id, ts, user, text, ...extrasOf(q.message) });
     }
     if (q.deleteId !== undefined) batch.deletions.push({ room: q.room, id: q.deleteId });
     if (q.clearThrough !== undefined) batch.clears.push({ room: q.room, throughId: q.clearThrough });
@@ -85,7 +86,7 @@ export function overlayMessages(
   for (const q of queued)
     if (q.message !== undefined && q.message.id < before) {
       const { id, ts, user, text } = q.message;
-      byId.set(id, { room, id, ts, user, text, deleted: false, cleared: false });
+      byId.set(id, { room, id, ts, user, text, ...extrasOf(q.message), deleted: false, cleared: false });
     }
   for (const q of queued) {
     if (q.deleteId !== undefined) {
@@ -106,9 +107,5 @@ export function overlayWindow(
   const rows: TranscriptMessage[] = stored.map((m) => ({ room, ...m.message, deleted: m.deleted, cleared: m.cleared }));
   return overlayMessages(room, rows, queued)
     .reverse()
-    .map(({ id, ts, user, text, deleted, cleared }) => ({
-      message: { type: 'message' as const, id, ts, user, text },
-      deleted,
-      cleared,
-    }));
+    .map((m) => ({ message: chatMessage(m), deleted: m.deleted, cleared: m.cleared }));
 }

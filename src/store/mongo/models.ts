@@ -6,7 +6,8 @@
  *   when its time is up; one without `until` stays).
  * - moderation: (room, _id) — the room's log newest first; ObjectIds grow;
  *   unique (room, logKey) where logKey exists — a keyed entry is stored once.
- * - rooms and terms are keyed by _id (room name; "blocked").
+ * - rooms and terms are keyed by _id (room name; "blocked"); pins by room name.
+ * - tips: unique key (the debit's idempotency key); (room, _id) for the room's list.
  */
 import type { RoomSettings } from '../../protocol/room-messages.js';
 import { type Connection, Schema, type Types } from 'mongoose';
@@ -27,6 +28,26 @@ export interface MessageDoc {
   text: string;
   deleted: boolean;
   cleared: boolean;
+  /** The message's extras as JSON (src/protocol/message-extras.ts); absent when it has none. */
+  extras?: string;
+}
+
+export interface PinDoc {
+  _id: string;
+  /** The pinned message as JSON. */
+  message: string;
+  until: number | null;
+}
+
+export interface TipDoc {
+  _id: Types.ObjectId;
+  key: string;
+  room: string;
+  user: { id: string; name: string };
+  amount: number;
+  messageId: number | null;
+  answer: { status: number; outcome: string; reason: string };
+  at: number;
 }
 
 export interface RoomDoc {
@@ -85,6 +106,7 @@ export function defineModels(connection: Connection, retentionDays: number) {
       text: { type: String, required: true },
       deleted: { type: Boolean, default: false },
       cleared: { type: Boolean, default: false },
+      extras: { type: String },
     },
     SCHEMA_OPTIONS,
   );
@@ -146,7 +168,29 @@ export function defineModels(connection: Connection, retentionDays: number) {
     { unique: true, partialFilterExpression: { logKey: { $exists: true } } },
   );
 
+  const pinSchema = new Schema<PinDoc>(
+    { _id: { type: String, required: true }, message: { type: String, required: true }, until: Number },
+    SCHEMA_OPTIONS,
+  );
+
+  const tipSchema = new Schema<TipDoc>(
+    {
+      key: { type: String, required: true },
+      room: { type: String, required: true },
+      user: { type: new Schema({ id: String, name: String }, { _id: false }), required: true },
+      amount: { type: Number, required: true },
+      messageId: { type: Number, default: null },
+      answer: { type: new Schema({ status: Number, outcome: String, reason: String }, { _id: false }) },
+      at: { type: Number, required: true },
+    },
+    SCHEMA_OPTIONS,
+  );
+  tipSchema.index({ key: 1 }, { unique: true });
+  tipSchema.index({ room: 1, _id: -1 });
+
   return {
+    pins: connection.model<PinDoc>('Pin', pinSchema, 'pins'),
+    tips: connection.model<TipDoc>('Tip', tipSchema, 'tips'),
     messages: connection.model<MessageDoc>('Message', messageSchema, 'messages'),
     rooms: connection.model<RoomDoc>('Room', roomSchema, 'rooms'),
     bans: connection.model<BanDoc>('Ban', banSchema, 'bans'),

@@ -15,7 +15,8 @@
  * (messages, marks, bans, log) and a batch that fails part-way is retried whole.
  */
 import { type Connection, createConnection, Types } from 'mongoose';
-import type { Role } from '../../protocol/frames.js';
+import type { ChatMessage, Role } from '../../protocol/frames.js';
+import { decodeExtras, encodeExtras } from '../../protocol/message-extras.js';
 import {
   type Actor,
   type Ban,
@@ -25,13 +26,17 @@ import {
   type ModerationEntry,
   type NewModerationEntry,
   type Page,
+  type StoredPin,
   type StoredRoom,
   type RoomSettings,
   type Store,
+  type TipEntry,
+  type TipOutcome,
+  type TipRecord,
   type TranscriptMessage,
   type WriteBatch,
 } from '../store.js';
-import { defineModels, type Models } from './models.js';
+import { defineModels, type Models, type TipDoc } from './models.js';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -184,16 +189,20 @@ export class MongoStore implements Store {
 
   async writeBatch(batch: WriteBatch): Promise<void> {
     if (batch.messages.length > 0) {
-      const docs = batch.messages.map((m) => ({
-        room: m.room,
-        id: m.id,
-        ts: m.ts,
-        at: new Date(m.ts),
-        user: { id: m.user.id, name: m.user.name, role: m.user.role },
-        text: m.text,
-        deleted: false,
-        cleared: false,
-      }));
+      const docs = batch.messages.map((m) => {
+        const extras = encodeExtras(m);
+        const doc = {
+          room: m.room,
+          id: m.id,
+          ts: m.ts,
+          at: new Date(m.ts),
+          user: { id: m.user.id, name: m.user.name, role: m.user.role },
+          text: m.text,
+          deleted: false,
+          cleared: false,
+        };
+        return extras === null ? doc : { ...doc, extras };
+      });
       try {
         await this.m.messages.insertMany(docs, { ordered: false, lean: true });
       } catch (error) {
@@ -266,6 +275,7 @@ export class MongoStore implements Store {
       ts: d.ts,
       user: { id: d.user.id, name: d.user.name, role: d.user.role as Role },
       text: d.text,
+      ...decodeExtras(d.extras),
       deleted: d.deleted,
       cleared: d.cleared,
     }));
@@ -335,6 +345,51 @@ export class MongoStore implements Store {
     }));
   }
 
+  async savePin(room: string, pin: StoredPin | null): Promise<void> {
+    if (pin === null) await this.m.pins.deleteOne({ _id: room });
+    else
+      await this.m.pins.replaceOne(
+        { _id: room },
+        { _id: room, message: JSON.stringify(pin.message), until: pin.until },
+        { upsert: true },
+      );
+  }
+
+  async pin(room: string): Promise<StoredPin | null> {
+    const doc = await this.m.pins.findById(room).lean();
+    return doc === null ? null : { message: JSON.parse(doc.message) as ChatMessage, until: doc.until ?? null };
+  }
+
+  async saveTip(tip: TipRecord): Promise<void> {
+    // By key: a later answer for the same key replaces the earlier one and keeps its _id (its place in the list).
+    await this.m.tips.updateOne(
+      { key: tip.key },
+      {
+        $set: { messageId: tip.messageId, answer: tip.answer, at: tip.at },
+        $setOnInsert: { room: tip.room, user: tip.user, amount: tip.amount },
+      },
+      { upsert: true },
+    );
+  }
+
+  async tip(key: string): Promise<TipRecord | null> {
+    const doc = await this.m.tips.findOne({ key }).lean();
+    if (doc === null) return null;
+    const { id: _id, ...tip } = tipOf(doc);
+    return tip;
+  }
+
+  async tips(room: string, page: Page): Promise<TipEntry[]> {
+    let filter: Record<string, unknown> = { room };
+    if (page.before !== undefined) {
+      const before = String(page.before);
+      if (!/^[0-9a-f]{24}$/i.test(before)) return [];
+      filter = { room, _id: { $lt: new Types.ObjectId(before) } };
+    }
+    const docs = await this.m.tips.find(filter).sort({ _id: -1 }).limit(page.limit).lean();
+    return docs.map(tipOf);
+  }
+
   /** The TTL indexes do this on their own about once a minute; this is the same, at once. */
   async removeExpired(now: number): Promise<number> {
     const oldest = new Date(now - this.options.retentionDays * DAY_MS);
@@ -342,4 +397,17 @@ export class MongoStore implements Store {
     const bans = await this.m.bans.deleteMany({ until: { $ne: null, $lte: new Date(now) } });
     return messages.deletedCount + bans.deletedCount;
   }
+}
+
+function tipOf(d: TipDoc): TipEntry {
+  return {
+    id: d._id.toHexString(),
+    key: d.key,
+    room: d.room,
+    user: { id: d.user.id, name: d.user.name },
+    amount: d.amount,
+    messageId: d.messageId ?? null,
+    answer: { status: d.answer.status, outcome: d.answer.outcome as TipOutcome, reason: d.answer.reason },
+    at: d.at,
+  };
 }

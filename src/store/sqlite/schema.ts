@@ -4,7 +4,7 @@
  * the moderation log by (room, id). `user_version` numbers the schema so a later
  * change can migrate a file written by this one.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA = `
 -- last_message_id: ids reserved through (Store.reserveIds), at least the highest stored id.
@@ -72,6 +72,29 @@ CREATE TABLE IF NOT EXISTS moderation (
   log_key    TEXT
 );
 CREATE INDEX IF NOT EXISTS moderation_by_room ON moderation (room, id);
+
+-- One pin per room; message: the pinned message as JSON.
+CREATE TABLE IF NOT EXISTS pins (
+  room    TEXT PRIMARY KEY,
+  message TEXT    NOT NULL,
+  until   INTEGER
+);
+
+-- Paid messages the credit service answered; key: the debit's idempotency key.
+CREATE TABLE IF NOT EXISTS tips (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  key        TEXT    NOT NULL UNIQUE,
+  room       TEXT    NOT NULL,
+  user_id    TEXT    NOT NULL,
+  user_name  TEXT    NOT NULL,
+  amount     INTEGER NOT NULL,
+  message_id INTEGER,
+  status     INTEGER NOT NULL,
+  outcome    TEXT    NOT NULL,
+  reason     TEXT    NOT NULL,
+  at         INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tips_by_room ON tips (room, id);
 `;
 
 /**
@@ -79,7 +102,8 @@ CREATE INDEX IF NOT EXISTS moderation_by_room ON moderation (room, id);
  * (which creates missing tables but never changes existing ones). Version 2: a
  * moderation entry's cluster log key, unique per room (NULLs, unkeyed entries,
  * may repeat). Version 3: a ban row's kind (a timeout is kept beside the bans)
- * and a guest's client address; a room's chat modes as one JSON object.
+ * and a guest's client address; a room's chat modes as one JSON object. Version
+ * 4: messages' extras column (pins and tips tables are new tables, created by SCHEMA).
  */
 export function migrate(db: { exec(sql: string): unknown; pragma(sql: string): unknown }): void {
   const addColumn = (table: string, column: string, type: string) => {
@@ -88,6 +112,9 @@ export function migrate(db: { exec(sql: string): unknown; pragma(sql: string): u
   };
   addColumn('moderation', 'log_key', 'TEXT');
   db.exec('CREATE UNIQUE INDEX IF NOT EXISTS moderation_by_key ON moderation (room, log_key)');
+  // Version 4: a message's extras (reply, mentions, action, announcement, tip) as JSON; pins and tips are tables above.
+  addColumn('messages', 'extras', 'TEXT');
+  // Version 3: timeouts beside the bans, a guest ban's address, the room's chat modes.
   addColumn('bans', 'kind', "TEXT NOT NULL DEFAULT 'ban'");
   addColumn('bans', 'address', 'TEXT');
   addColumn('rooms', 'settings', 'TEXT');

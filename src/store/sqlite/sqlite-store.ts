@@ -15,7 +15,8 @@
  */
 import { join } from 'node:path';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type { Role } from '../../protocol/frames.js';
+import type { ChatMessage, Role } from '../../protocol/frames.js';
+import { decodeExtras, encodeExtras } from '../../protocol/message-extras.js';
 import {
   type Actor,
   type Ban,
@@ -25,9 +26,13 @@ import {
   type ModerationEntry,
   type NewModerationEntry,
   type Page,
+  type StoredPin,
   type StoredRoom,
   type RoomSettings,
   type Store,
+  type TipEntry,
+  type TipOutcome,
+  type TipRecord,
   type TranscriptMessage,
   type WriteBatch,
 } from '../store.js';
@@ -54,6 +59,20 @@ interface MessageRow {
   text: string;
   deleted: number;
   cleared: number;
+  extras: string | null;
+}
+interface TipRow {
+  id: number;
+  key: string;
+  room: string;
+  user_id: string;
+  user_name: string;
+  amount: number;
+  message_id: number | null;
+  status: number;
+  outcome: string;
+  reason: string;
+  at: number;
 }
 interface RoomRow {
   name: string;
@@ -240,7 +259,7 @@ export class SqliteStore implements Store {
     const lastIds = new Map<string, number>();
     const now = Date.now();
     for (const m of batch.messages) {
-      sql.insertMessage.run(m.room, m.id, m.ts, m.user.id, m.user.name, m.user.role, m.text);
+      sql.insertMessage.run(m.room, m.id, m.ts, m.user.id, m.user.name, m.user.role, m.text, encodeExtras(m));
       lastIds.set(m.room, Math.max(lastIds.get(m.room) ?? 0, m.id));
     }
     for (const [room, id] of lastIds) sql.raiseLastId.run({ room, id, at: now });
@@ -279,6 +298,7 @@ export class SqliteStore implements Store {
       ts: r.ts,
       user: { id: r.user_id, name: r.user_name, role: r.user_role as Role },
       text: r.text,
+      ...decodeExtras(r.extras),
       deleted: r.deleted === 1,
       cleared: r.cleared === 1,
     }));
@@ -335,6 +355,42 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async savePin(room: string, pin: StoredPin | null): Promise<void> {
+    if (pin === null) this.sql.deletePin.run(room);
+    else this.sql.savePin.run({ room, message: JSON.stringify(pin.message), until: pin.until });
+  }
+
+  async pin(room: string): Promise<StoredPin | null> {
+    const row = this.sql.pin.get(room) as { message: string; until: number | null } | undefined;
+    return row === undefined ? null : { message: JSON.parse(row.message) as ChatMessage, until: row.until };
+  }
+
+  async saveTip(tip: TipRecord): Promise<void> {
+    this.sql.saveTip.run({
+      key: tip.key,
+      room: tip.room,
+      userId: tip.user.id,
+      userName: tip.user.name,
+      amount: tip.amount,
+      messageId: tip.messageId,
+      status: tip.answer.status,
+      outcome: tip.answer.outcome,
+      reason: tip.answer.reason,
+      at: tip.at,
+    });
+  }
+
+  async tip(key: string): Promise<TipRecord | null> {
+    const row = this.sql.tip.get(key) as TipRow | undefined;
+    if (row === undefined) return null;
+    const { id: _id, ...tip } = tipOf(row);
+    return tip;
+  }
+
+  async tips(room: string, page: Page): Promise<TipEntry[]> {
+    return (this.sql.tips.all(room, cursor(page.before), page.limit) as TipRow[]).map(tipOf);
+  }
+
   async removeExpired(now: number): Promise<number> {
     if (this.closed) return 0;
     const { sql } = this;
@@ -363,8 +419,8 @@ function prepare(db: Db) {
     saveSettings: s(`INSERT INTO rooms (name, created_at, slow_seconds, settings) VALUES (@room, @at, @slow, @settings)
       ON CONFLICT (name) DO UPDATE SET slow_seconds = excluded.slow_seconds, settings = excluded.settings`),
     // OR IGNORE: a retried batch finds its rows already there and adds nothing.
-    insertMessage: s(`INSERT OR IGNORE INTO messages (room, id, ts, user_id, user_name, user_role, text)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    insertMessage: s(`INSERT OR IGNORE INTO messages (room, id, ts, user_id, user_name, user_role, text, extras)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
     raiseLastId: s(`INSERT INTO rooms (name, created_at, last_message_id) VALUES (@room, @at, @id)
       ON CONFLICT (name) DO UPDATE SET last_message_id = max(last_message_id, excluded.last_message_id)`),
     markDeleted: s(`UPDATE messages SET deleted = 1 WHERE room = ? AND id = ?`),
@@ -387,6 +443,29 @@ function prepare(db: Db) {
     setReviewTerms: s(`INSERT OR REPLACE INTO review_terms (id, terms, updated_at) VALUES (1, ?, ?)`),
     moderation: s(`SELECT * FROM moderation WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?`),
     expireMessages: s(`DELETE FROM messages WHERE ts < ?`),
+    savePin: s(`INSERT OR REPLACE INTO pins (room, message, until) VALUES (@room, @message, @until)`),
+    deletePin: s(`DELETE FROM pins WHERE room = ?`),
+    pin: s(`SELECT message, until FROM pins WHERE room = ?`),
+    // Same key: the later answer replaces the earlier, and the row keeps its place.
+    saveTip: s(`INSERT INTO tips (key, room, user_id, user_name, amount, message_id, status, outcome, reason, at)
+      VALUES (@key, @room, @userId, @userName, @amount, @messageId, @status, @outcome, @reason, @at)
+      ON CONFLICT (key) DO UPDATE SET message_id = excluded.message_id, status = excluded.status,
+        outcome = excluded.outcome, reason = excluded.reason, at = excluded.at`),
+    tip: s(`SELECT * FROM tips WHERE key = ?`),
+    tips: s(`SELECT * FROM tips WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?`),
     expireBans: s(`DELETE FROM bans WHERE until IS NOT NULL AND until <= ?`),
+  };
+}
+
+function tipOf(r: TipRow): TipEntry {
+  return {
+    id: String(r.id),
+    key: r.key,
+    room: r.room,
+    user: { id: r.user_id, name: r.user_name },
+    amount: r.amount,
+    messageId: r.message_id,
+    answer: { status: r.status, outcome: r.outcome as TipOutcome, reason: r.reason },
+    at: r.at,
   };
 }
