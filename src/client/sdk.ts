@@ -42,6 +42,7 @@ import { type TransportChoice, type TransportKind, TransportPicker } from './tra
 export type {
   AnnouncementColor,
   ChatMessage,
+  ChatModes,
   ErrorFrame,
   MessageExtras,
   PinnedFrame,

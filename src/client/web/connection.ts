@@ -8,7 +8,9 @@ import { ChatClient, type Identity } from '../sdk.js';
 import { byId } from './dom.js';
 import { focusComposer, setCanWrite, showComposer, updateCount } from './composer.js';
 import { roomError, showError } from './inline-error.js';
-import { setJoinHint, showJoinForm } from './join-form.js';
+import { addHeld, removeHeld, showModes } from './chat-modes.js';
+import { nameRefused, setJoinHint, showJoinForm } from './join-form.js';
+import { forgetGuest, rememberGuest } from './remembered.js';
 import { markDeleted, renderMessage } from './message-line.js';
 import { clock, MessageList } from './message-list.js';
 import { addBanned, addTimedOut, liftFor, listLacks, renderUsers, showModTools, showSlow } from './mod-panel.js';
@@ -91,6 +93,8 @@ export function start(roomName: string, who: Identity): void {
       updateCount();
       viewers.textContent = String(w.viewers);
       showSlow(w.settings.slow);
+      showModes(w.settings);
+      if (w.guestToken !== undefined) rememberGuest(w.you.name, w.guestToken);
       const anonymous = w.you.role === 'anonymous';
       showComposer(!anonymous);
       showJoinForm(anonymous);
@@ -134,8 +138,12 @@ export function start(roomName: string, who: Identity): void {
   c.on(
     'settings',
     mine((s) => {
+      const slowChanged = s.slow !== session.settings?.slow;
+      if (session.settings !== null) session.settings = { ...session.settings, ...s };
       showSlow(s.slow);
-      list.addNotice(s.slow > 0 ? `Slow mode is on: one message every ${s.slow} s.` : 'Slow mode is off.');
+      showModes(s);
+      if (slowChanged)
+        list.addNotice(s.slow > 0 ? `Slow mode is on: one message every ${s.slow} s.` : 'Slow mode is off.');
     }),
   );
   c.on(
@@ -178,7 +186,35 @@ export function start(roomName: string, who: Identity): void {
     'system',
     mine((s) => list.addSystem(s.text, s.ts)),
   );
-  c.on('error', mine(roomError));
+  c.on(
+    'error',
+    mine((e) => {
+      // A refused guest name: said beside the name field; the next name goes on this connection (rename).
+      if (e.code.startsWith('NAME_')) return nameRefused(e.message);
+      roomError(e);
+    }),
+  );
+  c.on(
+    'held',
+    mine(() => list.addNotice('Your message is held for a moderator to review.')),
+  );
+  c.on('review', mine(addHeld));
+  c.on(
+    'reviewed',
+    mine((r) => removeHeld(r.id)),
+  );
+  c.on(
+    'warned',
+    mine((w) => {
+      const what = `A moderator warned you${w.reason ? `: ${w.reason}` : ''}.`;
+      list.addNotice(what, {
+        text: 'I understand',
+        label: 'Acknowledge the warning',
+        testid: 'acknowledge-button',
+        run: () => c.acknowledge(),
+      });
+    }),
+  );
   c.join(who).catch(() => undefined); // a refusal arrives as the 'closed' state too
 }
 
@@ -203,6 +239,7 @@ function closed(roomName: string, code: number, explanation: string): void {
   }
   // A guest or anonymous join that was refused: offer (again) to join with a name.
   showJoinForm(true);
+  if (code === 4001 && session.identity.guestToken !== undefined) forgetGuest();
   if (code === 4001 && session.identity.name !== undefined) {
     showError(explanation);
     start(roomName, {});

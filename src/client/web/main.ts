@@ -13,7 +13,8 @@ import './moderation.css';
 import { updateCount } from './composer.js';
 import { start } from './connection.js';
 import { byId } from './dom.js';
-import { onJoin } from './join-form.js';
+import { fillName, onJoin } from './join-form.js';
+import { rememberedGuest, rememberedToken, rememberToken } from './remembered.js';
 import { ROOM_NAME_RULE } from './room-url.js';
 import { session } from './session.js';
 import { onRetry, setStatus } from './status-line.js';
@@ -32,7 +33,13 @@ window.addEventListener('online', retryNow);
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') retryNow();
 });
-onJoin((name) => start(roomName, { name }));
+onJoin((name) => {
+  // After a refused name the room waits for another on the same connection.
+  if (session.client?.rename(name)) return;
+  // The same name as last time is the same guest (its token); another name is someone new.
+  const guest = rememberedGuest();
+  start(roomName, guest?.name === name ? { name, guestToken: guest.guestToken } : { name });
+});
 
 // The browser's own "Please match the requested format." says nothing about what would match.
 const roomInput = byId<HTMLInputElement>('room-input');
@@ -49,12 +56,18 @@ if (roomName === '') {
   byId('room-title').textContent = roomName;
   document.title = `${roomName} · Chat`;
   byId('layout').hidden = false;
+  const guest = rememberedGuest();
   if (token) {
-    // Keep the token out of the address bar, bookmarks and shared links.
+    // Keep the token out of the address bar, bookmarks and shared links; this tab keeps it for its reloads.
     params.delete('token');
     window.history.replaceState(null, '', `${window.location.pathname}?${params.toString()}`);
+    rememberToken(roomName, token);
     start(roomName, { token });
+  } else if (rememberedToken(roomName) !== null) {
+    start(roomName, { token: rememberedToken(roomName)! });
   } else {
+    // Reading along until "Join chat", with the name filled in: joining is then the same guest again.
+    if (guest !== null) fillName(guest.name);
     start(roomName, {});
   }
   updateCount();

@@ -1,0 +1,104 @@
+/**
+ * Guest identities and chat modes on the chat page in Chromium: a refused name is
+ * said beside the name field and another may be tried at once; a host's token
+ * survives a reload (sessionStorage, never in the address bar); viewers see the
+ * modes in force and mods get the review queue; a banned guest stays out after a
+ * reload (its guest token in localStorage).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { ensureWebBuilt } from '../../scripts/build-web.js';
+import { openBrowser, SKIP_BROWSER } from '../helpers/browser.js';
+import { startTestServer } from '../helpers/server.js';
+import { AUTH_SECRET, token } from '../helpers/tokens.js';
+import { TestClient } from '../helpers/ws-client.js';
+
+const skip = SKIP_BROWSER;
+const ROOM = 'guestpage';
+
+describe('guest identities and chat modes on the page', { skip }, async () => {
+  if (skip) return;
+  await ensureWebBuilt();
+  const t = await startTestServer({ AUTH_SECRET, ALLOW_GUESTS: 'on' });
+  const port = await t.createRoom(ROOM);
+  const base = t.api.replace('/api/v1', '');
+  const context = await openBrowser({ width: 1280, height: 800 }, 'chat-guests');
+  context.setDefaultTimeout(10_000);
+  const open = async (query = ''): Promise<Page> => {
+    const page = await context.newPage();
+    await page.goto(`${base}/app/?room=${ROOM}${query}`);
+    await page.locator('[data-testid=connection-status][data-state=open]').waitFor();
+    return page;
+  };
+  const hostToken = await token({ sub: 'ann', name: 'Ann', role: 'host', room: ROOM });
+  const { client: hostWs } = await TestClient.join(port, { token: hostToken });
+
+  it('keeps the host signed in across a reload without the token in the address bar', async () => {
+    const page = await open(`&token=${hostToken}`);
+    assert.doesNotMatch(page.url(), /token=/);
+    await page.getByTestId('modes-panel').waitFor({ state: 'visible' });
+    await page.reload();
+    await page.locator('[data-testid=connection-status][data-state=open]').waitFor();
+    assert.match((await page.getByTestId('connection-status').textContent()) ?? '', /Connected as Ann/);
+    await page.getByTestId('modes-panel').waitFor({ state: 'visible' });
+    await page.close();
+  });
+
+  it('says why a name is refused beside the field, and takes another on the same connection', async () => {
+    const page = await open();
+    await page.getByTestId('join-name').fill('Аnn'); // a Cyrillic А
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('join-hint').filter({ hasText: 'signed-in user' }).waitFor();
+    assert.equal(await page.getByTestId('join-name').getAttribute('aria-invalid'), 'true');
+    await page.getByTestId('join-name').fill('Annika');
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    assert.match((await page.getByTestId('connection-status').textContent()) ?? '', /Connected as Annika/);
+    await page.close();
+  });
+
+  it('shows viewers the modes in force and mods the review queue with allow', async () => {
+    const host = await open(`&token=${hostToken}`);
+    const page = await open();
+    await page.getByTestId('join-name').fill('Gwen');
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    await host.getByTestId('mode-review').selectOption('guests');
+    await page.getByTestId('modes-indicator').filter({ hasText: 'Guests held for review' }).waitFor();
+    await page.getByTestId('message-input').fill('may I?');
+    await page.getByTestId('message-input').press('Enter');
+    await page.getByTestId('notice').filter({ hasText: 'held for a moderator' }).waitFor();
+    const held = host.getByTestId('held-message').filter({ hasText: 'may I?' });
+    await held.getByTestId('allow-button').click();
+    await page.getByTestId('message').filter({ hasText: 'may I?' }).waitFor();
+    await held.waitFor({ state: 'detached' });
+    await host.getByTestId('mode-review').selectOption('false');
+    await page.getByTestId('modes-indicator').waitFor({ state: 'hidden' });
+    await host.close();
+    await page.close();
+  });
+
+  it('keeps a banned guest out after a reload', async () => {
+    const page = await open();
+    await page.getByTestId('join-name').fill('Pest');
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    const stored = (await page.evaluate('localStorage.getItem("chat.guest")')) as string;
+    assert.match(stored, /"name":"Pest"/);
+    await page.getByTestId('message-input').fill('buy now');
+    await page.getByTestId('message-input').press('Enter');
+    const spam = await hostWs.next('message', (f) => f.text === 'buy now');
+    hostWs.send({ type: 'ban', user: (spam.user as { id: string }).id });
+    await page.locator('[data-testid=connection-status][data-state=closed]').waitFor();
+
+    await page.reload();
+    await page.locator('[data-testid=connection-status][data-state=open]').waitFor();
+    assert.equal(await page.getByTestId('join-name').inputValue(), 'Pest', 'the name is filled in');
+    await page.getByTestId('join-button').click();
+    await page.locator('[data-testid=connection-status][data-state=closed]').waitFor();
+    assert.match((await page.getByTestId('connection-status').textContent()) ?? '', /banned/i);
+    await page.close();
+    hostWs.close();
+  });
+});
