@@ -12,14 +12,7 @@
  * no platform API but a WebSocket constructor: the browser's global one, or one
  * given in the options (`ws` in Node), and fetch for the HTTP fallback (src/client/transport.ts).
  */
-import type {
-  AnnouncementColor,
-  ClientFrame,
-  ServerFrame,
-  SettingsFrame,
-  UserInfo,
-  WelcomeFrame,
-} from '../protocol/frames.js';
+import type { AnnouncementColor, ClientFrame, ServerFrame, UserInfo, WelcomeFrame } from '../protocol/frames.js';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { describeClose, isFinalClose } from './close-codes.js';
 import { Emitter } from './emitter.js';
@@ -36,6 +29,7 @@ import type {
   WebSocketLike,
 } from './sdk-types.js';
 import { retryAfterDelay, watchRefusal } from './retry-after.js';
+import { ChatModesApi } from './sdk-modes.js';
 import type { EventSourceConstructor } from './transport-http.js';
 import { type TransportChoice, type TransportKind, TransportPicker } from './transport.js';
 
@@ -81,6 +75,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   me: UserInfo | null = null;
   /** A guest's token from the last welcome (undefined for others). */
   guestToken: string | undefined;
+  /** The chat modes' frames: modes, shield mode, warnings, review decisions (sdk-modes.ts). */
+  readonly modes = new ChatModesApi((frame) => this.write(frame));
   room = '';
   viewers = 0;
   /** Slow mode in seconds (0: off). */
@@ -198,31 +194,6 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   clear(): boolean {
     return this.write({ type: 'clear' });
-  }
-
-  /** Sets any subset of the room's chat modes (mods and hosts); everyone gets a `settings` event. */
-  setModes(modes: Omit<SettingsFrame, 'type'>): boolean {
-    return this.write({ type: 'settings', ...modes });
-  }
-
-  /** Shield mode on (SHIELD_PRESET) or off (the modes before it). */
-  shield(on: boolean): boolean {
-    return this.write({ type: 'shield', on });
-  }
-
-  /** Warns a user: they cannot post until they acknowledge. */
-  warn(user: string, reason?: string): boolean {
-    return this.write(reason === undefined ? { type: 'warn', user } : { type: 'warn', user, reason });
-  }
-
-  /** Acknowledges a `warned` event, so this user may post again. */
-  acknowledge(): boolean {
-    return this.write({ type: 'acknowledge' });
-  }
-
-  /** Decides on a held message (a `review` event's id). */
-  review(id: string, allow: boolean): boolean {
-    return this.write({ type: allow ? 'allow' : 'deny', id });
   }
 
   /** Asks for the users list; the answer arrives as a `users` event. */

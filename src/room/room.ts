@@ -36,7 +36,7 @@ import { RoomCounters } from './counters.js';
 import type { Availability, Control, Engine, EngineRefusal, PostOrigin } from './engine.js';
 import { type ExtraFrame, type ExtrasEvents, RoomExtras } from './extras.js';
 import { History } from './history.js';
-import { Admissions } from './admission.js';
+import { JoinIdentity } from './join-identity.js';
 import { type ActExtra, actRecord, decideAct } from './moderation-frames.js';
 import type { ModesPatch } from './chat-modes.js';
 import { isModesFrame, RoomModes } from './room-modes.js';
@@ -66,7 +66,7 @@ export class Room {
   /** Chat modes at work: settings and shield frames, warnings, review, chat delay. */
   private readonly modes: RoomModes;
   private readonly history: History;
-  private readonly admissions: Admissions;
+  private readonly joinIdentity: JoinIdentity;
   private readonly acks = new PendingAcks();
   private readonly extras: RoomExtras;
   /** What joins are welcomed with, shared by the joins of one pass (src/room/recovery-cache.ts). */
@@ -95,7 +95,7 @@ export class Room {
       },
       () => engine.viewersElsewhere(),
     );
-    this.admissions = new Admissions(name, access, this.moderation, this.members);
+    this.joinIdentity = new JoinIdentity(name, access, this.moderation, this.members);
     this.modes = new RoomModes(
       {
         members: this.members,
@@ -192,7 +192,7 @@ export class Room {
 
   private async join(client: Client, frame: Extract<ClientFrame, { type: 'join' }>): Promise<void> {
     if (!client.beginJoin()) return this.refuse(client, 'ALREADY_JOINED', 'This connection has already joined');
-    const result = await this.admissions.admit(client, frame);
+    const result = await this.joinIdentity.admit(client, frame);
     if (client.state !== 'joining') return; // closed meanwhile
     if (!result.ok) {
       if ('close' in result)
@@ -203,7 +203,7 @@ export class Room {
     const user = result.user;
     const early = client.joined(user, result.standing);
     this.members.joined(client, user);
-    this.admissions.joined(user);
+    this.joinIdentity.joined(user);
 
     // The history (a recovery with `since`, else the recent messages) is built once per pass for all who ask the same.
     const history = this.modes.withoutDelayed(this.recoveries.answer(frame.since), user);
@@ -344,7 +344,7 @@ export class Room {
       moderation: this.moderation,
       members: this.members,
       history: this.history,
-      addressFor: (user) => this.admissions.addressFor(user),
+      addressFor: (user) => this.joinIdentity.addressFor(user),
     });
     if (!decision.ok) return this.refuse(client, decision.code, decision.message);
     this.record(client, actor, decision.action, decision.target, decision.extra);

@@ -4,6 +4,7 @@
  * click with what it turns on) and the review queue with allow and deny.
  */
 import type { ChatModes, FrameOf } from '../sdk.js';
+import type { ChatModesApi } from '../sdk-modes.js';
 import { byId, h } from './dom.js';
 import { session } from './session.js';
 
@@ -51,7 +52,7 @@ export function showModes(m: ChatModes): void {
     : 'Turns on slow mode, followers only, unique chat and review of guests in one step.';
 }
 
-const set = (modes: Parameters<NonNullable<typeof session.client>['setModes']>[0]) => session.client?.setModes(modes);
+const set = (modes: Parameters<ChatModesApi['set']>[0]) => session.client?.modes.set(modes);
 followers.addEventListener('change', () => set({ followersOnly: followers.checked ? FOLLOWERS_MINUTES : null }));
 subscribers.addEventListener('change', () => set({ subscribersOnly: subscribers.checked }));
 unique.addEventListener('change', () => set({ uniqueChat: unique.checked }));
@@ -59,12 +60,12 @@ delay.addEventListener('change', () => set({ chatDelay: Number(delay.value) }));
 review.addEventListener('change', () =>
   set({ review: review.value === 'guests' ? 'guests' : review.value === 'true' }),
 );
-shield.addEventListener('click', () => session.client?.shield(shield.getAttribute('aria-pressed') !== 'true'));
+shield.addEventListener('click', () => session.client?.modes.shield(shield.getAttribute('aria-pressed') !== 'true'));
 
 /** A held message for the mods' queue, with allow and deny. */
 export function addHeld(r: FrameOf<'review'>): void {
   if (queue.querySelector(`[data-review-id="${CSS.escape(r.id)}"]`) !== null) return;
-  const decide = (allow: boolean) => () => session.client?.review(r.id, allow);
+  const decide = (allow: boolean) => () => session.client?.modes.review(r.id, allow);
   const allow = h('button', { type: 'button', class: 'quiet', 'data-testid': 'allow-button' }, 'Allow');
   const deny = h('button', { type: 'button', class: 'quiet danger', 'data-testid': 'deny-button' }, 'Deny');
   allow.addEventListener('click', decide(true));

@@ -211,7 +211,7 @@ export function start(roomName: string, who: Identity): void {
         text: 'I understand',
         label: 'Acknowledge the warning',
         testid: 'acknowledge-button',
-        run: () => c.acknowledge(),
+        run: () => c.modes.acknowledge(),
       });
     }),
   );

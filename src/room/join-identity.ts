@@ -13,14 +13,14 @@ import type { Members } from './members.js';
 import type { Moderation } from './moderation.js';
 import { NameGuard } from './name-guard.js';
 
-export type Admission =
+export type JoinVerdict =
   | Extract<JoinResult, { ok: true }>
   /** Final: close with 4001 (`reason`) or, banned, 4003. */
   | { ok: false; close: 'unauthorized' | 'banned'; reason: string }
   /** The name cannot be had: the client may try another on the same connection. */
   | Exclude<Extract<JoinResult, { ok: false }>, { reason: string }>;
 
-export class Admissions {
+export class JoinIdentity {
   private readonly identity: IdentityResolver;
   private readonly names: NameGuard;
   /** GUEST_BANS_BY_ADDRESS: guest bans and timeouts also hold the guest's client address. */
@@ -37,7 +37,7 @@ export class Admissions {
     this.byAddress = access.guestBansByAddress;
   }
 
-  async admit(client: Client, frame: JoinFrame): Promise<Admission> {
+  async admit(client: Client, frame: JoinFrame): Promise<JoinVerdict> {
     const result = await this.identity.resolve(frame);
     if (!result.ok) return 'reason' in result ? { ok: false, close: 'unauthorized', reason: result.reason } : result;
     const { user } = result;
