@@ -79,6 +79,30 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     await page.close();
   });
 
+  it("warns from a line's menu: the guest cannot post until they acknowledge", async () => {
+    const host = await open(`&token=${hostToken}`);
+    const page = await open();
+    await page.getByTestId('join-name').fill('Wes');
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    await page.getByTestId('message-input').fill('rude words');
+    await page.getByTestId('message-input').press('Enter');
+    const rude = host.getByTestId('message').filter({ hasText: 'rude words' });
+    await rude.getByTestId('message-menu-button').click();
+    await host.getByTestId('warn-button').click();
+    const warned = page.getByTestId('notice').filter({ hasText: 'A moderator warned you' });
+    await warned.waitFor();
+    await page.getByTestId('message-input').fill('more');
+    await page.getByTestId('message-input').press('Enter');
+    await page.getByTestId('error').filter({ hasText: 'acknowledge' }).waitFor();
+    await warned.getByRole('button', { name: 'Acknowledge the warning' }).click();
+    await page.getByTestId('message-input').fill('sorry');
+    await page.getByTestId('message-input').press('Enter');
+    await host.getByTestId('message').filter({ hasText: 'sorry' }).waitFor();
+    await host.close();
+    await page.close();
+  });
+
   it('keeps a banned guest out after a reload', async () => {
     const page = await open();
     await page.getByTestId('join-name').fill('Pest');

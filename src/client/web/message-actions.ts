@@ -42,6 +42,13 @@ export const MESSAGE_ACTIONS: MessageAction[] = [
     data: { seconds: String(seconds) },
   })),
   {
+    testid: 'warn-button',
+    text: (m) => `Warn ${m.user.name}`,
+    applies: (may) => may.moderate,
+    // The room tells them; they post again once they acknowledge it.
+    run: (m) => session.client?.modes.warn(m.user.id, 'Please keep to the rules of this chat'),
+  },
+  {
     testid: 'ban-button',
     text: (m) => `Ban ${m.user.name}…`,
     applies: (may) => may.moderate,
