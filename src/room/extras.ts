@@ -126,7 +126,8 @@ export class RoomExtras {
 
   receive(client: Client, user: UserInfo, frame: ExtraFrame): void {
     if (frame.type === 'tip') return this.tip(client, user, frame);
-    if (!this.host.moderation.isModerator(user.role)) return this.host.refuse(client, 'FORBIDDEN', ONLY_MODERATORS);
+    if (!this.host.moderation.isModerator(user.role))
+      return this.host.refuse(client, 'FORBIDDEN', ONLY_MODERATORS, frame.type === 'announce' ? frame.ref : undefined);
     switch (frame.type) {
       case 'announce':
         return this.post(client, user, frame.text, frame.ref, { announcement: frame.color ?? 'primary' });
