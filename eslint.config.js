@@ -46,6 +46,11 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
+    // The operator's console runs in browsers too.
+    files: ['src/client/admin/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['scripts/**', 'spec/**'],
     rules: { 'no-console': 'off' },
   },

@@ -42,7 +42,35 @@ export async function ensureWebBuilt(): Promise<void> {
   if (!existsSync(join(WEB_OUT, 'index.html'))) await buildWeb();
 }
 
+// ── The operator's console (src/client/admin), served at /admin/ on the admin listener ──
+const ADMIN_SOURCE = join(ROOT, 'src/client/admin');
+export const ADMIN_OUT = join(ROOT, 'dist/admin');
+
+export async function buildAdminConsole(outdir: string = ADMIN_OUT): Promise<void> {
+  await mkdir(outdir, { recursive: true });
+  await build({
+    entryPoints: { console: join(ADMIN_SOURCE, 'main.ts') },
+    outdir,
+    bundle: true,
+    format: 'esm',
+    target: ['es2020'],
+    platform: 'browser',
+    minify: true,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  await copyFile(join(ADMIN_SOURCE, 'index.html'), join(outdir, 'index.html'));
+}
+
+/** For tests, like ensureWebBuilt: builds the console only when there is no build yet. */
+export async function ensureAdminConsoleBuilt(): Promise<void> {
+  if (!existsSync(join(ADMIN_OUT, 'index.html'))) await buildAdminConsole();
+}
+
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await buildWeb();
   console.log(`web app built into ${WEB_OUT}`);
+  await buildAdminConsole();
+  console.log(`operator's console built into ${ADMIN_OUT}`);
 }

@@ -126,10 +126,14 @@ const variables = {
   WS_PONG_TIMEOUT_MS: [int(100, 600_000), '10000'],
   SLOW_READER_BYTES: [int(1024, 1_073_741_824), '1048576'],
   PRESENCE_INTERVAL_MS: [int(0, 60_000), '1000'],
+  // Join admission per room (src/room/join-admission.ts): upgrades past it get 503 + Retry-After.
+  JOIN_RATE_PER_S: [int(0, 1_000_000), '5000'],
+  JOIN_BURST: [int(1, 1_000_000), '5000'],
   // The process-wide connection budget and honest slow-reader limits (docs/deploy.md).
   MAX_CONNECTIONS: [optionalInt(1, 10_000_000), ''],
   FD_RESERVE: [optionalInt(0, 10_000_000), ''],
   SLOW_READER_MS: [int(100, 600_000), '5000'],
+  HTTP_SESSION_IDLE_S: [int(1, 3600), '30'],
 } as const satisfies Record<string, readonly [z.ZodType, string]>;
 
 type Variables = typeof variables;
@@ -153,6 +157,12 @@ export interface RoomLimits {
   /** A connection whose socket has not drained for this long is closed with 4009. */
   slowReaderMs: number;
   presenceIntervalMs: number;
+  /** An HTTP-fallback session with no open event stream for this long ends as a leave. */
+  httpSessionIdleMs: number;
+  /** Upgrades a room admits per second once its burst is spent (0: no limit); the rest get 503 + Retry-After. */
+  joinRatePerS: number;
+  /** Upgrades a room admits at once before the rate applies. */
+  joinBurst: number;
   /** Paid messages: set when CREDIT_SERVICE_URL is (the master calls the service; the room checks these). */
   tips?: TipLimits;
 }
@@ -418,9 +428,12 @@ function build(c: RawConfig, slots: RoomSlots, connectionBudget: ConnectionBudge
       slowReaderBytes: c.SLOW_READER_BYTES,
       slowReaderMs: c.SLOW_READER_MS,
       presenceIntervalMs: c.PRESENCE_INTERVAL_MS,
+      joinRatePerS: c.JOIN_RATE_PER_S,
+      joinBurst: c.JOIN_BURST,
       ...(c.CREDIT_SERVICE_URL
         ? { tips: { min: c.TIP_MIN, max: c.TIP_MAX, pinMsPerCredit: c.TIP_PIN_MS_PER_CREDIT } }
         : {}),
+      httpSessionIdleMs: c.HTTP_SESSION_IDLE_S * 1000,
     },
     connectionBudget,
   };

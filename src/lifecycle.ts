@@ -81,6 +81,8 @@ export interface ListenOptions {
    * the process.
    */
   acceptErrors?: (error: NodeJS.ErrnoException) => void;
+  /** Connections the kernel may queue before they are accepted (Node's default: 511; capped by net.core.somaxconn). */
+  backlog?: number;
 }
 
 /** Why a port cannot be bound, in words. */
@@ -97,7 +99,7 @@ function why(error: NodeJS.ErrnoException): string {
  * over once listening.
  */
 export function listen(server: Server, options: ListenOptions): Promise<number> {
-  const { port, host, setting } = options;
+  const { port, host, setting, backlog } = options;
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       const where = host === undefined ? '' : ` on ${host}`;
@@ -106,7 +108,7 @@ export function listen(server: Server, options: ListenOptions): Promise<number> 
       reject(new ListenError(error.code ?? 'ERROR', `${name}${where}: ${why(error)}${fix}`, { cause: error }));
     };
     server.once('error', onError);
-    server.listen(port, host, () => {
+    server.listen({ port, host, ...(backlog === undefined ? {} : { backlog }) }, () => {
       server.off('error', onError);
       if (options.acceptErrors !== undefined) server.on('error', options.acceptErrors);
       const address = server.address();

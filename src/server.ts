@@ -26,6 +26,7 @@ import { DataLayer } from './master/data-layer.js';
 import { LbClient } from './master/lb-client.js';
 import { Metrics } from './master/metrics.js';
 import { ClusterHealth } from './cluster/cluster-health.js';
+import { CopyRegistry } from './cluster/copy-registry.js';
 import { Readiness } from './master/readiness.js';
 import { RoomsService } from './master/rooms.js';
 import { APP_VERSION } from './version.js';
@@ -63,6 +64,8 @@ export class ChatServer {
   readonly readiness = new Readiness();
   /** Cluster mode: whether the cluster's Redis answers (null: one server). */
   private readonly clusterHealth: ClusterHealth | null;
+  /** Cluster mode: which copy of each room speaks for it to the webhooks (null: one server). */
+  private readonly copies: CopyRegistry | null;
   /** Every route each listener answers (checked against docs/openapi.yaml). */
   readonly routes: RouteTable;
   /** Resolves with the exit code once a stop has finished. */
@@ -88,6 +91,7 @@ export class ChatServer {
     this.log = logger.child({ component: 'master' });
     this.version = options.version ?? APP_VERSION;
     this.clusterHealth = config.redisUrl ? new ClusterHealth(config.redisUrl) : null;
+    this.copies = this.clusterHealth ? new CopyRegistry(this.clusterHealth.client) : null;
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     const store = createStore(config, logger);
     // Notices for every room go to the rooms open at the time (the rooms service is built next).
@@ -112,7 +116,12 @@ export class ChatServer {
       key: config.loadBalancerKey,
       heartbeatS: config.lbHeartbeatS,
     });
-    this.webhooks = new Webhooks({ ...outbound, urls: config.listingWebhookUrls, secret: config.webhookSecret });
+    this.webhooks = new Webhooks({
+      ...outbound,
+      urls: config.listingWebhookUrls,
+      secret: config.webhookSecret,
+      copies: this.copies,
+    });
     this.metrics = new Metrics({
       rooms: this.rooms,
       data: this.data,
@@ -202,6 +211,7 @@ export class ChatServer {
       this.data.stop(deadline - 300),
     ]);
     await Promise.all([closeServer(this.publicServer, remaining()), closeServer(this.adminServer, remaining())]);
+    this.copies?.stop();
     this.clusterHealth?.stop();
     return 'done';
   }
@@ -211,6 +221,7 @@ export class ChatServer {
     // Rooms created from here on get the cached bans and terms.
     await this.data.start();
     this.clusterHealth?.start();
+    this.copies?.start();
     this.rooms.start();
     // Once listening, a listener's errors are accept failures (EMFILE when descriptors
     // run out): logged once per burst, never an uncaught exception that ends the master.

@@ -1,7 +1,17 @@
 /** The bench runner's handle on one load generator process (a forked child speaking loadgen-protocol). */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ConnectCommand, LoadgenCommand, StepCommand, StepResult } from './loadgen-protocol.js';
+import type {
+  ConnectCommand,
+  LoadgenCommand,
+  StepCommand,
+  StepResult,
+  StormJoinCommand,
+  StormRejoinCommand,
+  StormResult,
+  StormState,
+  Tally,
+} from './loadgen-protocol.js';
 
 const script = fileURLToPath(new URL('./loadgen.js', import.meta.url));
 
@@ -50,7 +60,8 @@ export class Loadgen {
   }
 
   connect(cmd: Omit<ConnectCommand, 'type'>): Promise<{ subscribers: number; publishers: number }> {
-    return this.call({ type: 'connect', ...cmd });
+    // Thousands of joins per process take a while on a busy machine.
+    return this.call({ type: 'connect', ...cmd }, 600_000);
   }
 
   step(cmd: Omit<StepCommand, 'type'>): Promise<StepResult> {
@@ -59,6 +70,23 @@ export class Loadgen {
 
   drain(group: string, quietMs = 300, maxMs = 5_000): Promise<{ drainedMs: number }> {
     return this.call({ type: 'drain', group, quietMs, maxMs });
+  }
+
+  /** What the group counted since the last reset (and its latencies when asked); `reset` starts the count again. */
+  tally(group: string, options: { latencies?: boolean; reset?: boolean } = {}): Promise<Tally> {
+    return this.call({ type: 'tally', group, latencies: options.latencies ?? false, reset: options.reset ?? false });
+  }
+
+  stormJoin(cmd: Omit<StormJoinCommand, 'type'>): Promise<StormState> {
+    return this.call({ type: 'storm-join', ...cmd }, 300_000);
+  }
+
+  stormState(group: string): Promise<StormState> {
+    return this.call({ type: 'storm-state', group });
+  }
+
+  stormRejoin(cmd: Omit<StormRejoinCommand, 'type'>): Promise<StormResult> {
+    return this.call({ type: 'storm-rejoin', ...cmd }, cmd.timeoutMs + 30_000);
   }
 
   close(group: string): Promise<unknown> {

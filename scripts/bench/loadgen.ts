@@ -3,13 +3,19 @@
  * results out). It holds groups of raw WebSocket connections to one server:
  * subscribers that count every delivery in the bytes they receive, a few of them
  * (the samplers) decoding every frame to take its latency, and publishers that
- * send at a paced rate. Send and receive times come from this one process's
- * monotonic clock, so latency needs no clock agreement with the server.
+ * send at a paced rate. Send and receive times are the machine's clock read
+ * through each process's monotonic one (timeOrigin + now), so a delivery sent by
+ * one load generator process and sampled by another is timed on the same clock;
+ * latency needs no clock agreement with the server. Big rooms spread their
+ * connections over several such processes (each is limited to 20,000 open
+ * files), each from its own 127.0.0.x source address; the reconnect storm's
+ * clients live in storm-clients.ts.
  */
 import { performance } from 'node:perf_hooks';
 import { type DialectName, dialects } from './dialects.js';
 import { RawWs } from './raw-ws.js';
-import type { ConnectCommand, LoadgenCommand, StepCommand, StepResult } from './loadgen-protocol.js';
+import type { ConnectCommand, LoadgenCommand, StepCommand, StepResult, Tally } from './loadgen-protocol.js';
+import { stormJoin, stormRejoin, stormState } from './storm-clients.js';
 
 interface Group {
   dialect: DialectName;
@@ -27,36 +33,50 @@ const CONNECT_CONCURRENCY = 50;
 const TICK_MS = 2;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Milliseconds on the machine's clock, at the monotonic clock's resolution: comparable across processes. */
+const wallNow = () => performance.timeOrigin + performance.now();
 
-async function openOne(group: Group, port: number, name: string, role: 'count' | 'sample' | 'publish'): Promise<RawWs> {
+async function openOne(
+  group: Group,
+  port: number,
+  name: string,
+  role: 'count' | 'sample' | 'publish',
+  sourceAddress?: string,
+): Promise<RawWs> {
   const dialect = dialects[group.dialect];
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const sendTimes: number[] = [];
-  const conn = await RawWs.open(port, dialect.path, {
-    message(c, text) {
-      const state = dialect.onMessage(c, text, sendTimes);
-      if (state === 'ready') {
-        markReady();
-        if (role !== 'sample') c.mode = 'count';
-      }
-      if (sendTimes.length > 0) {
-        if (role !== 'publish') {
-          const now = performance.now();
-          group.count += sendTimes.length;
-          for (const t of sendTimes) group.latencies.push(now - t);
+  const conn = await RawWs.open(
+    port,
+    dialect.path,
+    {
+      message(c, text) {
+        const state = dialect.onMessage(c, text, sendTimes);
+        if (state === 'ready') {
+          markReady();
+          if (role !== 'sample') c.mode = 'count';
         }
-        sendTimes.length = 0;
-      }
+        if (sendTimes.length > 0) {
+          if (role !== 'publish') {
+            const now = wallNow();
+            group.count += sendTimes.length;
+            for (const t of sendTimes) group.latencies.push(now - t);
+          }
+          sendTimes.length = 0;
+        }
+      },
+      counted(c, first, length, newlines) {
+        const n = dialect.deliveries(c, first, length, newlines);
+        if (role !== 'publish') group.count += n;
+      },
+      close() {
+        group.closed += 1;
+      },
     },
-    counted(c, first, length, newlines) {
-      const n = dialect.deliveries(c, first, length, newlines);
-      if (role !== 'publish') group.count += n;
-    },
-    close() {
-      group.closed += 1;
-    },
-  });
+    10_000,
+    sourceAddress,
+  );
   if (dialect.hello) conn.send(dialect.hello(name));
   if (dialect.readyOnOpen) {
     if (role !== 'sample') conn.mode = 'count';
@@ -84,19 +104,20 @@ async function connectGroup(cmd: ConnectCommand): Promise<{ subscribers: number;
   groups.set(cmd.group, group);
   const jobs: Array<() => Promise<void>> = [];
   const base = group.subscribers.length;
+  const portOf = (i: number) => (cmd.ports ? cmd.ports[i % cmd.ports.length]! : cmd.port);
   // Samplers are spread evenly among the subscribers.
   const every = cmd.samplers > 0 ? Math.max(1, Math.floor(cmd.subscribers / cmd.samplers)) : 0;
   for (let i = 0; i < cmd.subscribers; i++) {
     const role = every > 0 && i % every === 0 ? 'sample' : 'count';
     jobs.push(async () => {
-      const conn = await openOne(group, cmd.port, `${cmd.group}-s${base + i}`, role);
+      const conn = await openOne(group, portOf(base + i), `${cmd.group}-s${base + i}`, role, cmd.sourceAddress);
       group.subscribers.push(conn);
       if (role === 'sample') group.samplers.add(conn);
     });
   }
   for (let i = 0; i < cmd.publishers; i++) {
     jobs.push(async () => {
-      group.publishers.push(await openOne(group, cmd.port, `${cmd.group}-p${i}`, 'publish'));
+      group.publishers.push(await openOne(group, portOf(i), `${cmd.group}-p${i}`, 'publish', cmd.sourceAddress));
     });
   }
   let next = 0;
@@ -131,7 +152,7 @@ async function step(cmd: StepCommand): Promise<StepResult> {
     const due = Math.min(total, Math.floor(((now - t0) / 1000) * cmd.rate)) - sent;
     if (due > 0) {
       const per: Buffer[][] = group.publishers.map(() => []);
-      const text = `t${now.toFixed(3)}|${pad}`.slice(0, Math.max(cmd.textBytes, 16));
+      const text = `t${(performance.timeOrigin + now).toFixed(3)}|${pad}`.slice(0, Math.max(cmd.textBytes, 16));
       const frame = dialect.publish(text);
       for (let i = 0; i < due; i++) per[turn++ % per.length]!.push(frame);
       group.publishers.forEach((p, i) => {
@@ -193,6 +214,24 @@ async function drain(groupName: string, quietMs: number, maxMs: number): Promise
   return { drainedMs: Math.round(performance.now() - start) };
 }
 
+/** What a group has counted since its last reset; with the sampled latencies when asked (another process publishes). */
+function tally(groupName: string, latencies: boolean, reset: boolean): Tally {
+  const group = groups.get(groupName);
+  if (!group) throw new Error(`no group ${groupName}`);
+  const result: Tally = {
+    count: group.count,
+    closed: group.closed,
+    subscribers: group.subscribers.filter((s) => !s.closed).length,
+    samplers: [...group.samplers].filter((c) => !c.closed).length,
+  };
+  if (latencies) result.latencies = group.latencies;
+  if (reset) {
+    group.count = 0;
+    group.latencies = [];
+  }
+  return result;
+}
+
 function closeGroup(name: string): void {
   const group = groups.get(name);
   if (!group) return;
@@ -211,6 +250,14 @@ async function run(cmd: LoadgenCommand): Promise<unknown> {
     case 'close':
       closeGroup(cmd.group);
       return {};
+    case 'tally':
+      return tally(cmd.group, cmd.latencies, cmd.reset);
+    case 'storm-join':
+      return stormJoin(cmd);
+    case 'storm-state':
+      return stormState(cmd.group);
+    case 'storm-rejoin':
+      return stormRejoin(cmd);
   }
 }
 

@@ -4,7 +4,8 @@
  * builds a string for a message it only has to count (it counts newlines in the
  * bytes as they arrive), it masks with the all-zero key (valid per RFC 6455 and
  * free to apply), and it answers pings and Engine.IO heartbeats itself.
- * Loopback only: it connects to 127.0.0.1.
+ * Loopback only: it connects to 127.0.0.1 (from another 127.0.0.x when asked, so
+ * that tens of thousands of connections do not share one source address's ports).
  */
 import { connect, type Socket } from 'node:net';
 
@@ -45,6 +46,26 @@ export function maskedFrame(payload: string | Buffer, opcode = 0x1): Buffer {
   return out;
 }
 
+/** An upgrade answered with something other than 101: its status and headers, for a client that retries. */
+export class UpgradeRefused extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly headers: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+function headersOf(head: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of head.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
 export class RawWs {
   mode: ReadMode = 'collect';
   closed = false;
@@ -77,13 +98,20 @@ export class RawWs {
    * into one buffer shared by every connection (net's `onread`), so a read costs no
    * allocation; whatever must outlive the read is copied.
    */
-  static open(port: number, path: string, handlers: RawWsHandlers, timeoutMs = 10_000): Promise<RawWs> {
+  static open(
+    port: number,
+    path: string,
+    handlers: RawWsHandlers,
+    timeoutMs = 10_000,
+    localAddress?: string,
+  ): Promise<RawWs> {
     return new Promise((resolve, reject) => {
       let conn: RawWs | null = null;
       let head = Buffer.alloc(0);
       const socket = connect({
         host: '127.0.0.1',
         port,
+        ...(localAddress === undefined ? {} : { localAddress }),
         onread: {
           buffer: READ_BUFFER,
           callback: (bytes: number, buffer: Uint8Array) => {
@@ -107,7 +135,9 @@ export class RawWs {
         const status = head.subarray(0, head.indexOf('\r\n')).toString();
         if (!status.includes(' 101 ')) {
           socket.destroy();
-          reject(new Error(`WebSocket handshake on port ${port}: ${status}`));
+          const text = head.subarray(0, end).toString('latin1');
+          const code = Number(status.split(' ')[1]);
+          reject(new UpgradeRefused(`WebSocket handshake on port ${port}: ${status}`, code, headersOf(text)));
           return;
         }
         conn = new RawWs(socket, handlers);

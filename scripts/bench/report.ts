@@ -6,6 +6,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BigRoomResult, StormScenarioResult } from './bigroom.js';
+import { bigRoomSection, stormSection } from './report-bigroom.js';
 import { FLOOD, type FanoutResult, ISOLATION_B } from './scenarios.js';
 import { type Goal, kb, mb, type RunResult, type Spread, type Summary, spread } from './summary.js';
 
@@ -20,6 +22,9 @@ export interface BenchFile {
   store: { status: 'measured' | 'pending' | 'failed'; writesPerSecond?: number; detail: string };
   durationS: number;
   resultFile: string;
+  /** The big-room and storm scenarios: once per full run, or with --only. */
+  bigRoom?: BigRoomResult;
+  storm?: StormScenarioResult;
 }
 
 const NOTES_START = '<!-- NOTES:START (kept when the file is regenerated) -->';
@@ -217,6 +222,8 @@ export function markdown(r: BenchFile, notes: string): string {
     `| memory per idle connection, bare ws (KB) | ${cell(s['memory.ws.bytesPerConnection'], 1, kb)} |`,
     `| memory per idle connection, Socket.IO (KB) | ${cell(s['memory.socketio.bytesPerConnection'], 1, kb)} |`,
     '',
+    ...(r.bigRoom ? bigRoomSection(r.bigRoom) : []),
+    ...(r.storm ? stormSection(r.storm) : []),
     '## Store',
     '',
     r.store.status === 'measured'

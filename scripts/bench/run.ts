@@ -5,9 +5,16 @@
  * bench-results/<date>.json and regenerates docs/benchmarks.md.
  *
  * Options: --quick (docs/ is left as it is unless --docs is given too: it holds
- * the full run's results); --only=fanout,isolation,rooms,memory,store (a partial
- * run, printed but not written to docs/); --servers=chatserver,ws (fan-out servers);
- * --cpu-prof (chatserver under --cpu-prof, profiles in bench-results/profiles/).
+ * the full run's results); --only=fanout,isolation,rooms,memory,store,bigroom,storm
+ * (a partial run, printed but not written to docs/); --servers=chatserver,ws (fan-out
+ * servers); --cpu-prof (chatserver under --cpu-prof, profiles in bench-results/profiles/).
+ * The big-room and storm scenarios (bigroom.ts) run once per full run, never in
+ * --quick unless named in --only; --sizes=5000,10000 and --storm-clients=2000 shrink
+ * them for a trial.
+ * --only=cluster (one room on two servers sharing a Redis against one server:
+ * scripts/bench/cluster.ts; needs redis-server; never part of the default set).
+ * --only=http (the HTTP fallback's fan-out and memory against WebSocket members, run
+ * only when asked for).
  * Loopback only; every scenario is bounded in time and count.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,9 +22,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BIG_ROOM_SIZES, bigRoom, STORM_CLIENTS, storm } from './bigroom.js';
+import { clusterBench } from './cluster.js';
 import { type BenchFile, writeReport } from './report.js';
+import { bigRoomSection, stormSection } from './report-bigroom.js';
 import { connectionMemory, fanout, isolation, rooms, type ServerKind, type Timing } from './scenarios.js';
 import { CHATSERVER_BENCH_ENV } from './servers.js';
+import { type HttpFallbackResult, httpFallback } from './http.js';
 import { goals, type RunResult, summarise } from './summary.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -28,6 +39,10 @@ const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.s
 const quick = flag('quick');
 const only = option('only')?.split(',');
 const wants = (part: string) => !only || only.includes(part);
+/** Minutes long each: in a full run (once, not per run), or when --only names them. */
+const wantsBig = (part: 'bigroom' | 'storm') => (only ? only.includes(part) : !quick);
+const bigRoomSizes = option('sizes')?.split(',').map(Number) ?? BIG_ROOM_SIZES;
+const stormClients = Number(option('storm-clients') ?? STORM_CLIENTS);
 const servers = (option('servers')?.split(',') ?? ['chatserver', 'ws', 'socketio']) as ServerKind[];
 const runCount = Number(option('runs') ?? (quick ? 1 : 3));
 const timing: Timing = quick
@@ -35,6 +50,23 @@ const timing: Timing = quick
   : { stepMs: 4_000, graceMs: 1_500, isolationMs: 6_000 };
 const resultsDir = join(root, 'bench-results');
 const nodeArgs = flag('cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`] : [];
+
+// The cluster comparison needs Redis and keeps its own result file: run only when named.
+if (only?.includes('cluster')) {
+  const result = await clusterBench(timing);
+  const file = `bench-results/${new Date().toISOString().replace(/[:.]/g, '-')}-cluster${quick ? '-quick' : ''}.json`;
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(
+    join(root, file),
+    JSON.stringify(
+      { date: new Date().toISOString(), quick, cores: cpus().length, loadAverage: loadavg(), result },
+      null,
+      2,
+    ) + '\n',
+  );
+  console.log(`wrote ${file}`);
+  if (only.length === 1) process.exit(0);
+}
 
 function store(): BenchFile['store'] {
   // The embedded store brings its own write benchmark (`npm run bench:store`); this
@@ -89,6 +121,10 @@ async function oneRun(index: number): Promise<RunResult> {
     console.log(`run ${index + 1}: idle connections`);
     for (const kind of order) result.connections.push(await connectionMemory(kind, quick ? 3 : 4));
   }
+  if (only?.includes('http')) {
+    console.log(`run ${index + 1}: HTTP fallback against WebSocket members`);
+    httpRuns.push(await httpFallback(timing));
+  }
   return result;
 }
 
@@ -103,7 +139,18 @@ console.log(
   `chatserver bench (${quick ? 'quick' : 'full'}, ${runCount} run(s)) on ${machine.cores} × ${machine.cpuModel}, Node ${machine.node}`,
 );
 const runs: RunResult[] = [];
+const httpRuns: HttpFallbackResult[] = [];
 for (let i = 0; i < runCount; i++) runs.push(await oneRun(i));
+let bigRoomResult: BenchFile['bigRoom'];
+if (wantsBig('bigroom')) {
+  console.log(`big room: ${bigRoomSizes.join(', ')} joined connections`);
+  bigRoomResult = await bigRoom(bigRoomSizes, nodeArgs);
+}
+let stormResult: BenchFile['storm'];
+if (wantsBig('storm')) {
+  console.log(`reconnect storm: ${stormClients} clients`);
+  stormResult = await storm(stormClients, nodeArgs);
+}
 const storeResult = wants('store') ? store() : { status: 'pending' as const, detail: 'not run (--only)' };
 const summary = summarise(runs);
 const date = new Date().toISOString().replace(/[:.]/g, '-');
@@ -117,13 +164,25 @@ const file: BenchFile = {
   summary,
   goals: goals(summary),
   store: storeResult,
+  ...(bigRoomResult === undefined ? {} : { bigRoom: bigRoomResult }),
+  ...(stormResult === undefined ? {} : { storm: stormResult }),
   durationS: Math.round((Date.now() - started) / 1000),
   resultFile,
 };
 mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(root, resultFile), JSON.stringify(file, null, 2) + '\n');
+writeFileSync(
+  join(root, resultFile),
+  JSON.stringify(httpRuns.length > 0 ? { ...file, http: httpRuns } : file, null, 2) + '\n',
+);
 const writeDocs = !only && !flag('cpu-prof') && (!quick || flag('docs'));
 if (writeDocs) writeReport(root, file);
+// A partial run of the big scenarios leaves docs/ alone: their sections go beside the results instead.
+const sections = [
+  ...(bigRoomResult ? bigRoomSection(bigRoomResult) : []),
+  ...(stormResult ? stormSection(stormResult) : []),
+];
+if (!writeDocs && sections.length > 0)
+  writeFileSync(join(root, resultFile.replace(/\.json$/, '.md')), sections.join('\n'));
 
 const r = (key: string) => summary[key]?.median;
 const x = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${v.toFixed(2)}×`);

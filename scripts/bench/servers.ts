@@ -4,7 +4,7 @@
  * two baselines in servers/. Everything listens on loopback.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -101,7 +101,9 @@ export async function startChatserver(env: Record<string, string> = {}, nodeArgs
     },
   });
   const line = await firstLine(child, (l) => l.includes('"Listening"'), 20_000);
-  child.stdout!.resume(); // keep reading the log so the server never blocks on a full pipe
+  // Keep reading the log so the server never blocks on a full pipe; BENCH_SERVER_LOG keeps it in a file.
+  if (process.env.BENCH_SERVER_LOG) child.stdout!.pipe(createWriteStream(process.env.BENCH_SERVER_LOG, { flags: 'a' }));
+  else child.stdout!.resume();
   const publicPort = (JSON.parse(line) as { publicPort: number }).publicPort;
   return {
     kind: 'chatserver',

@@ -2,24 +2,22 @@
  * The chat page in a real browser: Debian's Chromium driven by playwright-core
  * (no browser download) against a real server. Without /usr/bin/chromium the
  * suite is skipped and says how to enable it. Each scenario saves a screenshot
- * of the view it ends on in dist/screenshots/ (docs/screenshots/ with
- * SAVE_SCREENSHOTS=1, to refresh the pictures the README shows).
+ * of the view it ends on in dist/screenshots/, to look at after a failure (the
+ * README's pictures come from scripts/screenshots.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { ensureWebBuilt } from '../../scripts/build-web.js';
-import { openBrowser, SKIP_BROWSER } from '../helpers/browser.js';
+import { computedStyle, openBrowser, SKIP_BROWSER } from '../helpers/browser.js';
 import { AUTH_SECRET, token } from '../helpers/tokens.js';
 import { startTestServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/ws-client.js';
 
-const SCREENSHOTS = fileURLToPath(
-  new URL(process.env.SAVE_SCREENSHOTS === '1' ? '../../../docs/screenshots/' : '../../screenshots/', import.meta.url),
-);
+const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url));
 const WAIT_MS = 10_000;
 
 const skip = SKIP_BROWSER;
@@ -60,6 +58,14 @@ describe('chat page in Chromium', { skip }, async () => {
 
   const line = (page: Page, text: string) => page.getByTestId('message').filter({ hasText: text });
 
+  /** Opens a line's action menu and answers it. */
+  const openMenu = async (message: Locator) => {
+    await message.getByTestId('message-menu-button').click();
+    const menu = message.getByTestId('message-menu');
+    await menu.waitFor();
+    return menu;
+  };
+
   const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 
   it('shows a line one guest sends on the other guest page', async () => {
@@ -98,19 +104,30 @@ describe('chat page in Chromium', { skip }, async () => {
     await say(host, 'host says hi');
     const own = line(host, 'host says hi');
     await own.waitFor();
-    assert.equal(await own.getByTestId('delete-button').count(), 1);
-    assert.equal(await own.getByTestId('ban-button').count(), 0);
-    assert.equal(await spam.getByTestId('ban-button').count(), 1);
+    const ownMenu = await openMenu(own);
+    assert.equal(await ownMenu.getByTestId('delete-button').count(), 1);
+    assert.equal(await ownMenu.getByTestId('ban-button').count(), 0);
+    await host.keyboard.press('Escape');
+    await ownMenu.waitFor({ state: 'detached' });
+    assert.equal(await own.getByTestId('message-menu-button').count(), 1, 'one control per line');
+    assert.equal(await (await openMenu(spam)).getByTestId('ban-button').count(), 1);
+    await host.keyboard.press('Escape');
     assert.equal(
-      await line(viewer, 'nice stream').getByTestId('delete-button').count(),
+      await line(viewer, 'nice stream').getByTestId('message-menu-button').count(),
       0,
       'a guest moderates nothing',
     );
     assert.match((await host.getByTestId('char-count').textContent()) ?? '', /^\d+\/500$/, 'the limit the room sent');
     await shot(host, 'host');
-    await spam.getByTestId('delete-button').click();
-    await line(viewer, 'buy cheap followers').waitFor({ state: 'detached' });
-    await line(host, 'buy cheap followers').waitFor({ state: 'detached' });
+    await (await openMenu(spam)).getByTestId('delete-button').click();
+    // Everyone else sees a placeholder in the line's place; the author sees their text struck through.
+    const gone = host.locator(`[data-testid=message][data-id="${id}"]`);
+    await gone.filter({ hasText: 'message deleted by a moderator' }).waitFor();
+    assert.equal(await line(host, 'buy cheap followers').count(), 0, 'the text is gone for others');
+    const authors = viewer.locator(`[data-testid=message][data-id="${id}"][data-deleted=true]`);
+    await authors.waitFor();
+    assert.match((await authors.textContent()) ?? '', /buy cheap followers/);
+    assert.equal(await computedStyle(authors.locator('.text'), 'textDecorationLine'), 'line-through');
     assert.equal(await line(viewer, 'nice stream').count(), 1, 'other lines stay');
     await Promise.all([host.close(), viewer.close()]);
   });

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ensureWebBuilt } from '../../scripts/build-web.js';
+import { capturingLogger } from '../helpers/logs.js';
 import { startTestServer } from '../helpers/server.js';
 
 describe('chat page at /app/', async () => {
   await ensureWebBuilt();
-  const t = await startTestServer();
+  const { logger, lines } = capturingLogger('debug');
+  const t = await startTestServer({}, { logger });
   const site = t.api.replace('/api/v1', '');
 
   it('serves the page with a CSP that allows room WebSockets and nothing else from elsewhere', async () => {
@@ -44,5 +46,15 @@ describe('chat page at /app/', async () => {
     const res = await fetch(`${t.admin.replace('/api/v1', '')}/app/`);
     assert.equal(res.status, 404);
     assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+  });
+
+  it('logs the page’s static files at debug level and API requests at info', async () => {
+    for (const file of ['', 'app.js', 'app.css']) assert.equal((await fetch(`${site}/app/${file}`)).status, 200);
+    await t.publicFetch('/', { key: null });
+    const logged = (path: string) =>
+      lines.find((l) => typeof l.message === 'string' && l.message.startsWith(`GET ${path} `));
+    for (const path of ['/app/', '/app/app.js', '/app/app.css'])
+      assert.equal(logged(path)?.level, 'debug', `${path} at debug`);
+    assert.equal(logged('/api/v1/')?.level, 'info', 'the API at info');
   });
 });

@@ -103,6 +103,13 @@ describe('cluster mode on Redis', { skip, timeout: 120_000 }, () => {
       probe.client.close();
       return viewers >= 4;
     });
+    // `users` lists the whole room, from any copy
+    await eventually('users from every copy', async () => {
+      onC.client.send({ type: 'users' });
+      const answer = await onC.client.next('users');
+      const names = (answer.users as Array<{ id: string }>).map((u) => u.id).sort();
+      return names.join() === 'alice,bob,carol' && answer.viewers === 3;
+    });
     for (const { client } of [onA, onB, onC]) client.close();
   });
 
@@ -198,7 +205,18 @@ describe('cluster mode on Redis', { skip, timeout: 120_000 }, () => {
     await eventually('ready again', async () => (await a.adminFetch('/health/ready')).status === 200);
     const before = onB.client.frames.find((f) => f.type === 'message' && f.text === 'before')!;
     assert.ok((seen.id as number) > (before.id as number), 'ids go on growing after Redis came back empty');
-    onA.client.close();
-    onB.client.close();
+    // A since from before Redis was lost cannot be answered in full, and says so.
+    const stale = await joinAs(portB, 'r', 'viewer', undefined, before.id as number);
+    assert.equal(stale.welcome.recovered, false);
+    // A gap after it is recovered on another copy, without restarting a server.
+    onA.client.send({ type: 'message', text: 'gap', ref: 'gap' });
+    await onA.client.next('ack', (f) => f.ref === 'gap');
+    const back = await joinAs(portB, 's', 'viewer', undefined, seen.id as number);
+    assert.equal(back.welcome.recovered, true);
+    assert.deepEqual(
+      (back.welcome.history as Array<{ text: string }>).map((m) => m.text),
+      ['gap'],
+    );
+    for (const c of [onA, onB, stale, back]) c.client.close();
   });
 });

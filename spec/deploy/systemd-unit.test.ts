@@ -19,6 +19,7 @@ import { ADMIN_KEY, KEY, roomPortRange } from '../helpers/server.js';
 import { parseUnit, type Unit } from './systemd-unit.js';
 
 const UNIT_FILE = new URL('../../../config/systemd/chatserver.service', import.meta.url);
+const INSTANCE_DROP_IN = new URL('../../../config/systemd/chatserver@.service.d/instance.conf', import.meta.url);
 const CHECKOUT = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
 const INSTALL_PATH = '/opt/chatserver';
 const SYSTEM_ENV_FILE = '/etc/chatserver/env';
@@ -213,6 +214,32 @@ describe('the systemd unit', async () => {
     // The defaults fit: every room at its default cap, on a machine of up to 13 cores.
     const perRoom = loadConfig({ ...unitEnvironment(), KEY, ADMIN_KEY }, { fdLimit: limit }).limits.maxConnections;
     assert.ok(budget.maxConnections >= 12 * perRoom);
+  });
+
+  it('as the template chatserver@.service with its drop-in, gives each instance its own listeners', async () => {
+    const dropIn = parseUnit(await readFile(INSTANCE_DROP_IN, 'utf8'));
+    // systemd applies the drop-in's EnvironmentFile= after the unit's, with %i the instance.
+    const files = (instance: string) =>
+      [...service('EnvironmentFile'), ...dropIn.get('Service', 'EnvironmentFile')].map((f) =>
+        f.replaceAll('%i', instance),
+      );
+    assert.deepEqual(files('2'), [SYSTEM_ENV_FILE, '/etc/chatserver/2.env']);
+    assert.ok(dropIn.get('Service', 'SyslogIdentifier')[0]?.includes('%i'), 'each instance logs under its own name');
+    const shared = { REDIS_URL: 'redis://127.0.0.1:6379', KEY, ADMIN_KEY };
+    const instance = (n: number) => ({
+      PORT: String(8080 + n),
+      ADMIN_PORT: String(8090 + n),
+      ROOM_PORT_MIN: String(34000 + n * 1000),
+      ROOM_PORT_MAX: String(34050 + n * 1000),
+    });
+    // Later files win: the unit's Environment=, then the shared file, then the instance's.
+    const [one, two] = [1, 2].map((n) => loadConfig({ ...unitEnvironment(), ...shared, ...instance(n) }));
+    assert.notEqual(one!.port, two!.port);
+    assert.notEqual(one!.adminPort, two!.adminPort);
+    assert.equal(one!.dataDir, two!.dataDir, 'the instances share the StateDirectory');
+    assert.equal(one!.redisUrl, two!.redisUrl);
+    const cluster = await readFile(new URL('../../../docs/cluster.md', import.meta.url), 'utf8');
+    assert.ok(cluster.includes('chatserver@.service.d/instance.conf'), 'docs/cluster.md shows how to install it');
   });
 
   it(

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ADMIN_KEY, startTestServer } from '../helpers/server.js';
+import { AUTH_SECRET, token } from '../helpers/tokens.js';
+import { eventually } from '../helpers/wait.js';
 import { closeOf, TestClient } from '../helpers/ws-client.js';
 
 type Body = { data: Record<string, unknown> & { message?: string }; error?: { code: string; message: string } };
@@ -201,6 +203,30 @@ describe('admin API', async () => {
     assert.equal((await client.next('message')).text, 'during drain');
     assert.equal((await t.adminFetch('/resume', { method: 'POST' })).status, 200);
     assert.equal((await t.publicFetch('/health', { key: null })).status, 200);
+    client.close();
+  });
+});
+
+describe("a room's settings in its stats", async () => {
+  const t = await startTestServer({ AUTH_SECRET });
+
+  it('reports what the welcome frame says, and a slow mode a host sets', async () => {
+    const port = await t.createRoom('setroom');
+    const { client, welcome } = await TestClient.join(port, {
+      token: await token({ sub: 'h1', name: 'Hana', role: 'host', room: 'setroom' }),
+    });
+    const settingsOf = async () =>
+      ((await (await t.adminFetch('/room/setroom')).json()) as { data: { settings: Record<string, unknown> } }).data
+        .settings;
+    assert.deepEqual(await settingsOf(), welcome.settings);
+    assert.equal((await settingsOf()).slow, 0);
+    client.send({ type: 'slow', seconds: 7 });
+    await client.next('settings');
+    const slowed = await eventually('slow mode in the stats', async () => {
+      const settings = await settingsOf();
+      return settings.slow === 7 ? settings : undefined;
+    });
+    assert.equal(slowed.maxMessageChars, (welcome.settings as { maxMessageChars: number }).maxMessageChars);
     client.close();
   });
 });

@@ -42,14 +42,10 @@ describe('load-balancer registration', async () => {
   it('sends a heartbeat as soon as the room count changes, not at the next period', async () => {
     await t.createRoom('counted');
     // The period is an hour: only the heartbeat sent on the change can carry this.
-    const entry = await eventually(
-      'rooms=1',
-      async () => ((await lb.info())[name]?.rooms === 1 ? true : undefined),
-      3_000,
-    );
+    const entry = await eventually('rooms=1', async () => ((await lb.info())[name]?.rooms === 1 ? true : undefined));
     assert.ok(entry);
     assert.equal((await t.adminFetch('/room/counted/shutdown', { method: 'DELETE' })).status, 202);
-    await eventually('rooms=0', async () => ((await lb.info())[name]?.rooms === 0 ? true : undefined), 3_000);
+    await eventually('rooms=0', async () => ((await lb.info())[name]?.rooms === 0 ? true : undefined));
   });
 
   it('shows each balancer in the admin /load with its state and last success', async () => {
@@ -92,7 +88,12 @@ describe('a balancer that fails', async () => {
   const faulty = {
     down: { t: await startTestServer({ ...env, LOADBALANCERS: await downUrl() }), error: /ECONNREFUSED/ },
     'answering 500': { t: await startTestServer({ ...env, LOADBALANCERS: await failingUrl() }), error: /HTTP 500/ },
-    'never answering': { t: await startTestServer({ ...env, LOADBALANCERS: await hangingUrl() }), error: /timeout/ },
+    // Each heartbeat is an open circuit's trial: with a call that lasts its whole timeout (1 s), a 1 s beat
+    // would keep this circuit half-open nearly all the time. A 3 s beat leaves it open between trials.
+    'never answering': {
+      t: await startTestServer({ ...env, LB_HEARTBEAT_S: '3', LOADBALANCERS: await hangingUrl() }),
+      error: /timeout/,
+    },
     'with another key': {
       t: await startTestServer({ ...env, LOADBALANCERS: wrongKeyed.url }),
       error: /HTTP 400: Not allowed/,
@@ -107,7 +108,8 @@ describe('a balancer that fails', async () => {
           const [s] = await balancersOf(t);
           return s?.state === 'open' ? s : undefined;
         },
-        15_000,
+        // Three failed calls, each up to OUTBOUND_TIMEOUT_MS, a beat apart: a bound for a busy machine.
+        30_000,
       );
       assert.match(String(status.lastError), error);
       assert.equal(status.lastSuccess, null);

@@ -136,6 +136,9 @@ export const LIMITS: RoomLimits = {
   slowReaderBytes: 1024 * 1024,
   slowReaderMs: 5_000,
   presenceIntervalMs: 1_000,
+  joinRatePerS: 0,
+  joinBurst: 1,
+  httpSessionIdleMs: 30_000,
 };
 
 export const ACCESS: RoomAccess = {

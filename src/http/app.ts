@@ -8,6 +8,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { ADMIN_CONSOLE_PATH, adminConsole } from './admin-console.js';
 import { adminRouter } from './admin-router.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFound } from './error-handler.js';
@@ -62,7 +63,7 @@ export function createApp(options: AppOptions): Express {
   const routers = { public: publicRouter(options), admin: adminRouter(options) };
   const routes: RouteTable = {
     public: [...routesOf(routers.public, '/api/v1'), { method: 'GET', path: `${WEB_APP_PATH}/` }],
-    admin: routesOf(routers.admin, '/api/v1'),
+    admin: [...routesOf(routers.admin, '/api/v1'), { method: 'GET', path: `${ADMIN_CONSOLE_PATH}/` }],
   };
   app.locals.routes = routes;
 
@@ -74,6 +75,8 @@ export function createApp(options: AppOptions): Express {
     router.use('/api/v1', routers[kind]);
     // The chat page, for browsers: public listener only.
     if (kind === 'public') router.use(WEB_APP_PATH, webApp());
+    // The operator's console, for browsers: admin listener only (src/http/admin-console.ts).
+    if (kind === 'admin') router.use(ADMIN_CONSOLE_PATH, adminConsole(options.config.adminAllowedIps));
     router.use(notFound());
     return router;
   };

@@ -203,7 +203,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
 
   /** Every room that answered in time, by name; `for` picks the timeout (an admin read or a scrape). */
   async allStats(purpose: 'stats' | 'scrape' = 'stats'): Promise<RoomStats[]> {
-    const stats = await this.each(undefined, (h) => h.request('stats', {}, this.timeouts[purpose]));
+    const stats = await this.each(undefined, (h) => h.request('stats', { reader: purpose }, this.timeouts[purpose]));
     return [...stats.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 

@@ -17,6 +17,11 @@
  * (bounded attempts), calls go through that URL's circuit breaker (while it is open
  * the loop waits for the cool-down instead of calling), and the queue is bounded:
  * when full, the oldest event is dropped.
+ *
+ * In a cluster every server holding a copy of a room hears its opening and closing;
+ * the copy registry (src/cluster/copy-registry.ts) says which copy was the first and
+ * which the last, so room.created and room.closed go out once per room, and
+ * room.occupancy carries the whole room's viewers, from one server only.
  */
 import axios from 'axios';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -26,6 +31,7 @@ import { CircuitBreaker, CircuitOpenError } from './circuit-breaker.js';
 import { bounded, describeFailure, OUTBOUND_TIMEOUT_MS } from './outbound.js';
 import { ListenerSet, settleWithin } from '../lifecycle.js';
 import type { RoomsEvents } from './rooms.js';
+import type { CopyRegistry } from '../cluster/copy-registry.js';
 
 export type RoomEvent =
   | { type: 'room.created'; room: string; port: number }
@@ -48,6 +54,8 @@ export interface WebhooksOptions {
   maxQueue?: number;
   timeoutMs?: number;
   coolDownMs?: number;
+  /** Cluster mode: which copy of a room speaks for it (null or absent: one server). */
+  copies?: CopyRegistry | null;
 }
 
 /** The signature a receiver should find in `X-Signature` for `body`. */
@@ -91,21 +99,38 @@ export class Webhooks {
   private readonly timeoutMs: number;
   private started = false;
   private closed = false;
+  private stopCalled = false;
   /** Wakes the delivery loops out of their backoff sleeps when the server stops. */
   private readonly stopping = new AbortController();
 
   private readonly listeners = new ListenerSet();
 
+  /** Cluster mode: the registry's answers not yet in (the stop waits for them). */
+  private readonly deciding = new Set<Promise<void>>();
+
   private onOpened(room: string, port: number): void {
     this.occupancy.set(room, { sent: 0, sentAt: 0, latest: 0, timer: null });
-    this.emit({ type: 'room.created', room, port });
+    const { copies } = this.options;
+    if (!copies) return this.emit({ type: 'room.created', room, port });
+    this.decide(copies.opened(room), () => this.emit({ type: 'room.created', room, port }));
   }
 
   private onClosed(room: string, reason: string): void {
     const state = this.occupancy.get(room);
     if (state?.timer) clearTimeout(state.timer);
     this.occupancy.delete(room);
-    this.emit({ type: 'room.closed', room, reason });
+    const { copies } = this.options;
+    if (!copies) return this.emit({ type: 'room.closed', room, reason });
+    this.decide(copies.closed(room), () => this.emit({ type: 'room.closed', room, reason }));
+  }
+
+  /** Runs `send` once the registry has said this copy speaks for the room. */
+  private decide(speaks: Promise<boolean>, send: () => void): void {
+    const decision = speaks.then((yes) => {
+      if (yes) send();
+    });
+    this.deciding.add(decision);
+    void decision.finally(() => this.deciding.delete(decision));
   }
 
   constructor(private readonly options: WebhooksOptions) {
@@ -138,11 +163,16 @@ export class Webhooks {
   start(): void {
     if (this.endpoints.length === 0 || this.started || this.closed) return;
     this.started = true;
-    const { rooms } = this.options;
+    const { rooms, copies } = this.options;
     this.listeners
       .on(rooms, 'roomOpened', (room: string, port: number) => this.onOpened(room, port))
-      .on(rooms, 'roomClosed', (room: string, reason: string) => this.onClosed(room, reason))
-      .on(rooms, 'viewers', (room: string, viewers: number) => this.viewersChanged(room, viewers));
+      .on(rooms, 'roomClosed', (room: string, reason: string) => this.onClosed(room, reason));
+    if (!copies)
+      this.listeners.on(rooms, 'viewers', (room: string, viewers: number) => this.viewersChanged(room, viewers));
+    else
+      this.listeners
+        .on(rooms, 'viewers', (room: string, viewers: number) => copies.viewers(room, viewers))
+        .on(copies, 'total', (room: string, viewers: number) => this.viewersChanged(room, viewers));
   }
 
   /**
@@ -150,13 +180,17 @@ export class Webhooks {
    * `timeoutMs` to go out, then drops the rest. Idempotent.
    */
   async stop(timeoutMs: number): Promise<void> {
-    if (this.closed) return;
+    if (this.stopCalled) return;
+    this.stopCalled = true;
+    const started = Date.now();
+    // The rooms closed just before: a room.closed may still wait for the registry's answer.
+    await settleWithin(Promise.all(this.deciding), timeoutMs / 2, { unref: true });
     this.closed = true;
     this.listeners.removeAll();
     for (const state of this.occupancy.values()) if (state.timer) clearTimeout(state.timer);
     this.occupancy.clear();
     const running = this.endpoints.map((e) => e.running).filter((r) => r !== null);
-    await settleWithin(Promise.all(running), timeoutMs, { unref: true });
+    await settleWithin(Promise.all(running), Math.max(0, timeoutMs - (Date.now() - started)), { unref: true });
     this.stopping.abort();
     const left = this.endpoints.reduce((sum, e) => sum + e.queue.length, 0);
     if (left > 0) this.log.warn('Stopped with webhook events undelivered', { events: left });

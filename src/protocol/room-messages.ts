@@ -13,7 +13,10 @@ import type { RoomAccess, RoomLimits } from '../config.js';
 import type { LogLevel } from '../logger.js';
 import type { BudgetShare } from '../room/connection-budget.js';
 import type { StoredPin, TipRecord } from '../store/store.js';
-import type { ChatMessage, Role, UserInfo } from './frames.js';
+import type { ChatMessage, Role, UserInfo, WelcomeSettings } from './frames.js';
+
+/** Who reads a room's stats: an admin API call (the console, a script) or a metrics scrape. */
+export type StatsReader = 'stats' | 'scrape';
 
 /** Given to every worker at construction (`workerData`). */
 export interface RoomWorkerData {
@@ -41,6 +44,8 @@ export interface RoomStats {
   createdAt: string;
   heapUsedBytes: number;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** What the room enforces now, as its welcome frame says it. */
+  settings: WelcomeSettings;
   /** Running totals since the worker started (src/room/counters.ts), for the metrics. */
   counters: RoomCounterValues;
 }
@@ -137,7 +142,12 @@ export interface RoomRequests {
     result: { port: number };
   };
   ping: { args: object; result: object };
-  stats: { args: object; result: RoomStats };
+  /**
+   * `reader`: whose read this is. Event-loop delay is measured since that reader's
+   * last read, so a console polling every few seconds does not shorten what a
+   * metrics scrape sees, or the other way round.
+   */
+  stats: { args: { reader?: StatsReader }; result: RoomStats };
   broadcast: { args: { text: string; ts: number }; result: { delivered: number } };
   kick: { args: { user: string; reason: string }; result: { closed: number } };
   /** `everywhere`: an admin's shutdown of the room, announced to every copy in a cluster (else only this copy stops). */

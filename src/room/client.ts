@@ -44,8 +44,15 @@ export class Client implements OutboxTarget {
   private early: string[] = [];
   private joinTimer: Timer | undefined;
   private graceTimer: Timer | undefined;
-  /** True after a ping until the pong arrives. */
-  private awaitingPong = false;
+  /**
+   * Pings sent, and how many had been sent when the last pong came (a pong
+   * answers every ping before it). A check asks about one ping by its number, so
+   * a newer ping that has not been answered yet never fails an older one's check
+   * (with WS_PONG_TIMEOUT_MS a multiple of WS_PING_INTERVAL_MS, the check of one
+   * ping runs right after the next ping went out).
+   */
+  private pingsSent = 0;
+  private pingsAnswered = 0;
   private readonly outbox: Outbox;
   private readonly drain: DrainWatch;
   private readonly slowReaderMs: number;
@@ -166,18 +173,23 @@ export class Client implements OutboxTarget {
   /** Sends a liveness check; false when the connection is not open to take one. */
   ping(): boolean {
     if (this.current === 'closed' || !this.connection.isOpen) return false;
-    this.awaitingPong = true;
+    this.pingsSent += 1;
     this.connection.ping();
     return true;
   }
 
-  pong(): void {
-    this.awaitingPong = false;
+  /** The number of the latest ping sent, for checkPong. */
+  get lastPing(): number {
+    return this.pingsSent;
   }
 
-  /** Ends a connection that has not answered its last ping. */
-  checkPong(): void {
-    if (this.awaitingPong && this.current !== 'closed') this.connection.terminate();
+  pong(): void {
+    this.pingsAnswered = this.pingsSent;
+  }
+
+  /** Ends a connection that has not answered ping number `ping` (by default the latest). */
+  checkPong(ping: number = this.pingsSent): void {
+    if (this.pingsAnswered < ping && this.current !== 'closed') this.connection.terminate();
   }
 
   // ── closing ───────────────────────────────────────────────────────────────────

@@ -69,6 +69,15 @@ export type Control =
   | { kind: 'pin'; message: ChatMessage; until: number | null }
   | { kind: 'unpin' };
 
+/** A copy's identified users, numbered so a list that has not changed need not be sent or read again. */
+export interface UsersList {
+  /** Changes whenever `users` does. */
+  version: number;
+  users: readonly UserInfo[];
+}
+
+export const NO_USERS: UsersList = Object.freeze({ version: 0, users: Object.freeze([]) as readonly UserInfo[] });
+
 export interface EngineHandlers {
   /** A message has its id and its place in the order; `origin` when it was posted on this copy. */
   message(message: ChatMessage, seq: number, origin: PostOrigin | undefined): void;
@@ -83,6 +92,8 @@ export interface EngineHandlers {
   elsewhere(): void;
   /** Joined connections on this copy (what a cluster engine tells the other copies). */
   viewersHere(): number;
+  /** This copy's identified users, for the other copies' `users` answers. */
+  usersHere(): UsersList;
   /** The shared order was lost before message `nextId` (Redis came back empty): a `since` before it cannot be answered in full. */
   lost(nextId: number): void;
 }
@@ -102,6 +113,8 @@ export interface Engine {
   announce(control: Control): void;
   /** Joined connections on the room's other copies (0 for a room on one server). */
   viewersElsewhere(): number;
+  /** The identified users on the room's other copies (none for a room on one server). */
+  usersElsewhere(): UsersList;
   /** Stops background work (reading, heartbeats); idempotent. */
   stop(): Promise<void>;
 }

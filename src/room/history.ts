@@ -21,8 +21,15 @@ export class History {
   private lastId = 0;
   /** A `since` below this cannot be recovered in full (see lostBefore). */
   private unknownBefore = 0;
+  /** Grows with every change to what `since` and `recent` answer (src/room/recovery-cache.ts). */
+  private changes = 0;
 
   constructor(private readonly capacity: number) {}
+
+  /** Changes whenever an answer of `since` or `recent` could change. */
+  get version(): number {
+    return this.changes;
+  }
 
   get latestId(): number {
     return this.lastId;
@@ -30,12 +37,14 @@ export class History {
 
   /** Continues from a stored window (oldest first) after a restart; ids go on after `lastId`. */
   restore(window: readonly RestoredMessage[], lastId: number): void {
+    this.changes += 1;
     this.entries = window.slice(-this.capacity).map(({ message, deleted }) => ({ message, deleted }));
     for (const e of window) if (e.cleared) this.clearedThrough = Math.max(this.clearedThrough, e.message.id);
     this.lastId = Math.max(this.lastId, lastId, this.entries.at(-1)?.message.id ?? 0);
   }
 
   add(message: ChatMessage): void {
+    this.changes += 1;
     this.lastId = message.id;
     if (this.capacity === 0) return;
     this.entries.push({ message, deleted: false });
@@ -55,11 +64,13 @@ export class History {
     const entry = this.find(id);
     if (!entry || entry.deleted) return false;
     entry.deleted = true;
+    this.changes += 1;
     return true;
   }
 
   /** Hides every message up to `throughId` (a clear); a clear never un-hides. */
   clearThrough(throughId: number): void {
+    this.changes += 1;
     this.clearedThrough = Math.max(this.clearedThrough, throughId);
   }
 
@@ -69,6 +80,7 @@ export class History {
    * a `since` before it can no longer be answered as complete.
    */
   lostBefore(nextId: number): void {
+    this.changes += 1;
     this.unknownBefore = Math.max(this.unknownBefore, nextId - 1);
   }
 

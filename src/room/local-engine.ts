@@ -13,7 +13,16 @@
  */
 import type { ChatMessage } from '../protocol/frames.js';
 import type { ChatRecord, IdGrant, ModerationRecord, Writable } from '../protocol/room-messages.js';
-import type { Availability, Control, Engine, EngineHandlers, MessageDraft, PostOrigin } from './engine.js';
+import {
+  type Availability,
+  type Control,
+  type Engine,
+  type EngineHandlers,
+  type MessageDraft,
+  NO_USERS,
+  type PostOrigin,
+  type UsersList,
+} from './engine.js';
 import { StoreGate } from './store-gate.js';
 
 /** Where records go (RecordBatcher): `add` answers the record's sequence number. */
@@ -81,6 +90,10 @@ export class LocalEngine implements Engine {
 
   viewersElsewhere(): number {
     return 0;
+  }
+
+  usersElsewhere(): UsersList {
+    return NO_USERS;
   }
 
   async stop(): Promise<void> {}

@@ -7,9 +7,11 @@ import type { Role, UserInfo } from '../protocol/frames.js';
 import { isModerator } from '../protocol/moderation-rule.js';
 import type { Client } from './client.js';
 import type { Clock, Timer } from './clock.js';
+import type { UsersList } from './engine.js';
 import { type EncodedFrame, encode } from './outbox.js';
 
-const MAX_USERS_LISTED = 500;
+/** The most users a `users` answer lists (and a copy tells the others of). */
+export const MAX_USERS_LISTED = 500;
 
 export class Members {
   /** Every attached connection, joined or not. */
@@ -21,6 +23,9 @@ export class Members {
   /** The encoded `users` answer while membership is unchanged (see usersFrame). */
   private users: EncodedFrame | null = null;
   private usersViewers = -1;
+  private usersElsewhere = 0;
+  /** Bumped whenever the set of identified users here changes. */
+  private usersVersion = 0;
   private presenceSent = 0;
   private presenceTimer: Timer | undefined;
   private stopped = false;
@@ -57,7 +62,7 @@ export class Members {
       let same = this.byUser.get(user.id);
       if (same === undefined) {
         this.byUser.set(user.id, (same = new Set()));
-        this.users = null;
+        this.usersChanged();
       }
       same.add(client);
     }
@@ -73,7 +78,7 @@ export class Members {
     const same = this.byUser.get(user.id);
     if (same !== undefined && same.delete(client) && same.size === 0) {
       this.byUser.delete(user.id);
-      this.users = null;
+      this.usersChanged();
     }
     this.presenceChanged();
     return true;
@@ -102,20 +107,41 @@ export class Members {
     return [...(this.byUser.get(userId) ?? [])];
   }
 
+  private usersChanged(): void {
+    this.users = null;
+    this.usersVersion += 1;
+  }
+
+  /** This copy's identified users, one entry per id, at most MAX_USERS_LISTED. */
+  usersHere(): UsersList {
+    const users: UserInfo[] = [];
+    for (const same of this.byUser.values()) {
+      const first = same.values().next().value?.user;
+      if (first) users.push(first);
+      if (users.length >= MAX_USERS_LISTED) break;
+    }
+    return { version: this.usersVersion, users };
+  }
+
   /**
-   * The users list is encoded once and kept until someone arrives or leaves, so
-   * clients asking for it over and over cost the room a push each, not a rebuild.
+   * The users list is encoded once and kept until someone arrives or leaves (here
+   * or, in a cluster, on another copy: `elsewhere`), so clients asking for it over
+   * and over cost the room a push each, not a rebuild. `viewers` is the whole room's.
    */
-  usersFrame(): EncodedFrame {
-    if (this.users === null || this.usersViewers !== this.joinedCount) {
-      const users: UserInfo[] = [];
-      for (const same of this.byUser.values()) {
-        const first = same.values().next().value?.user;
-        if (first) users.push(first);
+  usersFrame(elsewhere: UsersList, viewersElsewhere: number): EncodedFrame {
+    const viewers = this.joinedCount + viewersElsewhere;
+    if (this.users === null || this.usersViewers !== viewers || this.usersElsewhere !== elsewhere.version) {
+      const users = [...this.usersHere().users];
+      const listed = new Set(users.map((u) => u.id));
+      for (const user of elsewhere.users) {
         if (users.length >= MAX_USERS_LISTED) break;
+        if (listed.has(user.id)) continue;
+        users.push(user);
+        listed.add(user.id);
       }
-      this.users = encode({ type: 'users', viewers: this.joinedCount, users });
-      this.usersViewers = this.joinedCount;
+      this.users = encode({ type: 'users', viewers, users });
+      this.usersViewers = viewers;
+      this.usersElsewhere = elsewhere.version;
     }
     return this.users;
   }

@@ -10,6 +10,16 @@
  * same broadcasts, in the same order), so the scheduler builds each batch's bytes
  * once per pass and hands the same Buffer to every such client: no per-client
  * string joining or UTF-8 encoding.
+ *
+ * In a big room one pass is thousands of writes (a system call each, some
+ * 10 µs on loopback): at 19,000 members a pass takes a few hundred ms, and a
+ * message that arrives just after a pass began would wait for all of it and
+ * then for its own. So a pass yields to the event loop after every FLUSH_CHUNK
+ * outboxes: a message read meanwhile is queued behind what the members not yet
+ * written still hold, and leaves with it in this same pass (the rest get it in
+ * the pass that the queueing scheduled, running alongside). A member's frames
+ * still leave in order, each once; a room smaller than a chunk flushes in one go
+ * as before.
  */
 import { FRAME_SEPARATOR, MAX_BATCH_BYTES } from '../protocol/frames.js';
 
@@ -97,10 +107,45 @@ function sameFrames(a: readonly EncodedFrame[], b: readonly EncodedFrame[]): boo
   return true;
 }
 
-/** Flushes every outbox that got frames during this pass, once, in one setImmediate. */
+/** Outboxes one pass writes before it lets the event loop read what has arrived meanwhile. */
+export const FLUSH_CHUNK = 1000;
+
+/**
+ * The batches of the last two distinct frame lists seen in a pass, reused for
+ * every outbox holding the very same frames. Two, because a sender whose ack
+ * leaves in this pass has a list of its own between readers that all share the
+ * broadcast: with one slot, each such sender would make the next reader encode
+ * the broadcast again.
+ */
+class BatchCache {
+  private frames: EncodedFrame[] = [];
+  private batches: Buffer[] = [];
+  private otherFrames: EncodedFrame[] = [];
+  private otherBatches: Buffer[] = [];
+
+  of(pending: readonly EncodedFrame[]): readonly Buffer[] {
+    if (!sameFrames(pending, this.frames)) {
+      [this.otherFrames, this.frames, this.otherBatches, this.batches] = [
+        this.frames,
+        this.otherFrames,
+        this.batches,
+        this.otherBatches,
+      ];
+      if (!sameFrames(pending, this.frames)) {
+        this.frames = pending.slice();
+        this.batches = batch(this.frames);
+      }
+    }
+    return this.batches;
+  }
+}
+
+/** Flushes every outbox that got frames during this pass, once, from setImmediate, FLUSH_CHUNK at a time. */
 export class FlushScheduler {
   private dirty: Outbox[] = [];
   private scheduled = false;
+
+  constructor(private readonly chunk: number = FLUSH_CHUNK) {}
 
   schedule(outbox: Outbox): void {
     this.dirty.push(outbox);
@@ -114,26 +159,17 @@ export class FlushScheduler {
     const dirty = this.dirty;
     this.dirty = [];
     this.scheduled = false;
-    // The batches of the last two distinct frame lists seen this pass, reused for
-    // every outbox holding the very same frames. Two, because a sender whose ack
-    // leaves in this pass has a list of its own between readers that all share the
-    // broadcast: with one slot, each such sender would make the next reader encode
-    // the broadcast again.
-    let frames: EncodedFrame[] = [];
-    let batches: Buffer[] = [];
-    let otherFrames: EncodedFrame[] = [];
-    let otherBatches: Buffer[] = [];
-    for (const outbox of dirty) {
-      const pending = outbox.pending;
-      if (pending.length === 0) continue; // discarded since it was scheduled
-      if (!sameFrames(pending, frames)) {
-        [otherFrames, frames, otherBatches, batches] = [frames, otherFrames, batches, otherBatches];
-        if (!sameFrames(pending, frames)) {
-          frames = pending.slice();
-          batches = batch(frames);
-        }
-      }
-      outbox.flush(batches);
-    }
+    this.flushFrom(dirty, 0, new BatchCache());
   };
+
+  private flushFrom(dirty: Outbox[], start: number, cache: BatchCache): void {
+    const end = Math.min(dirty.length, start + this.chunk);
+    for (let i = start; i < end; i++) {
+      const outbox = dirty[i]!;
+      const pending = outbox.pending;
+      if (pending.length === 0) continue; // discarded (or flushed by its close) since it was scheduled
+      outbox.flush(cache.of(pending));
+    }
+    if (end < dirty.length) setImmediate(() => this.flushFrom(dirty, end, cache));
+  }
 }

@@ -1,7 +1,9 @@
 /**
  * A room's own listener: `GET /` answers the room's name, a WebSocket upgrade on
- * `/` is a chat connection. Checks that refuse an upgrade (origin, capacity) run
- * before the handshake completes, so a refused browser gets a plain HTTP status.
+ * `/` is a chat connection, and `/http/…` is the same chat over plain HTTP for
+ * networks that break the upgrade (src/room/http-routes.ts). Checks that refuse
+ * an upgrade (origin, capacity) run before the handshake completes, so a refused
+ * browser gets a plain HTTP status.
  * Every accepted socket takes one unit of the process-wide connection budget
  * (src/room/connection-budget.ts) and gives it back when it closes; a socket
  * accepted over the budget gets 503. Also owns the ping/pong liveness of every
@@ -18,12 +20,16 @@ import { realClock } from './clock.js';
 import type { RoomBudget } from './connection-budget.js';
 import { drainCheckInterval } from './drain-watch.js';
 import type { Engine } from './engine.js';
+import { JoinAdmission } from './join-admission.js';
 import { FlushScheduler } from './outbox.js';
 import { Room, type RoomEvents } from './room.js';
 import { ErrorBurst } from '../error-burst.js';
 import { listen } from '../lifecycle.js';
 import { answerClientError, MAX_HEADER_BYTES } from '../http/client-error.js';
 import { WsConnection } from './ws-connection.js';
+import type { Connection } from './connection.js';
+import { HttpRoutes } from './http-routes.js';
+import { HttpSessions } from './http-session.js';
 
 export interface RoomLog {
   (level: 'error' | 'warn' | 'info' | 'debug', message: string, meta?: Record<string, unknown>): void;
@@ -35,6 +41,13 @@ const SWEEP_INTERVAL_MS = 60_000;
 const RETRY_AFTER_S = 5;
 /** A socket accepted over the budget is answered 503 on its request, or dropped after this. */
 const OVER_BUDGET_GRACE_MS = 2_000;
+/**
+ * Connections the kernel may queue for a room before it accepts them. When every
+ * viewer comes back at once (a reconnect storm), Node's default of 511 overflows,
+ * and each dropped SYN costs its client a retransmit a second or more later; the
+ * kernel caps this at net.core.somaxconn (4,096 on current Linux).
+ */
+const LISTEN_BACKLOG = 16_384;
 /** Accept errors (EMFILE) are logged once per this window, with a count. */
 const ACCEPT_ERROR_LOG_MS = 10_000;
 
@@ -49,6 +62,10 @@ export class RoomServer {
   /** Sockets accepted when the budget was spent: their request gets 503. */
   private readonly overBudget = new WeakSet<object>();
   private readonly acceptErrors: ErrorBurst;
+  /** The room's join rate: upgrades past it are told when to come back (src/room/join-admission.ts). */
+  private readonly admission: JoinAdmission;
+  private readonly sessions: HttpSessions;
+  private readonly httpRoutes: HttpRoutes;
   private closed = false;
 
   constructor(
@@ -61,6 +78,7 @@ export class RoomServer {
     private readonly budget?: RoomBudget,
   ) {
     this.room = new Room(name, limits, access, engine, events, realClock);
+    this.admission = new JoinAdmission(limits.joinRatePerS, limits.joinBurst, this.room.clock);
     this.acceptErrors = new ErrorBurst(ACCEPT_ERROR_LOG_MS, (error, count) =>
       this.log('error', 'Room listener error', { error: error.message, code: error.code, count }),
     );
@@ -75,6 +93,23 @@ export class RoomServer {
     this.pingTimer = setInterval(() => this.pingAll(), limits.pingIntervalMs);
     this.sweepTimer = setInterval(() => this.room.sweep(), SWEEP_INTERVAL_MS);
     this.drainTimer = setInterval(() => this.checkDrains(), drainCheckInterval(limits.slowReaderMs));
+    this.sessions = new HttpSessions({
+      clock: this.room.clock,
+      idleMs: limits.httpSessionIdleMs,
+      slowReaderBytes: limits.slowReaderBytes,
+      ended: (session) => {
+        if (session.client !== null) this.room.detach(session.client);
+      },
+    });
+    this.httpRoutes = new HttpRoutes({
+      room: this.room,
+      limits,
+      access,
+      sessions: this.sessions,
+      member: (session) => this.member(session),
+      closing: () => this.closed,
+      admit: () => this.admission.admit(),
+    });
   }
 
   /**
@@ -95,7 +130,7 @@ export class RoomServer {
   /** Listens on every interface at `port`; rejects with a ListenError whose code is the cause (EADDRINUSE). */
   listen(port: number): Promise<number> {
     // Accept errors (EMFILE, ENFILE) come once per refused connection: logged once per burst.
-    return listen(this.http, { port, acceptErrors: (error) => this.acceptErrors.add(error) });
+    return listen(this.http, { port, backlog: LISTEN_BACKLOG, acceptErrors: (error) => this.acceptErrors.add(error) });
   }
 
   private answerHttp(req: IncomingMessage, res: ServerResponse): void {
@@ -107,6 +142,8 @@ export class RoomServer {
     if (this.overBudget.has(req.socket)) {
       res.shouldKeepAlive = false;
       res.writeHead(503, { ...headers, 'Retry-After': String(RETRY_AFTER_S) }).end('Too many connections\n');
+    } else if (HttpRoutes.owns(req.url ?? '/')) {
+      this.httpRoutes.handle(req, res);
     } else if (req.url !== '/' && !req.url?.startsWith('/?')) {
       res.writeHead(404, headers).end('Not found\n');
     } else if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -118,8 +155,8 @@ export class RoomServer {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const refuse = (status: number, text: string) => {
-      const retry = status === 503 ? `Retry-After: ${RETRY_AFTER_S}\r\n` : '';
+    const refuse = (status: number, text: string, retryAfterS = RETRY_AFTER_S) => {
+      const retry = status === 503 ? `Retry-After: ${retryAfterS}\r\n` : '';
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${retry}Content-Length: 0\r\n\r\n`);
     };
     if (this.closed || this.overBudget.has(socket)) return refuse(503, 'Service Unavailable');
@@ -129,16 +166,23 @@ export class RoomServer {
     const allowed = this.access.allowedOrigins;
     if (origin !== undefined && allowed.length > 0 && !allowed.includes(origin)) return refuse(403, 'Forbidden');
     if (this.room.clients.size >= this.limits.maxConnections) return refuse(503, 'Service Unavailable');
+    const admission = this.admission.admit();
+    if (!admission.admitted) return refuse(503, 'Service Unavailable', admission.retryAfterS);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket as Socket));
   }
 
-  private accept(ws: WebSocket, socket: Socket): void {
-    const client = new Client(new WsConnection(ws, socket), {
+  /** A room member over either transport. */
+  private member(connection: Connection): Client {
+    return new Client(connection, {
       scheduler: this.scheduler,
       limits: this.limits,
       clock: this.room.clock,
       counters: this.room.counters,
     });
+  }
+
+  private accept(ws: WebSocket, socket: Socket): void {
+    const client = this.member(new WsConnection(ws, socket));
     // Without an 'error' listener, one malformed frame would crash the whole room.
     ws.on('error', () => ws.terminate());
     ws.on('pong', () => client.pong());
@@ -153,11 +197,11 @@ export class RoomServer {
    * time `pongTimeoutMs` has passed since it was sent is terminated.
    */
   private pingAll(): void {
-    const pinged: Client[] = [];
-    for (const client of this.room.clients) if (client.ping()) pinged.push(client);
+    const pinged: Array<[Client, number]> = [];
+    for (const client of this.room.clients) if (client.ping()) pinged.push([client, client.lastPing]);
     if (pinged.length === 0) return;
     setTimeout(() => {
-      for (const client of pinged) client.checkPong();
+      for (const [client, ping] of pinged) client.checkPong(ping);
     }, this.limits.pongTimeoutMs).unref();
   }
 
@@ -175,6 +219,7 @@ export class RoomServer {
     clearInterval(this.drainTimer);
     this.acceptErrors.stop();
     this.room.stopTimers();
+    this.sessions.stop();
     const closed = this.room.closeAll(CloseCode.GOING_AWAY, reason);
     // Wait (bounded by the master's deadline) for the close handshakes, so
     // clients see 1001 rather than a dropped connection.

@@ -17,9 +17,9 @@ import {
   type ClientFrame,
   type ErrorFrame,
   type FrameErrorCode,
-  PROTOCOL_VERSION,
   type ServerFrame,
   type UserInfo,
+  type WelcomeSettings,
 } from '../protocol/frames.js';
 import type { ModerationAction, ModerationRecord, RoomCache, RoomRestore } from '../protocol/room-messages.js';
 import { PendingAcks } from './acks.js';
@@ -35,6 +35,7 @@ import { MessagePolicy } from './message-policy.js';
 import { Moderation, ONLY_MODERATORS } from './moderation.js';
 import { encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
+import { encodeWelcome, RecoveryCache } from './recovery-cache.js';
 
 export interface RoomEvents extends ExtrasEvents {
   /** The joined-connection count on this copy changed (already throttled to the presence interval). */
@@ -57,6 +58,8 @@ export class Room {
   private readonly acks = new PendingAcks();
   /** Replies, announcements, the pin and paid messages (the worker hands it the master's debit answers). */
   readonly extras: RoomExtras;
+  /** What joins are welcomed with, shared by the joins of one pass (src/room/recovery-cache.ts). */
+  readonly recoveries: RecoveryCache;
 
   constructor(
     readonly name: string,
@@ -68,6 +71,7 @@ export class Room {
   ) {
     this.createdAt = new Date(clock.now());
     this.history = new History(limits.recoveryWindow);
+    this.recoveries = new RecoveryCache(this.history, limits.historyOnJoin);
     this.identity = new IdentityResolver(name, access);
     this.moderation = new Moderation(clock);
     this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available(), engine.sharedLimits);
@@ -90,6 +94,7 @@ export class Room {
       durable: (through) => this.acks.release(through),
       elsewhere: () => this.members.presenceChanged(),
       viewersHere: () => this.members.viewers,
+      usersHere: () => this.members.usersHere(),
       lost: (nextId) => this.history.lostBefore(nextId),
     });
   }
@@ -110,6 +115,15 @@ export class Room {
 
   get messages(): number {
     return this.counters.accepted;
+  }
+
+  /** What the room enforces now: sent in every welcome and in the admin stats. */
+  get settings(): WelcomeSettings {
+    return {
+      slow: this.moderation.slowSeconds,
+      maxMessageChars: this.limits.maxMessageChars,
+      moderationRule: this.moderation.rule,
+    };
   }
 
   /** Every attached connection, joined or not. */
@@ -148,7 +162,8 @@ export class Room {
     if (state !== 'joined' || user === null)
       return this.refuse(client, 'NOT_JOINED', 'Send a join frame first', refOf(frame));
     if (frame.type === 'message') return this.extras.message(client, user, frame);
-    if (frame.type === 'users') return client.push(this.members.usersFrame());
+    if (frame.type === 'users')
+      return client.push(this.members.usersFrame(this.engine.usersElsewhere(), this.engine.viewersElsewhere()));
     if (EXTRA_FRAMES.has(frame.type)) return this.extras.receive(client, user, frame as ExtraFrame);
     this.moderate(client, user, frame as RoomFrame);
   }
@@ -163,25 +178,17 @@ export class Room {
     const early = client.joined(user);
     this.members.joined(client, user);
 
-    const recovery = frame.since === undefined ? undefined : this.history.since(frame.since, this.limits.historyOnJoin);
-    const welcome: ServerFrame = {
-      type: 'welcome',
-      protocol: PROTOCOL_VERSION,
-      room: this.name,
-      you: user,
-      history: recovery?.messages ?? this.history.recent(this.limits.historyOnJoin),
-      viewers: this.viewers,
-      settings: {
-        slow: this.moderation.slowSeconds,
-        maxMessageChars: this.limits.maxMessageChars,
-        moderationRule: this.moderation.rule,
-      },
-    };
-    if (recovery !== undefined) welcome.recovered = recovery.recovered;
+    // The history (a recovery with `since`, else the recent messages) is built once per pass for all who ask the same.
+    const history = this.recoveries.answer(frame.since);
     const pinned = this.extras.pinned;
-    if (pinned !== null) welcome.pinned = pinned;
-    client.push(encode(welcome));
+    const fields = { room: this.name, you: user, viewers: this.viewers, settings: this.settings };
+    client.push(encodeWelcome(pinned === null ? fields : { ...fields, pinned }, history));
     for (const data of early) this.receive(client, data);
+  }
+
+  /** The messages after `since`, as a join with `since` gets them (an HTTP member's stream resuming at Last-Event-ID). */
+  recover(since: number): ChatMessage[] {
+    return this.history.since(since, this.limits.historyOnJoin).messages;
   }
 
   // ── chat ──────────────────────────────────────────────────────────────────────

@@ -4,7 +4,7 @@
  * master's requests (src/protocol/room-messages.ts) for the life of the room.
  * It never exits by itself: the master stops it.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
@@ -19,6 +19,7 @@ import {
   type RoomRequestType,
   type RoomStats,
   type RoomWorkerData,
+  type StatsReader,
   type ToRoom,
 } from '../protocol/room-messages.js';
 import { RoomBudget } from './connection-budget.js';
@@ -37,8 +38,12 @@ const post = (message: FromRoom) => port.postMessage(message);
 const log: RoomLog = (level, message, meta) =>
   post(meta ? { type: 'log', level, message, meta } : { type: 'log', level, message });
 
-const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-loopDelay.enable();
+/** Event-loop delay since each reader's last read (see RoomRequests.stats). */
+const loopDelay: Record<StatsReader, IntervalHistogram> = {
+  stats: monitorEventLoopDelay({ resolution: 10 }),
+  scrape: monitorEventLoopDelay({ resolution: 10 }),
+};
+for (const histogram of Object.values(loopDelay)) histogram.enable();
 
 let server: RoomServer | null = null;
 let roomPort = 0;
@@ -114,7 +119,7 @@ const requests: RoomRequestHandlers = {
     server = opening;
     return { port: roomPort };
   },
-  stats: async () => stats(open()),
+  stats: async ({ reader }) => stats(open(), reader === 'scrape' ? 'scrape' : 'stats'),
   broadcast: async ({ text, ts }) => ({ delivered: open().room.systemMessage(text, ts) }),
   kick: async ({ user, reason }) => ({ closed: open().room.kick(user, reason || 'Kicked') }),
   close: async ({ reason, everywhere }) => {
@@ -139,7 +144,8 @@ const notices: RoomNoticeHandlers = {
   debited: (answer) => server?.room.extras.debited(answer),
 };
 
-function stats(s: RoomServer): RoomStats {
+function stats(s: RoomServer, reader: StatsReader): RoomStats {
+  const delay = loopDelay[reader];
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   const result: RoomStats = {
     name: s.room.name,
@@ -149,10 +155,11 @@ function stats(s: RoomServer): RoomStats {
     messages: s.room.messages,
     createdAt: s.room.createdAt.toISOString(),
     heapUsedBytes: getHeapStatistics().used_heap_size,
-    eventLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
+    eventLoopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+    settings: s.room.settings,
     counters: s.room.counters.snapshot(),
   };
-  loopDelay.reset();
+  delay.reset();
   return result;
 }
 

@@ -6,6 +6,36 @@ import type { Connection } from './connection.js';
 /** One options object for every send (this is the broadcast's inner loop). */
 const TEXT_FRAME = Object.freeze({ binary: false });
 
+/**
+ * A server's frames are not masked, so the WebSocket frame of one batch is the
+ * same bytes for every member it goes to: built once (header and payload in one
+ * buffer) and written to each socket as it is. Through ws.send, every member
+ * would cost a header of its own and a corked two-buffer write (writev); in a
+ * room of thousands that per-write work is most of a broadcast pass besides the
+ * system call itself. Keyed by the batch buffer, which the outbox shares.
+ */
+const framed = new WeakMap<Buffer, Buffer>();
+
+export function textFrame(payload: Buffer): Buffer {
+  let frame = framed.get(payload);
+  if (frame !== undefined) return frame;
+  const length = payload.length;
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81; // FIN, text
+  if (length < 126) frame[1] = length;
+  else if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  payload.copy(frame, header);
+  framed.set(payload, frame);
+  return frame;
+}
+
 export class WsConnection implements Connection {
   /** `socket`: the TCP socket under `ws`, for reset(). */
   constructor(
@@ -22,6 +52,14 @@ export class WsConnection implements Connection {
   }
 
   send(data: Buffer): void {
+    // Straight to the socket when that is what ws would do: the connection is open
+    // and no extension (permessage-deflate, which the room never offers) transforms
+    // frames. ws's own sends (pings, the close) also write at once, so order holds.
+    const socket = this.socket;
+    if (socket !== undefined && this.ws.readyState === WebSocket.OPEN && this.ws.extensions === '') {
+      socket.write(textFrame(data));
+      return;
+    }
     // A text frame from bytes already UTF-8: ws writes the (shared) buffer as it is.
     this.ws.send(data, TEXT_FRAME);
   }

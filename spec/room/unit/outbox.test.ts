@@ -29,3 +29,29 @@ describe('room unit: one encoding of a broadcast per pass', () => {
     for (const i of [1, 3, 5]) assert.match(targets[i]!.sent[0]!.toString(), new RegExp(`"ref":"r${i}"`));
   });
 });
+
+describe('room unit: a big pass yields between chunks', () => {
+  it('lets a frame queued mid-pass leave with this pass for the members not yet written, in order, once each', async () => {
+    const scheduler = new FlushScheduler(3); // chunks of three outboxes
+    const targets = Array.from({ length: 10 }, () => new Target());
+    const outboxes = targets.map((t) => new Outbox(t, scheduler, 1 << 20));
+    const first = encode({ type: 'message', id: 1, text: 'first' });
+    const second = encode({ type: 'message', id: 2, text: 'second' });
+    for (const outbox of outboxes) outbox.push(first);
+    // The pass starts in this setImmediate: after its first chunk, three members have `first`.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      targets.map((t) => t.sent.length),
+      [1, 1, 1, 0, 0, 0, 0, 0, 0, 0],
+    );
+    for (const outbox of outboxes) outbox.push(second); // a message read between chunks
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    const texts = targets.map((t) => t.sent.map((b) => b.toString()).join('\n'));
+    // The first three get `second` in a pass of its own; the rest get both frames in one message of this pass.
+    for (const i of [0, 1, 2]) assert.equal(targets[i]!.sent.length, 2);
+    for (const i of [3, 4, 5, 6, 7, 8, 9]) assert.equal(targets[i]!.sent.length, 1);
+    for (const text of texts) assert.equal(text, `${first.json}\n${second.json}`);
+    // Members with the same frames still share one buffer.
+    assert.equal(targets[3]!.sent[0], targets[9]!.sent[0]);
+  });
+});

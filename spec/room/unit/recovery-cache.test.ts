@@ -1,0 +1,123 @@
+/** The welcome's history built once per pass for joins asking the same `since`, and never stale. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ChatMessage } from '../../../src/protocol/frames.js';
+import { History } from '../../../src/room/history.js';
+import { encodeWelcome, RecoveryCache } from '../../../src/room/recovery-cache.js';
+import { MODERATION_RULE } from '../../../src/protocol/moderation-rule.js';
+import { testRoom } from '../fakes.js';
+
+const message = (id: number): ChatMessage => ({
+  type: 'message',
+  id,
+  ts: 1_000 + id,
+  user: { id: 'guest:a', name: 'A', role: 'guest' },
+  text: `m${id}`,
+});
+
+/** A cache whose passes the test ends by hand. */
+function cacheOf(history: History) {
+  const ends: Array<() => void> = [];
+  const cache = new RecoveryCache(history, 50, (fn) => ends.push(fn));
+  return { cache, endPass: () => ends.splice(0).forEach((fn) => fn()) };
+}
+
+describe('room unit: recovery built once per pass', () => {
+  it('answers every join with the same since in one pass from one build', () => {
+    const history = new History(100);
+    for (let id = 1; id <= 10; id++) history.add(message(id));
+    const { cache } = cacheOf(history);
+    const answers = Array.from({ length: 1000 }, () => cache.answer(4));
+    assert.equal(cache.built, 1);
+    assert.ok(answers.every((a) => a === answers[0]));
+    assert.equal(answers[0]!.recovered, true);
+    assert.deepEqual(
+      (JSON.parse(answers[0]!.json) as ChatMessage[]).map((m) => m.id),
+      [5, 6, 7, 8, 9, 10],
+    );
+    // Another since, and no since at all, are answers of their own.
+    assert.notEqual(cache.answer(8), answers[0]);
+    assert.equal(cache.answer(undefined).recovered, undefined);
+    assert.equal(cache.built, 3);
+  });
+
+  it('builds afresh when the history changes between two joins of the same pass', () => {
+    const history = new History(100);
+    for (let id = 1; id <= 5; id++) history.add(message(id));
+    const { cache } = cacheOf(history);
+    const ids = (since: number) => (JSON.parse(cache.answer(since).json) as ChatMessage[]).map((m) => m.id);
+    assert.deepEqual(ids(2), [3, 4, 5]);
+    history.add(message(6));
+    assert.deepEqual(ids(2), [3, 4, 5, 6], 'a message in between is in the next answer');
+    history.markDeleted(4);
+    assert.deepEqual(ids(2), [3, 5, 6], 'a deletion in between is too');
+    history.clearThrough(5);
+    assert.deepEqual(ids(2), [6], 'and a clear');
+    assert.equal(cache.built, 4);
+  });
+
+  it('forgets its answers after the pass', () => {
+    const history = new History(100);
+    history.add(message(1));
+    const { cache, endPass } = cacheOf(history);
+    const first = cache.answer(0);
+    endPass();
+    assert.notEqual(cache.answer(0), first);
+    assert.equal(cache.built, 2);
+  });
+
+  it('writes the same JSON as serialising the whole welcome', () => {
+    const history = new History(100);
+    for (let id = 1; id <= 3; id++) history.add(message(id));
+    const { cache } = cacheOf(history);
+    const fields = {
+      room: 'r',
+      you: { id: 'guest:é', name: 'Zoë 🎉', role: 'guest' as const },
+      viewers: 3,
+      settings: { slow: 0, maxMessageChars: 500, moderationRule: MODERATION_RULE },
+    };
+    for (const since of [undefined, 1, 99]) {
+      const answer = cache.answer(since);
+      const whole: Record<string, unknown> = {
+        type: 'welcome',
+        protocol: 1,
+        room: fields.room,
+        you: fields.you,
+        history: JSON.parse(answer.json) as unknown,
+        viewers: fields.viewers,
+        settings: fields.settings,
+      };
+      if (since !== undefined) whole.recovered = since === 1;
+      const encoded = encodeWelcome(fields, answer);
+      assert.equal(encoded.json, JSON.stringify(whole));
+      assert.equal(encoded.bytes, Buffer.byteLength(encoded.json));
+    }
+  });
+
+  it('gives many clients joining with the same since at once identical, correct recoveries', async () => {
+    const { join, connect, room } = testRoom();
+    const poster = await join({ name: 'Poster' });
+    for (let i = 1; i <= 8; i++) poster.send({ type: 'message', text: `t${i}` });
+    await poster.next('message', (f) => f.text === 't8');
+    const ids = poster.of('message').map((m) => m.id as number);
+    const since = ids[2]!;
+    const builtBefore = room.recoveries.built;
+    const members = Array.from({ length: 300 }, () => connect());
+    members.forEach((m, i) => m.send({ type: 'join', name: `v${i}`, since }));
+    const welcomes = await Promise.all(members.map((m) => m.next('welcome')));
+    assert.equal(room.recoveries.built - builtBefore, 1, 'one build for the whole pass');
+    for (const w of welcomes) {
+      assert.equal(w.recovered, true);
+      assert.deepEqual(w.history, welcomes[0]!.history);
+    }
+    assert.deepEqual(
+      (welcomes[0]!.history as ChatMessage[]).map((m) => [m.id, m.text]),
+      ids.slice(3).map((id, i) => [id, `t${i + 4}`]),
+    );
+    assert.deepEqual(
+      welcomes.map((w) => (w.you as { name: string }).name),
+      members.map((_, i) => `v${i}`),
+      'each still gets its own identity',
+    );
+  });
+});
