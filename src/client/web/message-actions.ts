@@ -5,6 +5,7 @@
  */
 import type { ChatMessage } from '../sdk.js';
 import { confirmAction } from './confirm-dialog.js';
+import { EXTRA_ACTIONS } from './extras-actions.js';
 import { type Permissions, session } from './session.js';
 
 export interface MessageAction {
@@ -28,6 +29,7 @@ export const TIMEOUT_CHOICES: ReadonlyArray<{ seconds: number; words: string }> 
 ];
 
 export const MESSAGE_ACTIONS: MessageAction[] = [
+  ...EXTRA_ACTIONS,
   {
     testid: 'delete-button',
     text: () => 'Delete message',
