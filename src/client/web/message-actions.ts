@@ -29,7 +29,6 @@ export const TIMEOUT_CHOICES: ReadonlyArray<{ seconds: number; words: string }> 
 ];
 
 export const MESSAGE_ACTIONS: MessageAction[] = [
-  ...EXTRA_ACTIONS,
   {
     testid: 'delete-button',
     text: () => 'Delete message',
@@ -43,6 +42,8 @@ export const MESSAGE_ACTIONS: MessageAction[] = [
     run: (m) => session.client?.timeout(m.user.id, seconds),
     data: { seconds: String(seconds) },
   })),
+  // Reply and pin (extras-actions.ts) before the ban, which stays last: the one that asks first.
+  ...EXTRA_ACTIONS,
   {
     testid: 'ban-button',
     text: (m) => `Ban ${m.user.name}…`,
