@@ -104,5 +104,12 @@ describe('replies, pins and tips on the chat page in Chromium', { skip }, async 
     await viewer.getByTestId('tip-form').waitFor({ state: 'hidden' });
     assert.equal(credits.debits.size, 1);
     assert.equal(credits.badSignatures, 0);
+    // A guest may write but not tip: the page offers no Tip button.
+    const guest = await context.newPage();
+    await guest.goto(`${base}/app/?room=${ROOM}`);
+    await guest.getByTestId('join-name').fill('Gus');
+    await guest.getByTestId('join-button').click();
+    await guest.getByTestId('message-input').waitFor({ state: 'visible' });
+    assert.equal(await guest.getByTestId('tip-button').isVisible(), false);
   });
 });

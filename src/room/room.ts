@@ -119,11 +119,14 @@ export class Room {
 
   /** What the room enforces now: sent in every welcome and in the admin stats. */
   get settings(): WelcomeSettings {
-    return {
+    const settings: WelcomeSettings = {
       slow: this.moderation.slowSeconds,
       maxMessageChars: this.limits.maxMessageChars,
       moderationRule: this.moderation.rule,
     };
+    const tips = this.limits.tips;
+    if (tips !== undefined) settings.tips = { min: tips.min, max: tips.max };
+    return settings;
   }
 
   /** Every attached connection, joined or not. */

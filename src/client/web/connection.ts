@@ -101,7 +101,7 @@ export function start(roomName: string, who: Identity): void {
       showComposer(!anonymous);
       showJoinForm(anonymous);
       showModTools(isModerator(w.you));
-      showTipButton(w.you);
+      showTipButton(w.you, w.settings.tips);
       if (w.recovered === true) {
         for (const m of w.history) list.addMessage(m);
         if (w.history.length > 0)

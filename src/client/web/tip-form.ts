@@ -17,11 +17,16 @@ const send = byId<HTMLButtonElement>('tip-send');
 /** The ref of the tip being sent and what it was for: the same tip again reuses it. */
 let pending: { ref: string; key: string } | null = null;
 
-/** Only a signed-in user (a join token) may tip; guests and readers may not. */
-export function showTipButton(me: UserInfo | null): void {
+/** Only a signed-in user (a join token) may tip, and only where the room takes tips (`settings.tips`). */
+export function showTipButton(me: UserInfo | null, tips: { min: number; max: number } | undefined): void {
   const signedIn = me !== null && (me.role === 'viewer' || me.role === 'mod' || me.role === 'host');
-  toggle.hidden = !signedIn;
-  if (!signedIn) form.hidden = true;
+  const offered = signedIn && tips !== undefined;
+  toggle.hidden = !offered;
+  if (!offered) form.hidden = true;
+  if (tips === undefined) return;
+  amount.min = String(tips.min);
+  amount.max = String(tips.max);
+  if (Number(amount.value) < tips.min || Number(amount.value) > tips.max) amount.value = String(tips.min);
 }
 
 toggle.addEventListener('click', () => {
