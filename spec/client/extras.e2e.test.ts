@@ -78,6 +78,22 @@ describe('replies, pins and tips on the chat page in Chromium', { skip }, async 
     assert.doesNotMatch((await action.textContent()) ?? '', /\/me/);
   });
 
+  it('counts the mentions of a reader who scrolled up, and takes them to the first', async () => {
+    for (let i = 0; i < 40; i++) await say(host, `filler ${i}`);
+    await line(viewer, 'filler 39').waitFor();
+    await viewer.locator('#messages').evaluate((list) => {
+      (list as unknown as { scrollTop: number }).scrollTop = 0;
+    });
+    await say(host, 'hey @vic, look');
+    await line(viewer, 'hey @vic, look').waitFor({ state: 'attached' });
+    const count = viewer.getByTestId('mention-count');
+    await count.waitFor();
+    assert.match((await count.textContent()) ?? '', /^1 mention of you/);
+    await count.click();
+    await count.waitFor({ state: 'hidden' });
+    assert.ok(await line(viewer, 'hey @vic, look').isVisible());
+  });
+
   it('pins a line for everyone in a bar above the log, and a host unpins it', async () => {
     await say(viewer, 'pin this one');
     const target = line(host, 'pin this one');
