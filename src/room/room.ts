@@ -21,13 +21,7 @@ import {
   type UserInfo,
   type WelcomeSettings,
 } from '../protocol/frames.js';
-import type {
-  DebitAnswer,
-  ModerationAction,
-  ModerationRecord,
-  RoomCache,
-  RoomRestore,
-} from '../protocol/room-messages.js';
+import type { ModerationAction, ModerationRecord, RoomCache, RoomRestore } from '../protocol/room-messages.js';
 import { PendingAcks } from './acks.js';
 import type { Client } from './client.js';
 import { type Clock, realClock } from './clock.js';
@@ -62,7 +56,8 @@ export class Room {
   private readonly history: History;
   private readonly identity: IdentityResolver;
   private readonly acks = new PendingAcks();
-  private readonly extras: RoomExtras;
+  /** Replies, announcements, the pin and paid messages (the worker hands it the master's debit answers). */
+  readonly extras: RoomExtras;
   /** What joins are welcomed with, shared by the joins of one pass (src/room/recovery-cache.ts). */
   readonly recoveries: RecoveryCache;
 
@@ -80,7 +75,6 @@ export class Room {
     this.identity = new IdentityResolver(name, access);
     this.moderation = new Moderation(clock);
     this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available(), engine.sharedLimits);
-    this.extras = this.extrasFor(events);
     this.members = new Members(
       clock,
       limits.presenceIntervalMs,
@@ -90,6 +84,8 @@ export class Room {
       },
       () => engine.viewersElsewhere(),
     );
+    // After the models it borrows, before the engine can hand anything over.
+    this.extras = this.extrasFor(events);
     engine.start({
       message: this.deliver,
       refused: (origin, refusal) => this.refusedByEngine(origin, refusal),
@@ -123,11 +119,14 @@ export class Room {
 
   /** What the room enforces now: sent in every welcome and in the admin stats. */
   get settings(): WelcomeSettings {
-    return {
+    const settings: WelcomeSettings = {
       slow: this.moderation.slowSeconds,
       maxMessageChars: this.limits.maxMessageChars,
       moderationRule: this.moderation.rule,
     };
+    const tips = this.limits.tips;
+    if (tips !== undefined) settings.tips = { min: tips.min, max: tips.max };
+    return settings;
   }
 
   /** Every attached connection, joined or not. */
@@ -208,36 +207,17 @@ export class Room {
 
   /** What the extras (replies, announcements, pins, tips: extras.ts) may use of the room. */
   private extrasFor(events: ExtrasEvents): RoomExtras {
+    const { name, clock, history, moderation, members, policy, engine } = this;
+    const host = { name, clock, history, moderation, members, policy, engine, tipLimits: this.limits.tips };
     return new RoomExtras(
       {
-        name: this.name,
-        clock: this.clock,
-        history: this.history,
-        tipLimits: this.limits.tips,
-        isModerator: (user) => this.moderation.isModerator(user.role),
-        presentUsers: () => this.members.presentUsers(),
+        ...host,
         available: () => this.available(),
-        accept: (client, user, text, ref) => {
-          const verdict = this.policy.check(user, text);
-          if (verdict.ok) return verdict;
-          this.refuse(client, verdict.code, verdict.message, ref, verdict);
-          return null;
-        },
-        publish: (verdict, user, extras, origin) =>
-          this.engine.publish({ ts: verdict.ts, user, text: verdict.text, ...extras }, origin, verdict.limits),
-        announce: (control) => this.engine.announce(control),
-        broadcast: (frame) => this.broadcast(frame),
-        refuse: (client, code, message, ref, retryAfterMs) =>
-          this.refuse(client, code, message, ref, retryAfterMs === undefined ? undefined : { retryAfterMs }),
-        ack: (client, ref, id) => client.push(encode({ type: 'ack', ref, id })),
+        broadcast: (f) => this.broadcast(f),
+        refuse: this.refuse.bind(this),
       },
       events,
     );
-  }
-
-  /** The master's answer to a paid message's debit. */
-  debited(answer: DebitAnswer): void {
-    this.extras.debited(answer);
   }
 
   /**
