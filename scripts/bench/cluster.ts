@@ -112,46 +112,54 @@ function redisCpu(port: number): number {
   return field('used_cpu_user') + field('used_cpu_sys');
 }
 
-/** Steps of rising rates on one group until delivery falls behind; CPU summed over `pids`. */
-async function steps(
-  loadgen: Loadgen,
-  group: string,
-  pids: number[],
-  timing: Timing,
-  redis: RedisProcess | null,
-): Promise<ClusterStep[]> {
-  const out: ClusterStep[] = [];
-  for (const rate of RATES) {
-    const cpu0 = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-    const redis0 = redis ? redisCpu(redis.port) : 0;
-    const r = await loadgen.step({
-      group,
-      rate,
-      durationMs: timing.stepMs,
-      graceMs: timing.graceMs,
-      textBytes: TEXT_BYTES,
-    });
-    const cpu = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpu0;
-    const redisUs = redis ? (redisCpu(redis.port) - redis0) * 1e6 : null;
-    const ok = r.delivered >= r.expected && r.closed === 0 && r.p99 !== null && r.p99 <= P99_LIMIT_MS;
-    const step: ClusterStep = {
-      ...r,
-      offered: rate * r.subscribers,
-      cpuUsPerDelivery: r.delivered > 0 ? (cpu * 1e6) / r.delivered : null,
-      redisUsPerMessage: redisUs !== null && r.sent > 0 ? redisUs / r.sent : null,
-      ok,
-    };
-    out.push(step);
-    console.log(
-      `  ${group.padEnd(8)} offered ${step.offered.toLocaleString('en-US')}/s  p50 ${ms(r.p50)} p99 ${ms(r.p99)}` +
-        `  cpu ${step.cpuUsPerDelivery?.toFixed(2) ?? '–'} µs/delivery` +
-        (step.redisUsPerMessage === null ? '' : `  redis ${step.redisUsPerMessage.toFixed(1)} µs/message`) +
-        `  ${ok ? 'ok' : r.delivered < r.expected || r.closed > 0 ? `BEHIND (${r.delivered}/${r.expected}, closed ${r.closed})` : `p99 over ${P99_LIMIT_MS} ms`}`,
-    );
-    if (r.delivered < r.expected || r.closed > 0) break;
-    await loadgen.drain(group, 300, 8_000);
-  }
-  return out;
+/** One setup under measurement: its load generator group and the processes whose CPU counts. */
+interface Measured {
+  label: string;
+  loadgen: Loadgen;
+  group: string;
+  pids: number[];
+  redis: RedisProcess | null;
+  steps: ClusterStep[];
+  /** Delivery fell behind: no higher rate is offered to this setup. */
+  done: boolean;
+}
+
+/** One step at `rate` on one setup; CPU summed over its processes. */
+async function step(m: Measured, rate: number, timing: Timing): Promise<void> {
+  const cpu0 = m.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const redis0 = m.redis ? redisCpu(m.redis.port) : 0;
+  const r = await m.loadgen.step({
+    group: m.group,
+    rate,
+    durationMs: timing.stepMs,
+    graceMs: timing.graceMs,
+    textBytes: TEXT_BYTES,
+  });
+  const cpu = m.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - cpu0;
+  const redisUs = m.redis ? (redisCpu(m.redis.port) - redis0) * 1e6 : null;
+  const behind = r.delivered < r.expected || r.closed > 0;
+  const ok = !behind && r.p99 !== null && r.p99 <= P99_LIMIT_MS;
+  const result: ClusterStep = {
+    ...r,
+    offered: rate * r.subscribers,
+    cpuUsPerDelivery: r.delivered > 0 ? (cpu * 1e6) / r.delivered : null,
+    redisUsPerMessage: redisUs !== null && r.sent > 0 ? redisUs / r.sent : null,
+    ok,
+  };
+  m.steps.push(result);
+  const verdict = ok
+    ? 'ok'
+    : behind
+      ? `BEHIND (${r.delivered}/${r.expected}, closed ${r.closed})`
+      : `p99 over ${P99_LIMIT_MS} ms`;
+  console.log(
+    `  ${m.label.padEnd(8)} offered ${result.offered.toLocaleString('en-US')}/s  p50 ${ms(r.p50)} p99 ${ms(r.p99)}` +
+      `  cpu ${result.cpuUsPerDelivery?.toFixed(2) ?? '–'} µs/delivery` +
+      (result.redisUsPerMessage === null ? '' : `  redis ${result.redisUsPerMessage.toFixed(1)} µs/message`) +
+      `  ${verdict}`,
+  );
+  if (behind) m.done = true;
+  else await m.loadgen.drain(m.group, 300, 8_000);
 }
 
 const ms = (v: number | null) => (v === null ? '–' : `${v.toFixed(1)} ms`);
@@ -165,74 +173,108 @@ async function measuredRoom(loadgen: Loadgen, group: string, ports: number[]): P
   await loadgen.drain(group);
 }
 
-async function single(timing: Timing): Promise<ClusterSetup> {
-  const server = await startChatserver();
-  const loadgen = new Loadgen();
-  try {
-    const { port } = await server.createRoom('bench');
-    await measuredRoom(loadgen, 'single', [port]);
-    const s = await steps(loadgen, 'single', [server.pid], timing, null);
-    return { setup: 'one server', steps: s, sustained: sustainedOf(s) };
-  } finally {
-    loadgen.stop();
-    await server.stop();
+/** Redis's work per message at each size: the same publish rate, more subscribers each time. */
+async function redisPerMessage(
+  loadgen: Loadgen,
+  ports: number[],
+  redis: RedisProcess,
+  timing: Timing,
+): Promise<ClusterResult['redis']> {
+  const perSize: ClusterResult['redis'] = [];
+  let connected = 0;
+  for (const size of REDIS_SIZES) {
+    await loadgen.connect({
+      group: 'redis',
+      dialect: 'chatserver',
+      port: ports[0]!,
+      ports,
+      subscribers: size - connected,
+      samplers: 0,
+      publishers: connected === 0 ? PUBLISHERS : 0,
+    });
+    connected = size;
+    await sleep(1_500);
+    await loadgen.drain('redis');
+    // Redis's own background work (its timers, the copies' heartbeats and blocked reads) over
+    // the same time, taken away so what remains is the work the messages cost.
+    const idle0 = redisCpu(redis.port);
+    await sleep(timing.stepMs * 2 + timing.graceMs);
+    const idle = redisCpu(redis.port) - idle0;
+    const before = redisCpu(redis.port);
+    const r = await loadgen.step({
+      group: 'redis',
+      rate: REDIS_RATE,
+      durationMs: timing.stepMs * 2,
+      graceMs: timing.graceMs,
+      textBytes: TEXT_BYTES,
+    });
+    const usPerMessage = r.sent > 0 ? ((redisCpu(redis.port) - before - idle) * 1e6) / r.sent : null;
+    perSize.push({ subscribers: size, usPerMessage });
+    console.log(
+      `  redis    ${size} subscribers, ${REDIS_RATE} messages/s: ${usPerMessage?.toFixed(1) ?? '–'} µs of Redis CPU per message (${r.delivered}/${r.expected} delivered)`,
+    );
   }
+  return perSize;
 }
 
-async function cluster(timing: Timing): Promise<{ setup: ClusterSetup; redis: ClusterResult['redis'] }> {
+/**
+ * Both setups are up at once and take turns, step by step (one server, then the
+ * cluster, at each rate), so a machine whose other load changes over the run
+ * weighs on both alike; only the setup being measured has traffic.
+ */
+async function compare(
+  timing: Timing,
+): Promise<{ one: ClusterSetup; two: ClusterSetup; redis: ClusterResult['redis'] }> {
   const redis = await startRedis();
   const dataDir = mkdtempSync(join(tmpdir(), 'chatserver-bench-cluster-'));
   const servers: Chatserver[] = [];
-  const loadgen = new Loadgen();
+  const loadgens = [new Loadgen(), new Loadgen()] as const;
   try {
+    const single = await startChatserver({ ROOM_PORT_MIN: '32300', ROOM_PORT_MAX: '32399' });
+    servers.push(single);
     const env = { REDIS_URL: redis.url, DATA_DIR: dataDir };
-    servers.push(await startChatserver(env));
-    servers.push(await startChatserver({ ...env, ROOM_PORT_MIN: '32200', ROOM_PORT_MAX: '32299' }));
-    const ports = [];
-    for (const server of servers) ports.push((await server.createRoom('bench')).port);
-    const pids = servers.map((s) => s.pid);
-    await measuredRoom(loadgen, 'cluster', ports);
-    const s = await steps(loadgen, 'cluster', pids, timing, redis);
-    await loadgen.close('cluster');
-
-    // Redis's work per message at two sizes: the same publish rate, 4× the subscribers.
-    const perSize: ClusterResult['redis'] = [];
-    let connected = 0;
-    for (const size of REDIS_SIZES) {
-      await loadgen.connect({
-        group: 'redis',
-        dialect: 'chatserver',
-        port: ports[0]!,
-        ports,
-        subscribers: size - connected,
-        samplers: 0,
-        publishers: connected === 0 ? PUBLISHERS : 0,
-      });
-      connected = size;
-      await sleep(1_500);
-      await loadgen.drain('redis');
-      // Redis's own background work (its timers, the copies' heartbeats and blocked reads) over
-      // the same time, taken away so what remains is the work the messages cost.
-      const idle0 = redisCpu(redis.port);
-      await sleep(timing.stepMs * 2 + timing.graceMs);
-      const idle = redisCpu(redis.port) - idle0;
-      const before = redisCpu(redis.port);
-      const r = await loadgen.step({
-        group: 'redis',
-        rate: REDIS_RATE,
-        durationMs: timing.stepMs * 2,
-        graceMs: timing.graceMs,
-        textBytes: TEXT_BYTES,
-      });
-      const usPerMessage = r.sent > 0 ? ((redisCpu(redis.port) - before - idle) * 1e6) / r.sent : null;
-      perSize.push({ subscribers: size, usPerMessage });
-      console.log(
-        `  redis    ${size} subscribers, ${REDIS_RATE} messages/s: ${usPerMessage?.toFixed(1) ?? '–'} µs of Redis CPU per message (${r.delivered}/${r.expected} delivered)`,
-      );
-    }
-    return { setup: { setup: 'two servers on Redis', steps: s, sustained: sustainedOf(s) }, redis: perSize };
+    const copies = [
+      await startChatserver(env),
+      await startChatserver({ ...env, ROOM_PORT_MIN: '32200', ROOM_PORT_MAX: '32299' }),
+    ];
+    servers.push(...copies);
+    const singlePort = (await single.createRoom('bench')).port;
+    const ports: number[] = [];
+    for (const server of copies) ports.push((await server.createRoom('bench')).port);
+    await measuredRoom(loadgens[0], 'single', [singlePort]);
+    await measuredRoom(loadgens[1], 'cluster', ports);
+    const setups: Measured[] = [
+      {
+        label: 'single',
+        loadgen: loadgens[0],
+        group: 'single',
+        pids: [single.pid],
+        redis: null,
+        steps: [],
+        done: false,
+      },
+      {
+        label: 'cluster',
+        loadgen: loadgens[1],
+        group: 'cluster',
+        pids: copies.map((c) => c.pid),
+        redis,
+        steps: [],
+        done: false,
+      },
+    ];
+    for (const rate of RATES) for (const m of setups) if (!m.done) await step(m, rate, timing);
+    await loadgens[0].close('single');
+    await loadgens[1].close('cluster');
+    const perSize = await redisPerMessage(loadgens[1], ports, redis, timing);
+    const [a, b] = setups as [Measured, Measured];
+    return {
+      one: { setup: 'one server', steps: a.steps, sustained: sustainedOf(a.steps) },
+      two: { setup: 'two servers on Redis', steps: b.steps, sustained: sustainedOf(b.steps) },
+      redis: perSize,
+    };
   } finally {
-    loadgen.stop();
+    for (const l of loadgens) l.stop();
     for (const server of servers) await server.stop();
     await redis.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -240,20 +282,18 @@ async function cluster(timing: Timing): Promise<{ setup: ClusterSetup; redis: Cl
 }
 
 export async function clusterBench(timing: Timing): Promise<ClusterResult> {
-  console.log('cluster: one server');
-  const one = await single(timing);
-  console.log('cluster: two servers on one Redis, subscribers split');
-  const two = await cluster(timing);
+  console.log('cluster: one server against two servers on one Redis (subscribers split), step by step');
+  const { one, two, redis } = await compare(timing);
   const at = (s: ClusterSetup) => s.steps.find((x) => x.rate === COMPARED_RATE);
-  const [a, b] = [at(one), at(two.setup)];
+  const [a, b] = [at(one), at(two)];
   const cpuRatio = a?.cpuUsPerDelivery && b?.cpuUsPerDelivery ? b.cpuUsPerDelivery / a.cpuUsPerDelivery : null;
-  const [small, big] = two.redis;
+  const [small, big] = redis;
   const redisRatio = small?.usPerMessage && big?.usPerMessage ? big.usPerMessage / small.usPerMessage : null;
   const result: ClusterResult = {
     single: one,
-    cluster: two.setup,
+    cluster: two,
     compared: { singleP99: a?.p99 ?? null, clusterP99: b?.p99 ?? null, cpuRatio },
-    redis: two.redis,
+    redis,
     redisRatio,
   };
   console.log('');
@@ -262,7 +302,7 @@ export async function clusterBench(timing: Timing): Promise<ClusterResult> {
       ` server CPU per delivery ${cpuRatio?.toFixed(2) ?? '–'}× one server's`,
   );
   console.log(
-    `sustained: two servers ${two.setup.sustained.toLocaleString('en-US')}/s, one server ${one.sustained.toLocaleString('en-US')}/s;` +
+    `sustained: two servers ${two.sustained.toLocaleString('en-US')}/s, one server ${one.sustained.toLocaleString('en-US')}/s;` +
       ` Redis CPU per message at ${REDIS_SIZES[1]} vs ${REDIS_SIZES[0]} subscribers: ${redisRatio?.toFixed(2) ?? '–'}×`,
   );
   return result;

@@ -46,7 +46,10 @@ describe('paid messages', async () => {
   });
 
   it('debits a signed request, then shows the message with its tip to everyone and pins it for amount × TIP_PIN_MS_PER_CREDIT', async () => {
-    const payer = await as(port, 'payer1');
+    const { client: payer, welcome } = await TestClient.join(port, {
+      token: await token({ sub: 'payer1', name: 'payer1', room: ROOM }),
+    });
+    assert.deepEqual((welcome.settings as Frame).tips, { min: 10, max: 1000 }, 'the welcome says what a tip may be');
     const watcher = await as(port, 'watcher1');
     payer.send({ type: 'tip', amount: 500, text: 'great stream', ref: 'c1' });
     const shown = await watcher.next('message', (f) => f.text === 'great stream');

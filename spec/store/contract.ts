@@ -16,6 +16,7 @@ import {
   type Store,
   type WriteBatch,
 } from '../../src/store/store.js';
+import { extrasCases } from './extras-contract.js';
 
 export interface StoreFactory {
   /** Opens the store called `name` (the same data each time for one name), with retention in days. */
@@ -52,6 +53,8 @@ export function storeContract(label: string, factory: StoreFactory): void {
       for (const store of opened) await store.close();
       await factory.cleanup();
     });
+
+    extrasCases(() => open());
 
     it('writes a batch and reads it back newest first, paged with before', async () => {
       const store = await open();

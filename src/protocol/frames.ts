@@ -207,6 +207,8 @@ export interface WelcomeSettings extends ChatModes {
   maxMessageChars: number;
   /** For each role, the roles whose users and messages it may moderate. */
   moderationRule: ModerationRule;
+  /** Paid messages: the amounts a tip may have (TIP_MIN, TIP_MAX); absent while they are off. */
+  tips?: { min: number; max: number };
 }
 
 /** Which target roles each role may moderate; a role not listed moderates nobody. */

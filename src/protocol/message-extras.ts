@@ -18,9 +18,7 @@ export function extrasOf(source: MessageExtras): MessageExtras {
 }
 
 /** A chat message from its stored parts. */
-export function chatMessage(
-  parts: Pick<ChatMessage, 'id' | 'ts' | 'user' | 'text'> & MessageExtras,
-): ChatMessage {
+export function chatMessage(parts: Pick<ChatMessage, 'id' | 'ts' | 'user' | 'text'> & MessageExtras): ChatMessage {
   return { type: 'message', id: parts.id, ts: parts.ts, user: parts.user, text: parts.text, ...extrasOf(parts) };
 }
 

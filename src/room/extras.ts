@@ -25,38 +25,39 @@ import type { DebitAnswer, DebitRequest } from '../protocol/room-messages.js';
 import type { StoredPin, TipRecord } from '../store/store.js';
 import type { Client } from './client.js';
 import type { Clock } from './clock.js';
-import type { Availability, Control, PaidOrigin, PostOrigin } from './engine.js';
+import type { Availability, Control, Engine, PaidOrigin, PostOrigin } from './engine.js';
 import type { History } from './history.js';
 import { mentionsIn } from './mentions.js';
-import type { PostVerdict } from './message-policy.js';
-import { ONLY_MODERATORS } from './moderation.js';
+import type { Members } from './members.js';
+import type { MessagePolicy, PostVerdict } from './message-policy.js';
+import { type Moderation, ONLY_MODERATORS } from './moderation.js';
+import { encode } from './outbox.js';
 import { Pins } from './pins.js';
 import { replyParent } from './replies.js';
 import { TipDesk, tipPinMs } from './tips.js';
 
-/** What the room lends its extras. */
+/** What the room lends its extras: its models (read and asked, never replaced) and its ways out. */
 export interface ExtrasHost {
   readonly name: string;
   readonly clock: Clock;
   readonly history: History;
+  readonly moderation: Pick<Moderation, 'isModerator'>;
+  readonly members: Pick<Members, 'presentUsers'>;
+  readonly policy: Pick<MessagePolicy, 'check'>;
+  readonly engine: Pick<Engine, 'publish' | 'announce'>;
   readonly tipLimits: TipLimits | undefined;
-  isModerator(user: UserInfo): boolean;
-  presentUsers(): Iterable<UserInfo>;
   available(): Availability;
-  /** The policy's verdict on a post; on a refusal the client has been told already. */
-  accept(
-    client: Client,
-    user: UserInfo,
-    text: string,
-    ref: string | undefined,
-  ): Extract<PostVerdict, { ok: true }> | null;
-  /** Hands an accepted post to the engine. */
-  publish(verdict: Extract<PostVerdict, { ok: true }>, user: UserInfo, extras: MessageExtras, origin: PostOrigin): void;
-  announce(control: Control): void;
   broadcast(frame: ServerFrame): void;
-  refuse(client: Client, code: FrameErrorCode, message: string, ref?: string, retryAfterMs?: number): void;
-  ack(client: Client, ref: string, id: number): void;
+  refuse(
+    client: Client,
+    code: FrameErrorCode,
+    message: string,
+    ref?: string,
+    extra?: { retryAfterMs?: number; until?: number },
+  ): void;
 }
+
+type Accepted = Extract<PostVerdict, { ok: true }>;
 
 /** Where the room's extras report to its master (RoomEvents). */
 export interface ExtrasEvents {
@@ -101,19 +102,32 @@ export class RoomExtras {
 
   /** Posts with the mentions of the accepted text. */
   post(client: Client, user: UserInfo, text: string, ref: string | undefined, extras: MessageExtras): void {
-    const verdict = this.host.accept(client, user, text, ref);
+    const verdict = this.accept(client, user, text, ref);
     if (verdict === null) return;
-    this.host.publish(verdict, user, this.withMentions(verdict.text, extras), { client, ref });
+    this.publish(verdict, user, this.withMentions(verdict.text, extras), { client, ref });
+  }
+
+  /** The policy's verdict on a post; on a refusal the client has been told why. */
+  private accept(client: Client, user: UserInfo, text: string, ref: string | undefined): Accepted | null {
+    const verdict = this.host.policy.check(user, text, client.standing);
+    if (verdict.ok) return verdict;
+    this.host.refuse(client, verdict.code, verdict.message, ref, verdict);
+    return null;
+  }
+
+  private publish(verdict: Accepted, user: UserInfo, extras: MessageExtras, origin: PostOrigin): void {
+    this.host.engine.publish({ ts: verdict.ts, user, text: verdict.text, ...extras }, origin, verdict.limits);
   }
 
   private withMentions(text: string, extras: MessageExtras): MessageExtras {
-    const mentions = mentionsIn(text, () => this.host.presentUsers());
+    const mentions = mentionsIn(text, () => this.host.members.presentUsers());
     return mentions.length === 0 ? extras : { ...extras, mentions };
   }
 
   receive(client: Client, user: UserInfo, frame: ExtraFrame): void {
     if (frame.type === 'tip') return this.tip(client, user, frame);
-    if (!this.host.isModerator(user)) return this.host.refuse(client, 'FORBIDDEN', ONLY_MODERATORS);
+    if (!this.host.moderation.isModerator(user.role))
+      return this.host.refuse(client, 'FORBIDDEN', ONLY_MODERATORS, frame.type === 'announce' ? frame.ref : undefined);
     switch (frame.type) {
       case 'announce':
         return this.post(client, user, frame.text, frame.ref, { announcement: frame.color ?? 'primary' });
@@ -122,11 +136,11 @@ export class RoomExtras {
         if (entry === undefined || entry.deleted)
           return this.host.refuse(client, 'NOT_FOUND', `No message ${frame.id} in this room to pin`);
         const until = frame.seconds === undefined ? null : this.host.clock.now() + frame.seconds * 1000;
-        return this.host.announce({ kind: 'pin', message: entry.message, until });
+        return this.host.engine.announce({ kind: 'pin', message: entry.message, until });
       }
       case 'unpin':
         if (this.pins.current === null) return this.host.refuse(client, 'NOT_FOUND', 'No message is pinned');
-        return this.host.announce({ kind: 'unpin' });
+        return this.host.engine.announce({ kind: 'unpin' });
     }
   }
 
@@ -166,8 +180,10 @@ export class RoomExtras {
       return this.host.refuse(client, 'BAD_FRAME', `"amount" must be from ${limits.min} to ${limits.max}`, frame.ref);
     const available = this.host.available();
     if (!available.ok)
-      return this.host.refuse(client, 'UNAVAILABLE', available.message, frame.ref, available.retryAfterMs);
-    const verdict = this.host.accept(client, user, frame.text, frame.ref);
+      return this.host.refuse(client, 'UNAVAILABLE', available.message, frame.ref, {
+        retryAfterMs: available.retryAfterMs,
+      });
+    const verdict = this.accept(client, user, frame.text, frame.ref);
     if (verdict === null) return;
     const { text, limits: postLimits } = verdict;
     this.tips.request({ client, user, ref: frame.ref, amount: frame.amount, text, limits: postLimits });
@@ -184,20 +200,22 @@ export class RoomExtras {
       case 'refused':
         return this.host.refuse(client, 'TIP_REFUSED', answer.reason || 'The credit service refused the tip', ref);
       case 'unavailable':
-        return this.host.refuse(client, 'UNAVAILABLE', answer.reason, ref, answer.retryAfterMs);
+        return this.host.refuse(client, 'UNAVAILABLE', answer.reason, ref, { retryAfterMs: answer.retryAfterMs });
       case 'duplicate':
         // Paid and shown before: the sender learns its id; nobody sees it twice.
-        return this.host.ack(client, ref, answer.messageId);
+        return client.push(encode({ type: 'ack', ref, id: answer.messageId }));
       case 'paid': {
         const paid: PaidOrigin = { key: tip.key, amount: tip.amount, status: answer.status };
         const available = this.host.available();
         if (!available.ok) {
           // Paid but not shown: the same ref again shows it, and the service charges it once.
           this.unshown(tip.user, paid);
-          return this.host.refuse(client, 'UNAVAILABLE', available.message, ref, available.retryAfterMs);
+          return this.host.refuse(client, 'UNAVAILABLE', available.message, ref, {
+            retryAfterMs: available.retryAfterMs,
+          });
         }
         const verdict = { ok: true as const, text: tip.text, ts: this.host.clock.now(), limits: tip.limits };
-        this.host.publish(verdict, tip.user, this.withMentions(tip.text, { tip: { amount: tip.amount } }), {
+        this.publish(verdict, tip.user, this.withMentions(tip.text, { tip: { amount: tip.amount } }), {
           client,
           ref,
           tip: paid,
@@ -210,7 +228,7 @@ export class RoomExtras {
   delivered(message: ChatMessage, paid: PaidOrigin): void {
     const limits = this.host.tipLimits;
     const pinMs = limits === undefined ? 0 : tipPinMs(paid.amount, limits);
-    if (pinMs > 0) this.host.announce({ kind: 'pin', message, until: message.ts + pinMs });
+    if (pinMs > 0) this.host.engine.announce({ kind: 'pin', message, until: message.ts + pinMs });
     this.record(message.user, paid, message.id);
   }
 

@@ -22,13 +22,7 @@ import {
   type UserInfo,
   type WelcomeSettings,
 } from '../protocol/frames.js';
-import type {
-  DebitAnswer,
-  ModerationAction,
-  ModerationRecord,
-  RoomCache,
-  RoomRestore,
-} from '../protocol/room-messages.js';
+import type { ModerationAction, ModerationRecord, RoomCache, RoomRestore } from '../protocol/room-messages.js';
 import { PendingAcks } from './acks.js';
 import type { Client } from './client.js';
 import { type Clock, realClock } from './clock.js';
@@ -68,7 +62,8 @@ export class Room {
   private readonly history: History;
   private readonly joinIdentity: JoinIdentity;
   private readonly acks = new PendingAcks();
-  private readonly extras: RoomExtras;
+  /** Replies, announcements, the pin and paid messages (the worker hands it the master's debit answers). */
+  readonly extras: RoomExtras;
   /** What joins are welcomed with, shared by the joins of one pass (src/room/recovery-cache.ts). */
   readonly recoveries: RecoveryCache;
 
@@ -85,7 +80,6 @@ export class Room {
     this.recoveries = new RecoveryCache(this.history, limits.historyOnJoin);
     this.moderation = new Moderation(clock);
     this.policy = new MessagePolicy(limits, clock, this.moderation, () => this.available(), engine.sharedLimits);
-    this.extras = this.extrasFor(events);
     this.members = new Members(
       clock,
       limits.presenceIntervalMs,
@@ -108,6 +102,8 @@ export class Room {
       },
       limits,
     );
+    // After the models it borrows, before the engine can hand anything over.
+    this.extras = this.extrasFor(events);
     engine.start({
       message: this.deliver,
       refused: (origin, refusal) => this.refusedByEngine(origin, refusal),
@@ -141,11 +137,14 @@ export class Room {
 
   /** What the room enforces now: sent in every welcome and in the admin stats. */
   get settings(): WelcomeSettings {
-    return {
+    const settings: WelcomeSettings = {
       ...this.moderation.modes.current,
       maxMessageChars: this.limits.maxMessageChars,
       moderationRule: this.moderation.rule,
     };
+    const tips = this.limits.tips;
+    if (tips !== undefined) settings.tips = { min: tips.min, max: tips.max };
+    return settings;
   }
 
   /** Every attached connection, joined or not. */
@@ -234,40 +233,25 @@ export class Room {
 
   /** What the extras (replies, announcements, pins, tips: extras.ts) may use of the room. */
   private extrasFor(events: ExtrasEvents): RoomExtras {
+    const { name, clock, history, moderation, members, policy } = this;
+    // Held for review sits between the policy and the engine; a paid message is not held (it is shown as paid).
+    const engine: Pick<Engine, 'publish' | 'announce'> = {
+      publish: (draft, origin, limits) => {
+        if (origin.tip === undefined && this.modes.hold(draft, origin, limits)) return;
+        this.engine.publish(draft, origin, limits);
+      },
+      announce: (control) => this.engine.announce(control),
+    };
+    const host = { name, clock, history, moderation, members, policy, engine, tipLimits: this.limits.tips };
     return new RoomExtras(
       {
-        name: this.name,
-        clock: this.clock,
-        history: this.history,
-        tipLimits: this.limits.tips,
-        isModerator: (user) => this.moderation.isModerator(user.role),
-        presentUsers: () => this.members.presentUsers(),
+        ...host,
         available: () => this.available(),
-        accept: (client, user, text, ref) => {
-          const verdict = this.policy.check(user, text, client.standing);
-          if (verdict.ok) return verdict;
-          this.refuse(client, verdict.code, verdict.message, ref, verdict);
-          return null;
-        },
-        publish: (verdict, user, extras, origin) => {
-          const draft = { ts: verdict.ts, user, text: verdict.text, ...extras };
-          // A paid message is not held: it was paid for and is shown as paid.
-          if (origin.tip === undefined && this.modes.hold(draft, origin, verdict.limits)) return;
-          this.engine.publish(draft, origin, verdict.limits);
-        },
-        announce: (control) => this.engine.announce(control),
-        broadcast: (frame) => this.broadcast(frame),
-        refuse: (client, code, message, ref, retryAfterMs) =>
-          this.refuse(client, code, message, ref, retryAfterMs === undefined ? undefined : { retryAfterMs }),
-        ack: (client, ref, id) => client.push(encode({ type: 'ack', ref, id })),
+        broadcast: (f) => this.broadcast(f),
+        refuse: this.refuse.bind(this),
       },
       events,
     );
-  }
-
-  /** The master's answer to a paid message's debit. */
-  debited(answer: DebitAnswer): void {
-    this.extras.debited(answer);
   }
 
   /**

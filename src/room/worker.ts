@@ -142,7 +142,7 @@ const notices: RoomNoticeHandlers = {
   committed: ({ through }) => engine?.committed(through),
   ids: (ids) => engine?.grantIds(ids),
   writable: (writable) => engine?.setWritable(writable),
-  debited: (answer) => server?.room.debited(answer),
+  debited: (answer) => server?.room.extras.debited(answer),
 };
 
 function stats(s: RoomServer, reader: StatsReader): RoomStats {

@@ -4,6 +4,7 @@
  */
 import { byId } from './dom.js';
 import { errorsShown, hideError, showError } from './inline-error.js';
+import { draftOf, endReply } from './reply-draft.js';
 import { session } from './session.js';
 
 const form = byId<HTMLFormElement>('composer');
@@ -43,10 +44,12 @@ form.addEventListener('submit', (event) => {
   const c = session.client;
   if (c === null) return;
   const shownBefore = errorsShown();
-  void c.send(text).then((result) => {
+  const draft = draftOf(text);
+  void c.send(draft.text, undefined, draft.options).then((result) => {
     if (result.ok) {
       if (errorsShown() === shownBefore) hideError();
       if (input.value === text) input.value = '';
+      endReply();
       updateCount();
     } else if (result.error.code === 'NOT_CONNECTED' || result.error.code === 'DISCONNECTED') {
       showError('Not connected: the message was not sent.');

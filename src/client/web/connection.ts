@@ -12,6 +12,11 @@ import { addHeld, removeHeld, showModes } from './chat-modes.js';
 import { nameRefused, setJoinHint, showJoinForm } from './join-form.js';
 import { forgetGuest, rememberGuest } from './remembered.js';
 import { markDeleted, renderMessage } from './message-line.js';
+import { mentionsMe } from './message-extras.js';
+import { noteMention } from './mention-count.js';
+import { showPin, watchLines } from './pinned-bar.js';
+import { parentGone } from './reply-draft.js';
+import { showTipButton } from './tip-form.js';
 import { clock, MessageList } from './message-list.js';
 import { addBanned, addTimedOut, liftFor, listLacks, renderUsers, showModTools, showSlow } from './mod-panel.js';
 import { lostWords, RECONNECT_BACKOFF } from './reconnect.js';
@@ -26,6 +31,7 @@ const list = new MessageList(
   byId('empty-state'),
   renderMessage,
 );
+watchLines((id) => list.line(id));
 
 /** The "Undo" on a notice about a timeout or ban: the protocol's unban lifts either. */
 const undo = (userId: string, what: string) => ({
@@ -99,6 +105,7 @@ export function start(roomName: string, who: Identity): void {
       showComposer(!anonymous);
       showJoinForm(anonymous);
       showModTools(isModerator(w.you));
+      showTipButton(w.you, w.settings.tips);
       if (w.recovered === true) {
         for (const m of w.history) list.addMessage(m);
         if (w.history.length > 0)
@@ -107,6 +114,7 @@ export function start(roomName: string, who: Identity): void {
         list.replace(w.history);
         if (welcomedBefore) list.addNotice('Reconnected.');
       }
+      showPin(w.pinned ?? null);
       welcomedBefore = true;
       setStatus('open', connectedWords());
       setTransport(c.transport);
@@ -118,6 +126,8 @@ export function start(roomName: string, who: Identity): void {
     'message',
     mine((m) => {
       list.addMessage(m);
+      const line = list.line(m.id);
+      if (line !== undefined && mentionsMe(m)) noteMention(line);
       if (isModerator(session.me) && listLacks(m.user.id)) c.users();
     }),
   );
@@ -126,6 +136,7 @@ export function start(roomName: string, who: Identity): void {
     mine((d) => {
       const line = list.line(d.id);
       if (line !== undefined) markDeleted(line);
+      parentGone(d.id);
     }),
   );
   c.on(
@@ -185,6 +196,14 @@ export function start(roomName: string, who: Identity): void {
   c.on(
     'system',
     mine((s) => list.addSystem(s.text, s.ts)),
+  );
+  c.on(
+    'pinned',
+    mine((p) => showPin(p)),
+  );
+  c.on(
+    'unpinned',
+    mine(() => showPin(null)),
   );
   c.on(
     'error',

@@ -10,6 +10,7 @@
  */
 import './styles.css';
 import './moderation.css';
+import './extras.css';
 import { updateCount } from './composer.js';
 import { start } from './connection.js';
 import { byId } from './dom.js';

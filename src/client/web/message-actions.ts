@@ -5,6 +5,7 @@
  */
 import type { ChatMessage } from '../sdk.js';
 import { confirmAction } from './confirm-dialog.js';
+import { EXTRA_ACTIONS } from './extras-actions.js';
 import { type Permissions, session } from './session.js';
 
 export interface MessageAction {
@@ -41,6 +42,8 @@ export const MESSAGE_ACTIONS: MessageAction[] = [
     run: (m) => session.client?.timeout(m.user.id, seconds),
     data: { seconds: String(seconds) },
   })),
+  // Reply and pin (extras-actions.ts) before the ban, which stays last: the one that asks first.
+  ...EXTRA_ACTIONS,
   {
     testid: 'warn-button',
     text: (m) => `Warn ${m.user.name}`,

@@ -8,6 +8,7 @@
 import type { ChatMessage } from '../sdk.js';
 import { h } from './dom.js';
 import { actionsFor } from './message-actions.js';
+import { decorateLine, replyQuote, tipBadge } from './message-extras.js';
 import { clock } from './message-list.js';
 import { closeMenu, menuButton } from './message-menu.js';
 import { permissionsOn, session } from './session.js';
@@ -15,6 +16,7 @@ import { permissionsOn, session } from './session.js';
 type LinePart = (m: ChatMessage) => Node | string | null;
 
 const LINE_PARTS: LinePart[] = [
+  replyQuote,
   (m) => {
     const at = new Date(m.ts);
     return h('time', { datetime: at.toISOString() }, clock(at));
@@ -24,6 +26,7 @@ const LINE_PARTS: LinePart[] = [
     m.user.role === 'viewer'
       ? null
       : h('span', { class: `badge badge-${m.user.role}`, title: m.user.role }, m.user.role),
+  tipBadge,
   (m) => h('span', { class: 'text', dir: 'auto' }, m.text),
   (m) => {
     const actions = actionsFor(permissionsOn(m.user));
@@ -39,6 +42,7 @@ export function renderMessage(m: ChatMessage): HTMLLIElement {
     if (node !== null) line.append(node);
   }
   if (m.user.id === session.me?.id) line.classList.add('mine');
+  decorateLine(line, m);
   return line;
 }
 
