@@ -17,10 +17,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE = join(ROOT, 'src/client/web');
 export const WEB_OUT = join(ROOT, 'dist/web');
 
-export async function buildWeb(outdir: string = WEB_OUT): Promise<void> {
+/** One page: its entry bundled into one minified ES module beside its index.html. */
+async function buildPage(source: string, entry: string, outdir: string): Promise<void> {
   await mkdir(outdir, { recursive: true });
   await build({
-    entryPoints: { app: join(SOURCE, 'main.ts') },
+    entryPoints: { [entry]: join(source, 'main.ts') },
     outdir,
     bundle: true,
     format: 'esm',
@@ -31,7 +32,11 @@ export async function buildWeb(outdir: string = WEB_OUT): Promise<void> {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  await copyFile(join(SOURCE, 'index.html'), join(outdir, 'index.html'));
+  await copyFile(join(source, 'index.html'), join(outdir, 'index.html'));
+}
+
+export function buildWeb(outdir: string = WEB_OUT): Promise<void> {
+  return buildPage(SOURCE, 'app', outdir);
 }
 
 /**
@@ -46,21 +51,8 @@ export async function ensureWebBuilt(): Promise<void> {
 const ADMIN_SOURCE = join(ROOT, 'src/client/admin');
 export const ADMIN_OUT = join(ROOT, 'dist/admin');
 
-export async function buildAdminConsole(outdir: string = ADMIN_OUT): Promise<void> {
-  await mkdir(outdir, { recursive: true });
-  await build({
-    entryPoints: { console: join(ADMIN_SOURCE, 'main.ts') },
-    outdir,
-    bundle: true,
-    format: 'esm',
-    target: ['es2020'],
-    platform: 'browser',
-    minify: true,
-    sourcemap: 'linked',
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
-  await copyFile(join(ADMIN_SOURCE, 'index.html'), join(outdir, 'index.html'));
+export function buildAdminConsole(outdir: string = ADMIN_OUT): Promise<void> {
+  return buildPage(ADMIN_SOURCE, 'console', outdir);
 }
 
 /** For tests, like ensureWebBuilt: builds the console only when there is no build yet. */

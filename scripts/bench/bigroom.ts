@@ -13,6 +13,7 @@ import { Loadgen } from './loadgen-client.js';
 import type { StormResult, Tally } from './loadgen-protocol.js';
 import { cpuSeconds, rssBytes } from './proc.js';
 import { startChatserver } from './servers.js';
+import { slope } from './slope.js';
 
 export const BIG_ROOM_SIZES = [5_000, 10_000, 19_000];
 /** Connections per load generator process: well under its 20,000 open files. */
@@ -302,18 +303,6 @@ export async function storm(total: number = STORM_CLIENTS, nodeArgs: string[] = 
     for (const l of [...loadgens, probe]) l.stop();
     await server.stop();
   }
-}
-
-function slope(xs: number[], ys: number[]): number {
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < xs.length; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
 }
 
 const fmtInt = (v: number) => Math.round(v).toLocaleString('en-US');

@@ -12,6 +12,7 @@ import { Loadgen } from './loadgen-client.js';
 import { rssBytes } from './proc.js';
 import { fmt, type Timing } from './scenarios.js';
 import { startChatserver } from './servers.js';
+import { slope } from './slope.js';
 
 const MEMBERS = 1000;
 const RATES = [25, 50, 100, 200, 400, 800, 1600, 3200];
@@ -214,16 +215,4 @@ async function memoryOf(kind: 'ws' | 'http'): Promise<number> {
 
 async function memory(): Promise<{ ws: number; http: number }> {
   return { ws: await memoryOf('ws'), http: await memoryOf('http') };
-}
-
-function slope(xs: number[], ys: number[]): number {
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < xs.length; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
 }

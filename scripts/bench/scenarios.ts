@@ -9,6 +9,7 @@ import { Loadgen } from './loadgen-client.js';
 import type { StepResult } from './loadgen-protocol.js';
 import { cpuSeconds, rssBytes } from './proc.js';
 import { type ServerProcess, startBaseline, startChatserver } from './servers.js';
+import { slope } from './slope.js';
 
 export type ServerKind = 'chatserver' | 'ws' | 'socketio';
 
@@ -273,18 +274,6 @@ export async function connectionMemory(kind: ServerKind, thousands: number): Pro
     loadgen.stop();
     await server.stop();
   }
-}
-
-function slope(xs: number[], ys: number[]): number {
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < xs.length; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
 }
 
 export const fmt = (n: number) =>
