@@ -257,7 +257,15 @@ describe("the operator's console in Chromium", { skip }, async () => {
     await page.getByTestId('action-result').filter({ hasText: 'Saved 2 blocked terms' }).waitFor();
     const after = (await (await t.adminFetch('/blocked-terms')).json()) as { data: { terms: string[] } };
     assert.deepEqual(after.data.terms, ['spoiler', 'badword']);
-    assert.equal(await page.getByTestId('review-terms').isVisible(), false, 'hidden while the server has no such list');
+    // The review terms (held for a moderator, not refused) have the same editor.
+    const review = page.getByTestId('review-terms');
+    await review.waitFor({ state: 'visible' });
+    await review.fill('giveaway\nfree coins');
+    await page.getByTestId('review-terms-save').click();
+    await page.getByTestId('action-result').filter({ hasText: 'Saved 2 review terms' }).waitFor();
+    const held = (await (await t.adminFetch('/review-terms')).json()) as { data: { terms: string[] } };
+    assert.deepEqual(held.data.terms, ['giveaway', 'free coins']);
+    await t.adminFetch('/review-terms', { method: 'PUT', body: JSON.stringify({ terms: [] }) });
 
     await page.getByTestId('global-ban-user').fill('everywhere-troll');
     await page.getByTestId('global-ban-reason').fill('raids');
