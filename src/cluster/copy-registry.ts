@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { roomKeys } from './keys.js';
-import { type RedisConnection, withTimeout } from './redis-connection.js';
+import { type RedisConnection, runScript } from './redis-connection.js';
 
 /** How often each master refreshes its rooms' entries, and how long an entry holds. */
 export const REGISTRY_BEAT_MS = 1_000;
@@ -134,7 +134,7 @@ export class CopyRegistry extends EventEmitter<CopyRegistryEvents> {
   /** The script's answer, or null when Redis did not answer. */
   private async run(script: string, room: string, args: string[]): Promise<unknown> {
     try {
-      return await withTimeout(this.redis.sendCommand(['EVAL', script, '1', roomKeys(room).servers, ...args]));
+      return await runScript(this.redis, script, [roomKeys(room).servers], args);
     } catch {
       return null;
     }

@@ -6,6 +6,7 @@
  * an 'error' listener (node-redis emits one per failed attempt; without a
  * listener it would end the process).
  */
+import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 
 export type RedisConnection = ReturnType<typeof createClient>;
@@ -56,4 +57,29 @@ export function withTimeout<T>(promise: Promise<T>): Promise<T> {
 
 export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Each script's SHA1, for EVALSHA (the same source always hashes the same). */
+const scriptShas = new Map<string, string>();
+
+/**
+ * Runs a Lua script by its SHA, sending the source only when Redis does not know
+ * it yet (NOSCRIPT: a fresh or restarted Redis), under the command deadline.
+ */
+export async function runScript(
+  connection: RedisConnection,
+  source: string,
+  keys: string[],
+  args: string[],
+): Promise<unknown> {
+  let sha = scriptShas.get(source);
+  if (sha === undefined) scriptShas.set(source, (sha = createHash('sha1').update(source).digest('hex')));
+  const call = (command: string, body: string) =>
+    withTimeout(connection.sendCommand([command, body, String(keys.length), ...keys, ...args]));
+  try {
+    return await call('EVALSHA', sha);
+  } catch (error) {
+    if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+    return await call('EVAL', source);
+  }
 }

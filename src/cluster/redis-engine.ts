@@ -18,7 +18,7 @@
  * - Redis down: posts and acts are refused UNAVAILABLE at once; what this copy
  *   holds stays readable; the reader resumes from its last entry when Redis is back.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ChatMessage } from '../protocol/frames.js';
 import { chatMessage } from '../protocol/message-extras.js';
 import type { ClusterSettings, IdGrant, ModerationRecord, Writable } from '../protocol/room-messages.js';
@@ -37,7 +37,14 @@ import type { RecordSink } from '../room/local-engine.js';
 import { StoreGate } from '../room/store-gate.js';
 import { LOG_MAX_ENTRIES, rateKey, ROOM_KEYS_TTL_MS, type RoomKeys, roomKeys, slowKey } from './keys.js';
 import { HEARTBEAT_MS, OtherCopies } from './other-copies.js';
-import { connectInBackground, pause, type RedisConnection, redisConnection, withTimeout } from './redis-connection.js';
+import {
+  connectInBackground,
+  pause,
+  type RedisConnection,
+  redisConnection,
+  runScript,
+  withTimeout,
+} from './redis-connection.js';
 import { GRANT, PUBLISH } from './scripts.js';
 import { RATE_LIMITED_MESSAGE, slowModeMessage } from '../room/message-policy.js';
 
@@ -91,7 +98,6 @@ export class RedisEngine implements Engine {
   private heartbeat: NodeJS.Timeout | undefined;
   private reading: Promise<void> | null = null;
   private stopped = false;
-  private readonly shas = new Map<string, string>();
   private lastErrorLog = 0;
   private readonly appending = new Set<Promise<void>>();
 
@@ -365,18 +371,9 @@ export class RedisEngine implements Engine {
   }
 
   /** EVALSHA, loading the script on first use (or after Redis restarted and forgot it). */
-  private async script(source: string, keys: string[], args: string[]): Promise<unknown> {
-    if (!this.cmd.isReady) throw new Error(unreachable);
-    let sha = this.shas.get(source);
-    if (sha === undefined) this.shas.set(source, (sha = createHash('sha1').update(source).digest('hex')));
-    const call = (command: string, body: string) =>
-      withTimeout(this.cmd.sendCommand([command, body, String(keys.length), ...keys, ...args]));
-    try {
-      return await call('EVALSHA', sha);
-    } catch (error) {
-      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-      return await call('EVAL', source);
-    }
+  private script(source: string, keys: string[], args: string[]): Promise<unknown> {
+    if (!this.cmd.isReady) return Promise.reject(new Error(unreachable));
+    return runScript(this.cmd, source, keys, args);
   }
 
   private askForIds(now: boolean): void {
