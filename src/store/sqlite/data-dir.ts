@@ -5,6 +5,7 @@
  * file" or a bare `ENOENT … mkdir`. Writability is tried with a real file: mode
  * bits say nothing to root, a read-only mount or an immutable directory does.
  */
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StoreOpenError } from '../open-error.js';
@@ -65,7 +66,9 @@ export function prepareDataDir(dir: string, file: string): void {
     fail(why(error, parent), error);
   }
   if (!statSync(dir).isDirectory()) fail(`${dir} is not a directory`, undefined);
-  const probe = join(dir, `.write-test-${process.pid}`);
+  // A name of its own: several stores may open one directory at once (servers of a
+  // cluster, or threads of one process), and must not remove each other's probe.
+  const probe = join(dir, `.write-test-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     writeFileSync(probe, '');
     unlinkSync(probe);
