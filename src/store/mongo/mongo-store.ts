@@ -31,12 +31,12 @@ import {
   type RoomSettings,
   type Store,
   type TipEntry,
-  type TipOutcome,
   type TipRecord,
   type TranscriptMessage,
   type WriteBatch,
 } from '../store.js';
-import { defineModels, type Models, type TipDoc } from './models.js';
+import { banDoc, onlyDuplicates, tipOf } from './documents.js';
+import { defineModels, type Models } from './models.js';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -52,27 +52,6 @@ const TERMS_ID = 'blocked';
 const REVIEW_TERMS_ID = 'review';
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
-
-function banDoc(ban: Ban) {
-  return {
-    user: ban.user,
-    room: ban.room ?? '',
-    reason: ban.reason,
-    by: ban.by,
-    at: ban.at,
-    until: ban.until === null ? null : new Date(ban.until),
-    kind: ban.kind ?? 'ban',
-    address: ban.address ?? null,
-  };
-}
-
-/** True when every failed write of a bulk insert was a duplicate key (the row is already there). */
-function onlyDuplicates(error: unknown): boolean {
-  const e = error as { code?: number; writeErrors?: Array<{ code?: number; err?: { code?: number } }> };
-  if (Array.isArray(e.writeErrors) && e.writeErrors.length > 0)
-    return e.writeErrors.every((w) => (w.code ?? w.err?.code) === 11000);
-  return e.code === 11000;
-}
 
 export class MongoStore implements Store {
   readonly kind = 'mongodb' as const;
@@ -397,17 +376,4 @@ export class MongoStore implements Store {
     const bans = await this.m.bans.deleteMany({ until: { $ne: null, $lte: new Date(now) } });
     return messages.deletedCount + bans.deletedCount;
   }
-}
-
-function tipOf(d: TipDoc): TipEntry {
-  return {
-    id: d._id.toHexString(),
-    key: d.key,
-    room: d.room,
-    user: { id: d.user.id, name: d.user.name },
-    amount: d.amount,
-    messageId: d.messageId ?? null,
-    answer: { status: d.answer.status, outcome: d.answer.outcome as TipOutcome, reason: d.answer.reason },
-    at: d.at,
-  };
 }
