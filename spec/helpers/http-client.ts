@@ -4,9 +4,8 @@
  * WebSocket TestClient. Its Server-Sent Events parser is its own, so the
  * server's encoding is checked independently of the SDK's reader.
  */
-import type { Closed, Frame } from './ws-client.js';
-
-const WAIT_MS = 5_000;
+import { type Frame, FrameInbox, WAIT_MS } from './frame-inbox.js';
+import type { Closed } from './ws-client.js';
 
 export interface SseEvent {
   event: string;
@@ -41,13 +40,11 @@ export interface JoinAnswer {
 }
 
 export class HttpTestClient {
-  readonly frames: Frame[] = [];
+  private readonly inbox = new FrameInbox();
   /** The `id:` of each event, in order (undefined where the event had none). */
   readonly ids: Array<string | undefined> = [];
   /** Resolves with the stream's `event: close`. */
   readonly closed: Promise<Closed>;
-  private waiters: Array<{ test: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
-  private readonly consumed = new WeakSet<Frame>();
   private stream: AbortController | null = null;
   private onClosed: (closed: Closed) => void = () => undefined;
   /** Resolves when the current stream's body ends (by the server or an abort). */
@@ -125,15 +122,14 @@ export class HttpTestClient {
     await this.streamEnded;
   }
 
+  /** Every frame received so far, in order (`ids` holds each one's event id). */
+  get frames(): Frame[] {
+    return this.inbox.frames;
+  }
+
   private receive(frame: Frame, id: string | undefined): void {
-    this.frames.push(frame);
     this.ids.push(id);
-    const index = this.waiters.findIndex((w) => w.test(frame));
-    if (index >= 0) {
-      const [waiter] = this.waiters.splice(index, 1);
-      this.consumed.add(frame);
-      waiter!.resolve(frame);
-    }
+    this.inbox.receive(frame);
   }
 
   /** POST /http/send with one frame; answers the status. */
@@ -146,27 +142,7 @@ export class HttpTestClient {
 
   /** The first frame of `type` not yet returned by next(); fails after a few seconds. */
   next(type: string, match: (f: Frame) => boolean = () => true): Promise<Frame> {
-    const test = (f: Frame) => f.type === type && match(f);
-    const seen = this.frames.find((f) => !this.consumed.has(f) && test(f));
-    if (seen !== undefined) {
-      this.consumed.add(seen);
-      return Promise.resolve(seen);
-    }
-    return new Promise((resolve, reject) => {
-      const waiter = { test, resolve };
-      this.waiters.push(waiter);
-      setTimeout(() => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) {
-          this.waiters.splice(i, 1);
-          reject(
-            new Error(
-              `no "${type}" frame within ${WAIT_MS} ms; got ${JSON.stringify(this.frames.slice(-5)).slice(0, 600)}`,
-            ),
-          );
-        }
-      }, WAIT_MS).unref();
-    });
+    return this.inbox.next(type, match);
   }
 
   /** DELETE /http/session; answers the status. */

@@ -4,10 +4,9 @@
  */
 import { WebSocket } from 'ws';
 
-export interface Frame {
-  type: string;
-  [key: string]: unknown;
-}
+import { type Frame, FrameInbox, WAIT_MS } from './frame-inbox.js';
+
+export type { Frame };
 
 export interface Closed {
   code: number;
@@ -20,13 +19,9 @@ export interface ConnectOptions {
   ca?: string | Buffer;
 }
 
-const WAIT_MS = 5_000;
-
 export class TestClient {
-  readonly frames: Frame[] = [];
   readonly closed: Promise<Closed>;
-  private waiters: Array<{ test: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
-  private readonly consumed = new WeakSet<Frame>();
+  private readonly inbox = new FrameInbox();
 
   private constructor(readonly ws: WebSocket) {
     ws.on('error', () => undefined);
@@ -68,14 +63,13 @@ export class TestClient {
     return { client, welcome };
   }
 
+  /** Every frame received so far, in order. */
+  get frames(): Frame[] {
+    return this.inbox.frames;
+  }
+
   private receive(frame: Frame): void {
-    this.frames.push(frame);
-    const index = this.waiters.findIndex((w) => w.test(frame));
-    if (index >= 0) {
-      const [waiter] = this.waiters.splice(index, 1);
-      this.consumed.add(frame);
-      waiter!.resolve(frame);
-    }
+    this.inbox.receive(frame);
   }
 
   send(frame: unknown): void {
@@ -84,27 +78,7 @@ export class TestClient {
 
   /** The first frame of `type` not yet returned by next(); fails after a few seconds. */
   next(type: string, match: (f: Frame) => boolean = () => true): Promise<Frame> {
-    const test = (f: Frame) => f.type === type && match(f);
-    const seen = this.frames.find((f) => !this.consumed.has(f) && test(f));
-    if (seen !== undefined) {
-      this.consumed.add(seen);
-      return Promise.resolve(seen);
-    }
-    return new Promise((resolve, reject) => {
-      const waiter = { test, resolve };
-      this.waiters.push(waiter);
-      setTimeout(() => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) {
-          this.waiters.splice(i, 1);
-          reject(
-            new Error(
-              `no "${type}" frame within ${WAIT_MS} ms; got ${JSON.stringify(this.frames.slice(-5)).slice(0, 600)}`,
-            ),
-          );
-        }
-      }, WAIT_MS).unref();
-    });
+    return this.inbox.next(type, match);
   }
 
   close(): void {
