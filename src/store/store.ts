@@ -70,6 +70,24 @@ export function isTimeout(ban: Ban): boolean {
   return ban.kind === 'timeout';
 }
 
+/** A ban as either store keeps it: room '' for every room; kind and address absent on older rows. */
+type KeptBan = Omit<Ban, 'room' | 'kind' | 'address'> & { room: string; kind?: string; address?: string | null };
+
+/** The ban a stored row or document reads back as (kind and address only where kept), the same from both stores. */
+export function storedBan(kept: KeptBan): Ban {
+  const ban: Ban = {
+    user: kept.user,
+    room: kept.room === '' ? null : kept.room,
+    reason: kept.reason,
+    by: kept.by,
+    at: kept.at,
+    until: kept.until,
+  };
+  if (kept.kind === 'timeout') ban.kind = 'timeout';
+  if (typeof kept.address === 'string') ban.address = kept.address;
+  return ban;
+}
+
 export type { Actor, ModerationAction };
 
 /** One change to the bans table, applied with the moderation entry that records it. */

@@ -30,6 +30,7 @@ import {
   type StoredRoom,
   type RoomSettings,
   type Store,
+  storedBan,
   type TipEntry,
   type TipRecord,
   type TranscriptMessage,
@@ -265,19 +266,7 @@ export class MongoStore implements Store {
       .find({ $or: [{ until: null }, { until: { $gt: new Date(now) } }] })
       .sort({ at: 1, user: 1 })
       .lean();
-    return docs.map((d) => {
-      const ban: Ban = {
-        user: d.user,
-        room: d.room === '' ? null : d.room,
-        reason: d.reason,
-        by: d.by,
-        at: d.at,
-        until: d.until === null ? null : d.until.getTime(),
-      };
-      if (d.kind === 'timeout') ban.kind = 'timeout';
-      if (typeof d.address === 'string') ban.address = d.address;
-      return ban;
-    });
+    return docs.map((d) => storedBan({ ...d, until: d.until === null ? null : d.until.getTime() }));
   }
 
   async blockedTerms(): Promise<string[] | null> {
