@@ -43,6 +43,11 @@ export function connectInBackground(client: RedisConnection): void {
   client.connect().catch(() => undefined);
 }
 
+/** What a sender is told while this copy cannot reach Redis. */
+export const UNREACHABLE = 'The chat cluster is unreachable right now; try again shortly';
+/** How long a sender waits before trying again while Redis is unreachable or ids are being reserved. */
+export const CLUSTER_RETRY_MS = 1_000;
+
 /** A command that has not answered in this long is taken as failed (a sender is told UNAVAILABLE). */
 export const COMMAND_TIMEOUT_MS = 2_000;
 

@@ -4,6 +4,11 @@
  * copies posting at once get different ids in log order, and a post refused by a
  * limit leaves nothing behind. Time is Redis's own (TIME), the same for every copy.
  */
+import type { MessageDraft, PostLimits } from '../room/engine.js';
+import { LOG_MAX_ENTRIES, rateKey, ROOM_KEYS_TTL_MS, type RoomKeys, slowKey } from './keys.js';
+
+/** PUBLISH answers "low" when fewer ids than this are left and no spare is held: the copy asks for the next block. */
+const LOW_IDS = 500;
 
 /**
  * KEYS: meta, log, rate, slow. ARGV: draft JSON, origin tag, messages per window,
@@ -48,6 +53,24 @@ local low = 0
 if (not spare) and reserved - id < tonumber(ARGV[8]) then low = 1 end
 return {'OK', id, low}
 `;
+
+/** PUBLISH's KEYS and ARGV for one post, in the order the script reads them. */
+export function publishCall(keys: RoomKeys, room: string, draft: MessageDraft, tag: string, limits: PostLimits) {
+  const user = draft.user.id;
+  return {
+    keys: [keys.meta, keys.log, rateKey(room, user), slowKey(room, user)],
+    args: [
+      JSON.stringify(draft),
+      tag,
+      String(limits.messages),
+      String(limits.windowMs),
+      String(limits.slowMs),
+      String(LOG_MAX_ENTRIES),
+      String(ROOM_KEYS_TTL_MS),
+      String(LOW_IDS),
+    ],
+  };
+}
 
 /**
  * A block of ids reserved in the store for this one grant, (from - 1, through].
