@@ -56,6 +56,8 @@ export interface BigRoomSize {
   max: number | null;
   /** Server CPU cores busy during the step. */
   serverCores: number;
+  /** CPU cores busy during the step in the load generator processes (listeners and publisher together). */
+  loadgenCores: number;
 }
 
 export interface BigRoomResult {
@@ -119,7 +121,9 @@ export async function bigRoom(sizes: number[] = BIG_ROOM_SIZES, nodeArgs: string
       const rss = rssBytes(server.pid);
       await Promise.all(listeners.map((l) => l.drain('big', 500, 10_000).catch(() => undefined)));
       await Promise.all(listeners.map((l) => l.tally('big', { reset: true }).catch(() => undefined)));
+      const loadgenCpu = () => [...listeners, publisher].reduce((a, l) => a + cpuSeconds(l.pid), 0);
       const cpu0 = cpuSeconds(server.pid);
+      const loadgenCpu0 = loadgenCpu();
       const t0 = performance.now();
       const step = await publisher.step({
         group: 'pub',
@@ -137,6 +141,7 @@ export async function bigRoom(sizes: number[] = BIG_ROOM_SIZES, nodeArgs: string
         tallies = await tallyAll(listeners, 'big');
       }
       const cpu = cpuSeconds(server.pid) - cpu0;
+      const loadgenCpuS = loadgenCpu() - loadgenCpu0;
       const elapsedS = (performance.now() - t0) / 1000;
       tallies = await tallyAll(listeners, 'big', true);
       const latencies = tallies.flatMap((t) => t.latencies ?? []);
@@ -157,13 +162,15 @@ export async function bigRoom(sizes: number[] = BIG_ROOM_SIZES, nodeArgs: string
         p999: percentile(sorted, 99.9),
         max: missing > 0 ? null : (sorted.at(-1) ?? null),
         serverCores: cpu / elapsedS,
+        loadgenCores: loadgenCpuS / elapsedS,
       };
       results.push(result);
       console.log(
         `  ${fmtInt(result.connections)} joined: RSS ${(rss / 1e6).toFixed(0)} MB` +
           ` (${((rss - baseRssBytes) / result.connections / 1024).toFixed(1)} KB each over the empty room);` +
           ` ${BIG_ROOM_RATE} msg/s → ${fmtInt(result.delivered)}/${fmtInt(expected)} delivered,` +
-          ` p50 ${ms(result.p50)} p99 ${ms(result.p99)} p999 ${ms(result.p999)}, server ${result.serverCores.toFixed(2)} cores` +
+          ` p50 ${ms(result.p50)} p99 ${ms(result.p99)} p999 ${ms(result.p999)}, cores busy: server ${result.serverCores.toFixed(2)},` +
+          ` load generators ${result.loadgenCores.toFixed(2)}` +
           (result.closed > 0 ? `, ${result.closed} closed` : ''),
       );
     }

@@ -17,11 +17,12 @@
  * then for its own. So a pass yields to the event loop after every FLUSH_CHUNK
  * outboxes: a message read meanwhile is queued behind what the members not yet
  * written still hold, and leaves with it in this same pass (the rest get it in
- * the pass that the queueing scheduled, running alongside). A member's frames
- * still leave in order, each once; a room smaller than a chunk flushes in one go
- * as before.
+ * the pass that the queueing scheduled: alongside this one, or in a big room
+ * after it, paced by pass-pacer.ts). A member's frames still leave in order,
+ * each once; a room smaller than a chunk flushes in one go as before.
  */
 import { FRAME_SEPARATOR, MAX_BATCH_BYTES } from '../protocol/frames.js';
+import { PassPacer } from './pass-pacer.js';
 
 /** A frame serialised once, shared by every client it goes to. */
 export interface EncodedFrame {
@@ -140,36 +141,80 @@ class BatchCache {
   }
 }
 
-/** Flushes every outbox that got frames during this pass, once, from setImmediate, FLUSH_CHUNK at a time. */
+/** How the scheduler waits: at once (the next turn of the event loop) or after `ms`; a test hands in a fake clock. */
+export interface PassTimers {
+  now(): number;
+  later(fn: () => void, ms: number): void;
+}
+
+export const realPassTimers: PassTimers = {
+  now: () => performance.now(),
+  later: (fn, ms) => {
+    if (ms <= 0) setImmediate(fn);
+    else setTimeout(fn, ms);
+  },
+};
+
+/**
+ * Flushes every outbox that got frames during this pass, once, from setImmediate,
+ * FLUSH_CHUNK at a time; in a big room, no sooner than the pacer allows
+ * (pass-pacer.ts), and then never while another pass is still writing.
+ */
 export class FlushScheduler {
   private dirty: Outbox[] = [];
   private scheduled = false;
+  /** Whether a big pass (pass-pacer.ts) is still writing, and whether the next pass waits for it to end. */
+  private bigRunning = false;
+  private waitingForBig = false;
 
-  constructor(private readonly chunk: number = FLUSH_CHUNK) {}
+  constructor(
+    private readonly chunk: number = FLUSH_CHUNK,
+    private readonly timers: PassTimers = realPassTimers,
+    private readonly pacer: PassPacer = new PassPacer(),
+  ) {}
 
   schedule(outbox: Outbox): void {
     this.dirty.push(outbox);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flushAll);
+      this.timers.later(this.flushAll, this.pacer.waitMs(this.timers.now()));
     }
   }
 
   private readonly flushAll = (): void => {
+    if (this.bigRunning) {
+      // Two big passes never interleave their chunks: this one starts when that one ends.
+      this.waitingForBig = true;
+      return;
+    }
     const dirty = this.dirty;
     this.dirty = [];
     this.scheduled = false;
-    this.flushFrom(dirty, 0, new BatchCache());
+    const start = this.timers.now();
+    this.pacer.started(start, dirty.length);
+    if (this.pacer.isBig(dirty.length)) this.bigRunning = true;
+    this.flushFrom(dirty, 0, new BatchCache(), start);
   };
 
-  private flushFrom(dirty: Outbox[], start: number, cache: BatchCache): void {
-    const end = Math.min(dirty.length, start + this.chunk);
-    for (let i = start; i < end; i++) {
+  private flushFrom(dirty: Outbox[], from: number, cache: BatchCache, start: number): void {
+    const end = Math.min(dirty.length, from + this.chunk);
+    for (let i = from; i < end; i++) {
       const outbox = dirty[i]!;
       const pending = outbox.pending;
       if (pending.length === 0) continue; // discarded (or flushed by its close) since it was scheduled
       outbox.flush(cache.of(pending));
     }
-    if (end < dirty.length) setImmediate(() => this.flushFrom(dirty, end, cache));
+    if (end < dirty.length) {
+      this.timers.later(() => this.flushFrom(dirty, end, cache, start), 0);
+      return;
+    }
+    const now = this.timers.now();
+    this.pacer.ended(start, dirty.length, now);
+    if (!this.pacer.isBig(dirty.length)) return;
+    this.bigRunning = false;
+    if (this.waitingForBig) {
+      this.waitingForBig = false;
+      this.timers.later(this.flushAll, this.pacer.waitMs(now));
+    }
   }
 }

@@ -23,6 +23,7 @@ import { drainCheckInterval } from './drain-watch.js';
 import type { Engine } from './engine.js';
 import { JoinAdmission } from './join-admission.js';
 import { FlushScheduler } from './outbox.js';
+import { PingCarrier, pingHoldMs } from './ping-carrier.js';
 import { Room, type RoomEvents } from './room.js';
 import { ErrorBurst } from '../error-burst.js';
 import { listen } from '../lifecycle.js';
@@ -57,6 +58,7 @@ export class RoomServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly scheduler = new FlushScheduler();
+  private readonly pings: PingCarrier;
   private readonly pingTimer: NodeJS.Timeout;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly drainTimer: NodeJS.Timeout;
@@ -80,6 +82,7 @@ export class RoomServer {
     private readonly budget?: RoomBudget,
   ) {
     this.room = new Room(name, limits, access, engine, events, realClock);
+    this.pings = new PingCarrier(this.room.clock, pingHoldMs(limits));
     this.admission = new JoinAdmission(limits.joinRatePerS, limits.joinBurst, this.room.clock);
     this.addressOf = clientAddressOf(access.trustedProxies);
     this.acceptErrors = new ErrorBurst(ACCEPT_ERROR_LOG_MS, (error, count) =>
@@ -187,7 +190,7 @@ export class RoomServer {
   }
 
   private accept(ws: WebSocket, socket: Socket, address: string): void {
-    const client = this.member(new WsConnection(ws, socket), address);
+    const client = this.member(new WsConnection(ws, socket, this.pings), address);
     // Without an 'error' listener, one malformed frame would crash the whole room.
     ws.on('error', () => ws.terminate());
     ws.on('pong', () => client.pong());

@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { Connection } from './connection.js';
+import { PING_FRAME, type PingCarried, type PingCarrier } from './ping-carrier.js';
 
 /** One options object for every send (this is the broadcast's inner loop). */
 const TEXT_FRAME = Object.freeze({ binary: false });
@@ -36,12 +37,37 @@ export function textFrame(payload: Buffer): Buffer {
   return frame;
 }
 
-export class WsConnection implements Connection {
-  /** `socket`: the TCP socket under `ws`, for reset(). */
+/** A batch's frame followed by a ping frame: one write for a member that is also due a ping. Keyed like `framed`. */
+const framedWithPing = new WeakMap<Buffer, Buffer>();
+
+export function textFrameWithPing(payload: Buffer): Buffer {
+  let frame = framedWithPing.get(payload);
+  if (frame !== undefined) return frame;
+  frame = Buffer.concat([textFrame(payload), PING_FRAME]);
+  framedWithPing.set(payload, frame);
+  return frame;
+}
+
+export class WsConnection implements Connection, PingCarried {
+  pingDue = false;
+
+  /**
+   * `socket`: the TCP socket under `ws`, for reset() and direct writes.
+   * `pings`: when given, pings ride on the next data write (ping-carrier.ts).
+   */
   constructor(
     private readonly ws: WebSocket,
     private readonly socket?: Socket,
+    private readonly pings?: PingCarrier,
   ) {}
+
+  /** The socket, when frames may be written to it directly (see send). */
+  private get direct(): Socket | undefined {
+    const socket = this.socket;
+    return socket !== undefined && this.ws.readyState === WebSocket.OPEN && this.ws.extensions === ''
+      ? socket
+      : undefined;
+  }
 
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
@@ -55,9 +81,13 @@ export class WsConnection implements Connection {
     // Straight to the socket when that is what ws would do: the connection is open
     // and no extension (permessage-deflate, which the room never offers) transforms
     // frames. ws's own sends (pings, the close) also write at once, so order holds.
-    const socket = this.socket;
-    if (socket !== undefined && this.ws.readyState === WebSocket.OPEN && this.ws.extensions === '') {
-      socket.write(textFrame(data));
+    const socket = this.direct;
+    if (socket !== undefined) {
+      if (this.pingDue) {
+        // A control frame may follow a complete data frame: the owed ping leaves in this write.
+        this.pingDue = false;
+        socket.write(textFrameWithPing(data));
+      } else socket.write(textFrame(data));
       return;
     }
     // A text frame from bytes already UTF-8: ws writes the (shared) buffer as it is.
@@ -79,6 +109,14 @@ export class WsConnection implements Connection {
   }
 
   ping(): void {
-    this.ws.ping();
+    if (this.pings !== undefined && this.direct !== undefined) this.pings.want(this);
+    else this.ws.ping();
+  }
+
+  sendPing(): void {
+    this.pingDue = false;
+    const socket = this.direct;
+    if (socket !== undefined) socket.write(PING_FRAME);
+    else if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
   }
 }
