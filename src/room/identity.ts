@@ -44,12 +44,9 @@ export class IdentityResolver {
     if (join.token !== undefined) return this.fromToken(join.token);
     if (join.name !== undefined) {
       if (!this.access.allowGuests) return { ok: false, reason: 'Guests may not join this room; sign in' };
-      let id = GuestTokens.newId();
-      if (join.guestToken !== undefined) {
-        const known = this.guests.verify(join.guestToken);
-        if (known === null) return { ok: false, reason: 'Guest token invalid' };
-        id = known;
-      }
+      // A returning guest (every rejoin of a storm) needs no fresh random id.
+      const id = join.guestToken === undefined ? GuestTokens.newId() : this.guests.verify(join.guestToken);
+      if (id === null) return { ok: false, reason: 'Guest token invalid' };
       const verdict = this.names.check(join.name);
       if (!verdict.ok) return verdict;
       return {

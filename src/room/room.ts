@@ -30,6 +30,7 @@ import { RoomCounters } from './counters.js';
 import type { Availability, Control, Engine, EngineRefusal, PostOrigin } from './engine.js';
 import { type ExtraFrame, type ExtrasEvents, RoomExtras } from './extras.js';
 import { History } from './history.js';
+import { rejoinWindowMs } from './join-admission.js';
 import { JoinIdentity } from './join-identity.js';
 import { type ActExtra, actRecord, decideAct } from './moderation-frames.js';
 import type { ModesPatch } from './chat-modes.js';
@@ -64,8 +65,9 @@ export class Room {
   private readonly acks = new PendingAcks();
   /** Replies, announcements, the pin and paid messages (the worker hands it the master's debit answers). */
   readonly extras: RoomExtras;
-  /** What joins are welcomed with, shared by the joins of one pass (src/room/recovery-cache.ts). */
+  /** What joins are welcomed with, shared by joins asking the same while the history is unchanged (src/room/recovery-cache.ts). */
   readonly recoveries: RecoveryCache;
+  private settingsOf: { modes: Readonly<ChatModes>; settings: WelcomeSettings } | undefined;
 
   constructor(
     readonly name: string,
@@ -84,7 +86,14 @@ export class Room {
       clock,
       limits.presenceIntervalMs,
       (viewers) => {
-        this.broadcast({ type: 'presence', viewers: viewers + engine.viewersElsewhere() });
+        const presence: Extract<ServerFrame, { type: 'presence' }> = {
+          type: 'presence',
+          viewers: viewers + engine.viewersElsewhere(),
+        };
+        // A member's next drop is spread over the window of the room's size now, not the size it joined.
+        const window = rejoinWindowMs(viewers, limits.joinRatePerS);
+        if (window > 0) presence.rejoinWindowMs = window;
+        this.broadcast(presence);
         events.viewers(viewers);
       },
       () => engine.viewersElsewhere(),
@@ -147,6 +156,17 @@ export class Room {
     return settings;
   }
 
+  /**
+   * The settings as every welcome sends them, rebuilt only when the modes change
+   * (they are replaced, never changed in place): a storm's joins share one object
+   * and so one encoding of it (recovery-cache.ts).
+   */
+  private get welcomeSettings(): WelcomeSettings {
+    const modes = this.moderation.modes.current;
+    if (this.settingsOf?.modes !== modes) this.settingsOf = { modes, settings: this.settings };
+    return this.settingsOf.settings;
+  }
+
   /** Every attached connection, joined or not. */
   get clients(): ReadonlySet<Client> {
     return this.members.clients;
@@ -204,12 +224,14 @@ export class Room {
     this.members.joined(client, user);
     this.joinIdentity.joined(user);
 
-    // The history (a recovery with `since`, else the recent messages) is built once per pass for all who ask the same.
+    // The history (a recovery with `since`, else the recent messages) is built once for all who ask the same meanwhile.
     const history = this.modes.withoutDelayed(this.recoveries.answer(frame.since), user);
     const pinned = this.extras.pinned;
-    const fields: WelcomeFields = { room: this.name, you: user, viewers: this.viewers, settings: this.settings };
+    const fields: WelcomeFields = { room: this.name, you: user, viewers: this.viewers, settings: this.welcomeSettings };
     if (pinned !== null) fields.pinned = pinned;
     if (result.guestToken !== undefined) fields.guestToken = result.guestToken;
+    const window = rejoinWindowMs(this.members.viewers, this.limits.joinRatePerS);
+    if (window > 0) fields.rejoinWindowMs = window;
     client.push(encodeWelcome(fields, history));
     this.modes.joined(client, user);
     for (const data of early) this.receive(client, data);
