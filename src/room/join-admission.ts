@@ -98,3 +98,14 @@ export function rejoinWindowMs(members: number, ratePerS: number): number {
   const ms = Math.ceil((1000 * members) / ratePerS);
   return ms < MIN_REJOIN_WINDOW_MS ? 0 : Math.min(MAX_REJOIN_WINDOW_MS, ms);
 }
+
+/** `frame` with the rejoin window of a room of `members` at `ratePerS` set, when there is one. */
+export function withRejoinWindow<T extends { rejoinWindowMs?: number }>(
+  frame: T,
+  members: number,
+  ratePerS: number,
+): T {
+  const window = rejoinWindowMs(members, ratePerS);
+  if (window > 0) frame.rejoinWindowMs = window;
+  return frame;
+}

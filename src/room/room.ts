@@ -30,7 +30,7 @@ import { RoomCounters } from './counters.js';
 import type { Availability, Control, Engine, EngineRefusal, PostOrigin } from './engine.js';
 import { type ExtraFrame, type ExtrasEvents, RoomExtras } from './extras.js';
 import { History } from './history.js';
-import { rejoinWindowMs } from './join-admission.js';
+import { withRejoinWindow } from './join-admission.js';
 import { JoinIdentity } from './join-identity.js';
 import { type ActExtra, actRecord, decideAct } from './moderation-frames.js';
 import type { ModesPatch } from './chat-modes.js';
@@ -49,6 +49,7 @@ export interface RoomEvents extends ExtrasEvents {
   closing?(reason: string): void;
 }
 
+type PresenceFrame = Extract<ServerFrame, { type: 'presence' }>;
 type RoomFrame = Exclude<ClientFrame, { type: 'join' | 'message' | 'users' } | ExtraFrame>;
 const EXTRA_FRAMES: ReadonlySet<string> = new Set(['announce', 'pin', 'unpin', 'tip']);
 
@@ -86,14 +87,9 @@ export class Room {
       clock,
       limits.presenceIntervalMs,
       (viewers) => {
-        const presence: Extract<ServerFrame, { type: 'presence' }> = {
-          type: 'presence',
-          viewers: viewers + engine.viewersElsewhere(),
-        };
-        // A member's next drop is spread over the window of the room's size now, not the size it joined.
-        const window = rejoinWindowMs(viewers, limits.joinRatePerS);
-        if (window > 0) presence.rejoinWindowMs = window;
-        this.broadcast(presence);
+        // With the rejoin window of the room's size now: a member's next drop is spread over it.
+        const presence: PresenceFrame = { type: 'presence', viewers: viewers + engine.viewersElsewhere() };
+        this.broadcast(withRejoinWindow(presence, viewers, limits.joinRatePerS));
         events.viewers(viewers);
       },
       () => engine.viewersElsewhere(),
@@ -144,27 +140,23 @@ export class Room {
     return this.counters.accepted;
   }
 
-  /** What the room enforces now: sent in every welcome and in the admin stats. */
-  get settings(): WelcomeSettings {
+  /**
+   * What the room enforces now: sent in every welcome and in the admin stats. One
+   * object until the modes change (they are replaced, never changed in place), so
+   * a storm's welcomes share it and its encoding (recovery-cache.ts).
+   */
+  get settings(): Readonly<WelcomeSettings> {
+    const modes = this.moderation.modes.current;
+    if (this.settingsOf?.modes === modes) return this.settingsOf.settings;
     const settings: WelcomeSettings = {
-      ...this.moderation.modes.current,
+      ...modes,
       maxMessageChars: this.limits.maxMessageChars,
       moderationRule: this.moderation.rule,
     };
     const tips = this.limits.tips;
     if (tips !== undefined) settings.tips = { min: tips.min, max: tips.max };
+    this.settingsOf = { modes, settings };
     return settings;
-  }
-
-  /**
-   * The settings as every welcome sends them, rebuilt only when the modes change
-   * (they are replaced, never changed in place): a storm's joins share one object
-   * and so one encoding of it (recovery-cache.ts).
-   */
-  private get welcomeSettings(): WelcomeSettings {
-    const modes = this.moderation.modes.current;
-    if (this.settingsOf?.modes !== modes) this.settingsOf = { modes, settings: this.settings };
-    return this.settingsOf.settings;
   }
 
   /** Every attached connection, joined or not. */
@@ -227,11 +219,10 @@ export class Room {
     // The history (a recovery with `since`, else the recent messages) is built once for all who ask the same meanwhile.
     const history = this.modes.withoutDelayed(this.recoveries.answer(frame.since), user);
     const pinned = this.extras.pinned;
-    const fields: WelcomeFields = { room: this.name, you: user, viewers: this.viewers, settings: this.welcomeSettings };
+    const fields: WelcomeFields = { room: this.name, you: user, viewers: this.viewers, settings: this.settings };
     if (pinned !== null) fields.pinned = pinned;
     if (result.guestToken !== undefined) fields.guestToken = result.guestToken;
-    const window = rejoinWindowMs(this.members.viewers, this.limits.joinRatePerS);
-    if (window > 0) fields.rejoinWindowMs = window;
+    withRejoinWindow(fields, this.members.viewers, this.limits.joinRatePerS);
     client.push(encodeWelcome(fields, history));
     this.modes.joined(client, user);
     for (const data of early) this.receive(client, data);
