@@ -53,7 +53,8 @@ export class IdentityResolver {
         ok: true,
         user: { id, name: verdict.name, role: 'guest' },
         standing: {},
-        guestToken: this.guests.issue(id),
+        // A token that verified is the one issue(id) gives: no second signature for a returning guest.
+        guestToken: join.guestToken ?? this.guests.issue(id),
       };
     }
     if (!this.access.allowAnonymous) return { ok: false, reason: 'Anonymous readers may not join this room' };
