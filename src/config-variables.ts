@@ -126,7 +126,8 @@ export const variables = {
   SLOW_READER_BYTES: [int(1024, 1_073_741_824), '1048576'],
   PRESENCE_INTERVAL_MS: [int(0, 60_000), '1000'],
   // Join admission per room (src/room/join-admission.ts): upgrades past it get 503 + Retry-After.
-  JOIN_RATE_PER_S: [int(0, 1_000_000), '5000'],
+  // The rate also sizes the rejoin window, so it is about what one room's thread sustains (docs/benchmarks.md).
+  JOIN_RATE_PER_S: [int(0, 1_000_000), '1500'],
   JOIN_BURST: [int(1, 1_000_000), '5000'],
   // The process-wide connection budget and honest slow-reader limits (docs/deploy.md).
   MAX_CONNECTIONS: [optionalInt(1, 10_000_000), ''],

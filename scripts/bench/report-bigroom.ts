@@ -1,5 +1,9 @@
 /** The big-room and reconnect-storm sections of docs/benchmarks.md, from one run's results. */
+import { variables } from '../../src/config-variables.js';
 import { type BigRoomResult, STORM_CLIENTS, type StormScenarioResult } from './bigroom.js';
+
+/** The join admission's defaults, as the server reads them. */
+const JOIN_DEFAULTS = { rate: Number(variables.JOIN_RATE_PER_S[1]), burst: Number(variables.JOIN_BURST[1]) };
 
 const n = (v: number | null | undefined, digits = 0) =>
   v === null || v === undefined
@@ -35,17 +39,28 @@ export function bigRoomSection(r: BigRoomResult): string[] {
   return lines;
 }
 
+/** The join admission the storm ran with: the defaults, or what the bench was run with. */
+function admission(settings: Record<string, string>): string {
+  const rate = settings.JOIN_RATE_PER_S;
+  const burst = settings.JOIN_BURST;
+  if (rate === undefined && burst === undefined)
+    return `at its defaults (\`JOIN_BURST\` ${n(JOIN_DEFAULTS.burst)}, \`JOIN_RATE_PER_S\` ${n(JOIN_DEFAULTS.rate)})`;
+  return `at \`JOIN_BURST\` ${n(Number(burst ?? JOIN_DEFAULTS.burst))}, \`JOIN_RATE_PER_S\` ${n(Number(rate ?? JOIN_DEFAULTS.rate))}`;
+}
+
 export function stormSection(r: StormScenarioResult): string[] {
   return [
     '## Reconnect storm: every viewer back at once',
     '',
     `${n(r.clients)} joined clients (${n(STORM_CLIENTS)} in the full run) from three load generator processes drop ` +
-      'their connections at the same moment and come back as the SDK does: the first attempt after its first ' +
-      'backoff delay (250–500 ms), a 503 answered by waiting its `Retry-After` plus up to half again, any other ' +
-      'failure by the exponential backoff, every join with `since` the last id they saw. A client counts as back ' +
+      'their connections at the same moment and come back as the SDK does, with its reconnect schedule ' +
+      '(src/client/reconnect.ts): the first attempt at a random moment of the rejoin window the room named last ' +
+      '(`rejoinWindowMs` in the welcome or presence: 1,000 ms × members ÷ `JOIN_RATE_PER_S`), a 503 answered by ' +
+      'waiting its `Retry-After` plus up to half again, any other failure by the exponential backoff, every join ' +
+      'with `since` the last id they saw and the guest token of their last welcome. A client counts as back ' +
       'when its welcome says `recovered:true` and its history holds every id after `since`, in order. A probe ' +
       `member of the room sends ${10} messages/s to itself from half a second before the drop, for 4 s. Join ` +
-      'admission at its defaults (`JOIN_BURST` 5,000, `JOIN_RATE_PER_S` 5,000). `npm run bench -- --only=storm`.',
+      `admission ${admission(r.settings)}. \`npm run bench -- --only=storm\`.`,
     '',
     '| measure | value |',
     '|---|---|',

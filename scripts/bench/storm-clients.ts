@@ -1,15 +1,17 @@
 /**
  * The reconnect storm's clients, inside a load generator process: chatserver
  * connections that join, keep the last message id they saw, and on command all
- * drop at once and come back the way the SDK does (src/client/sdk.ts): the first
- * attempt after its backoff's first delay, a 503 answered by waiting its
- * Retry-After plus jitter, any other failure by the exponential backoff, and
- * every join with `since`. Each client checks its welcome: `recovered:true` and
- * a history of every id after `since`, in order, nothing missing.
+ * drop at once and come back the way the SDK does, with its own reconnect
+ * schedule (src/client/reconnect.ts): the first attempt at a random moment of
+ * the rejoin window the room named last (welcome or presence; without one,
+ * after the backoff's first delay), a 503 answered by waiting its Retry-After
+ * plus jitter, any other failure by the exponential backoff, and every join with
+ * `since` and the guest token of the last welcome. Each client checks its
+ * welcome: `recovered:true` and a history of every id after `since`, in order,
+ * nothing missing.
  */
 import { performance } from 'node:perf_hooks';
-import { backoffDelay, DEFAULT_BACKOFF } from '../../src/client/backoff.js';
-import { retryAfterDelay } from '../../src/client/retry-after.js';
+import { ReconnectSchedule } from '../../src/client/reconnect.js';
 import type { StormJoinCommand, StormRejoinCommand, StormResult, StormState } from './loadgen-protocol.js';
 import { RawWs, UpgradeRefused } from './raw-ws.js';
 
@@ -17,11 +19,17 @@ interface StormClient {
   name: string;
   conn: RawWs | null;
   lastId: number;
+  /** The rejoin window the room named last (welcome, presence): the SDK spreads its first retry over it. */
+  rejoinWindowMs?: number;
+  /** The guest token of the last welcome, sent again as the SDK does: the same guest comes back. */
+  guestToken?: string;
 }
 
 interface Welcome {
   recovered?: boolean;
   history: Array<{ id: number }>;
+  rejoinWindowMs?: number;
+  guestToken?: string;
 }
 
 interface Storm {
@@ -55,10 +63,13 @@ function join(
           for (const line of text.split('\n')) {
             const frame = JSON.parse(line) as { type: string; id?: number } & Welcome;
             if (frame.type === 'message' && frame.id! > client.lastId) client.lastId = frame.id!;
+            if (frame.type === 'presence') client.rejoinWindowMs = frame.rejoinWindowMs;
             if (frame.type === 'welcome' && !welcomed) {
               welcomed = true;
               clearTimeout(timer);
               for (const m of frame.history) client.lastId = Math.max(client.lastId, m.id);
+              client.rejoinWindowMs = frame.rejoinWindowMs;
+              client.guestToken = frame.guestToken ?? client.guestToken;
               resolve(frame);
             }
           }
@@ -73,11 +84,10 @@ function join(
     ).then((conn) => {
       admitted();
       client.conn = conn;
-      conn.send(
-        JSON.stringify(
-          since === undefined ? { type: 'join', name: client.name } : { type: 'join', name: client.name, since },
-        ),
-      );
+      const frame: Record<string, unknown> = { type: 'join', name: client.name };
+      if (client.guestToken !== undefined) frame.guestToken = client.guestToken;
+      if (since !== undefined) frame.since = since;
+      conn.send(JSON.stringify(frame));
       timer = setTimeout(() => {
         conn.close();
         reject(new Error('no welcome in time'));
@@ -153,8 +163,9 @@ export async function stormRejoin(cmd: StormRejoinCommand): Promise<StormResult>
     result.lastAdmittedMs = at;
   };
   const comeBack = async (client: StormClient): Promise<void> => {
-    let attempt = 0;
-    let wait = backoffDelay(attempt++); // the SDK's first retry after a drop
+    const retries = new ReconnectSchedule(); // the SDK's: its default backoff, Math.random
+    retries.rejoinWindow(client.rejoinWindowMs);
+    let wait = retries.next().delayMs; // the first retry after a drop
     while (performance.now() - t0 + wait < cmd.timeoutMs) {
       await sleep(wait);
       try {
@@ -168,11 +179,11 @@ export async function stormRejoin(cmd: StormRejoinCommand): Promise<StormResult>
           error instanceof UpgradeRefused && error.status === 503 ? Number(error.headers['retry-after']) : NaN;
         if (Number.isFinite(retryAfterS)) {
           result.refused503 += 1;
-          wait = retryAfterDelay(retryAfterS * 1000, DEFAULT_BACKOFF.jitter);
+          retries.refused(retryAfterS * 1000);
         } else {
           result.otherFailures += 1;
-          wait = backoffDelay(attempt++);
         }
+        wait = retries.next().delayMs;
       }
     }
     result.notBack += 1;

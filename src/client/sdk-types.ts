@@ -46,6 +46,8 @@ export type StateChange =
       delayMs: number;
       /** Set when the room refused the attempt with 503 and asked for this wait (Node's `ws` only). */
       retryAfterMs?: number;
+      /** Set when this first attempt after a drop is spread over the room's rejoin window (welcome, presence). */
+      rejoinWindowMs?: number;
     }
   | { state: 'closed'; code: number; reason: string; explanation: string; final: boolean };
 

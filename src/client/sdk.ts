@@ -2,8 +2,9 @@
  * The chat client SDK, for browsers and Node: one ChatClient holds one logical
  * connection to a room. It joins, splits the server's newline-batched messages
  * into typed events, tracks the acks of what it sends, and after a drop
- * reconnects with exponential backoff and jitter (or, when the room refused the
- * join at its rate, after the Retry-After it asked for), re-joining with `since` set to
+ * reconnects (src/client/reconnect.ts: the first attempt spread over the room's
+ * rejoin window, then exponential backoff with jitter, or, when the room refused the
+ * join at its rate, the Retry-After it asked for), re-joining with `since` set to
  * the last message id it saw so the room fills the gap (message ids keep growing
  * across restarts of a room, so this holds after a 1001 too). It stops for good after
  * 4001 (not allowed) and 4003 (banned), where trying again cannot help.
@@ -13,7 +14,6 @@
  * given in the options (`ws` in Node), and fetch for the HTTP fallback (src/client/transport.ts).
  */
 import type { AnnouncementColor, ClientFrame, ServerFrame, UserInfo, WelcomeFrame } from '../protocol/frames.js';
-import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { describeClose, isFinalClose } from './close-codes.js';
 import { Emitter } from './emitter.js';
 import { splitFrames } from './frames.js';
@@ -28,7 +28,8 @@ import type {
   WebSocketConstructor,
   WebSocketLike,
 } from './sdk-types.js';
-import { retryAfterDelay, watchRefusal } from './retry-after.js';
+import { ReconnectSchedule } from './reconnect.js';
+import { watchRefusal } from './retry-after.js';
 import { ChatModesApi } from './sdk-modes.js';
 import type { EventSourceConstructor } from './transport-http.js';
 import { type TransportChoice, type TransportKind, TransportPicker } from './transport.js';
@@ -58,16 +59,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private socket: WebSocketLike | null = null;
   private identity: Identity = {};
   private current: ConnectionState = 'idle';
-  private attempt = 0;
+  /** When to try again after a drop: the room's rejoin window, its Retry-After, or backoff (reconnect.ts). */
+  private readonly retries: ReconnectSchedule;
   private lastId = 0;
   private refSeq = 0;
   private stopped = false;
   /** The room refused the guest name and waits for another (rename) on this connection. */
   private nameRefused = false;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The wait the room asked for when it refused the last attempt (503 + Retry-After). */
-  private retryAfterMs: number | undefined;
   private readonly pending = new Map<string, (result: SendResult) => void>();
   private firstWelcome: { resolve: (w: WelcomeFrame) => void; reject: (e: Error) => void } | null = null;
 
@@ -86,6 +85,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     super();
     const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     this.transports = new TransportPicker(options, Ctor); // throws when neither transport exists
+    this.retries = new ReconnectSchedule(options.backoff, options.random);
   }
 
   /** The transport of the current (or next) connection: 'websocket', or 'http' on the fallback. */
@@ -207,7 +207,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    */
   reconnectNow(): boolean {
     if (this.current !== 'reconnecting' || this.stopped) return false;
-    clearTimeout(this.retryTimer);
+    this.retries.cancel();
     void this.connect();
     return true;
   }
@@ -216,7 +216,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   close(): void {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.retryTimer);
+    this.retries.cancel();
     clearTimeout(this.connectTimer);
     const socket = this.socket;
     if (socket !== null) {
@@ -237,7 +237,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   /** `fallingBack`: the same attempt again over HTTP, so no new 'connecting'. */
   private async connect(fallingBack = false): Promise<void> {
-    if (!fallingBack) this.setState({ state: 'connecting', attempt: this.attempt });
+    if (!fallingBack) this.setState({ state: 'connecting', attempt: this.retries.attempt });
     let url: string;
     try {
       url = typeof this.options.url === 'string' ? this.options.url : await this.options.url();
@@ -254,7 +254,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       return;
     }
     this.socket = socket;
-    watchRefusal(socket, (ms) => (this.retryAfterMs = ms));
+    watchRefusal(socket, (ms) => this.retries.refused(ms));
     const fallback = this.transports.mayFallBack; // then a welcome is awaited only briefly
     let timedOut = false;
     this.connectTimer = setTimeout(
@@ -298,38 +298,30 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private dropped(code: number, reason: string): void {
     const limit = this.options.maxReconnects ?? Infinity;
     // A refused name left unchanged would be refused again on every reconnect.
-    if (isFinalClose(code) || this.attempt >= limit || this.nameRefused) {
+    if (isFinalClose(code) || this.retries.attempt >= limit || this.nameRefused) {
       this.stopped = true;
       this.finish(code, reason, true);
       return;
     }
-    // A room that refused the join at its rate said when to come back: at least that, with jitter.
-    const retryAfterMs = this.retryAfterMs;
-    this.retryAfterMs = undefined;
-    const jitter = this.options.backoff?.jitter ?? DEFAULT_BACKOFF.jitter;
-    const delayMs =
-      retryAfterMs === undefined
-        ? backoffDelay(this.attempt, this.options.backoff, this.options.random)
-        : retryAfterDelay(retryAfterMs, jitter, this.options.random);
-    this.attempt += 1;
+    const plan = this.retries.next();
+    const explanation = describeClose(code, reason);
     const change: StateChange = {
       state: 'reconnecting',
       code,
       reason,
-      explanation: describeClose(code, reason),
-      attempt: this.attempt,
-      delayMs,
+      explanation,
+      attempt: this.retries.attempt,
+      ...plan,
     };
-    if (retryAfterMs !== undefined) change.retryAfterMs = retryAfterMs;
     this.setState(change);
-    this.retryTimer = setTimeout(() => void this.connect(), delayMs);
+    this.retries.schedule(plan.delayMs, () => void this.connect());
   }
 
   private finish(code: number, reason: string, final: boolean): void {
     if (this.current === 'closed') return;
     const explanation =
-      final && this.attempt >= (this.options.maxReconnects ?? Infinity) && !isFinalClose(code)
-        ? `Gave up after ${this.attempt} reconnect attempts: ${describeClose(code, reason)}`
+      final && this.retries.attempt >= (this.options.maxReconnects ?? Infinity) && !isFinalClose(code)
+        ? `Gave up after ${this.retries.attempt} reconnect attempts: ${describeClose(code, reason)}`
         : describeClose(code, reason);
     this.setState({ state: 'closed', code, reason, explanation, final });
     this.firstWelcome?.reject(new Error(explanation));
@@ -362,6 +354,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         return this.emit('error', frame);
       case 'presence':
         this.viewers = frame.viewers;
+        this.retries.rejoinWindow(frame.rejoinWindowMs);
         return this.emit('presence', frame);
       case 'users':
         this.viewers = frame.viewers;
@@ -369,28 +362,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       case 'settings':
         this.slowSeconds = frame.slow;
         return this.emit('settings', frame);
-      case 'deleted':
-        return this.emit('deleted', frame);
-      case 'cleared':
-        return this.emit('cleared', frame);
-      case 'timeout':
-        return this.emit('timeout', frame);
-      case 'ban':
-        return this.emit('ban', frame);
-      case 'system':
-        return this.emit('system', frame);
-      case 'pinned':
-        return this.emit('pinned', frame);
-      case 'unpinned':
-        return this.emit('unpinned', frame);
-      case 'held':
-        return this.emit('held', frame);
-      case 'review':
-        return this.emit('review', frame);
-      case 'reviewed':
-        return this.emit('reviewed', frame);
-      case 'warned':
-        return this.emit('warned', frame);
+      default:
+        // Every other frame is the event of its own name (deleted, cleared, timeout, ban, system, pins, review…).
+        return this.emit(frame.type, frame as never);
     }
   }
 
@@ -408,9 +382,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.room = frame.room;
     this.viewers = frame.viewers;
     this.slowSeconds = frame.settings.slow;
-    const attempt = this.attempt;
-    this.attempt = 0;
-    this.setState({ state: 'open', attempt });
+    this.retries.rejoinWindow(frame.rejoinWindowMs);
+    this.setState({ state: 'open', attempt: this.retries.welcomed() });
     this.emit('welcome', frame);
     this.firstWelcome?.resolve(frame);
     this.firstWelcome = null;

@@ -227,6 +227,12 @@ export interface WelcomeFrame {
   guestToken?: string;
   /** The pin in force when the client joined, if any. */
   pinned?: { message: ChatMessage; until: number | null };
+  /**
+   * In a big room: spread the first reconnect attempt after a drop over this
+   * many ms (uniformly at random), so a room dropped all at once comes back at
+   * the rate it admits. Absent: 0, no spread beyond the client's own backoff.
+   */
+  rejoinWindowMs?: number;
 }
 export type ServerFrame =
   | WelcomeFrame
@@ -245,7 +251,8 @@ export type ServerFrame =
   | { type: 'warned'; reason: string }
   | { type: 'timeout'; user: string; until: number }
   | { type: 'ban'; user: string }
-  | { type: 'presence'; viewers: number }
+  /** `rejoinWindowMs`: as in the welcome, for the room's size now. */
+  | { type: 'presence'; viewers: number; rejoinWindowMs?: number }
   | { type: 'users'; viewers: number; users: UserInfo[] }
   | { type: 'system'; text: string; ts: number }
   | PinnedFrame

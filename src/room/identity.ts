@@ -44,19 +44,17 @@ export class IdentityResolver {
     if (join.token !== undefined) return this.fromToken(join.token);
     if (join.name !== undefined) {
       if (!this.access.allowGuests) return { ok: false, reason: 'Guests may not join this room; sign in' };
-      let id = GuestTokens.newId();
-      if (join.guestToken !== undefined) {
-        const known = this.guests.verify(join.guestToken);
-        if (known === null) return { ok: false, reason: 'Guest token invalid' };
-        id = known;
-      }
+      // A returning guest (every rejoin of a storm) needs no fresh random id.
+      const id = join.guestToken === undefined ? GuestTokens.newId() : this.guests.verify(join.guestToken);
+      if (id === null) return { ok: false, reason: 'Guest token invalid' };
       const verdict = this.names.check(join.name);
       if (!verdict.ok) return verdict;
       return {
         ok: true,
         user: { id, name: verdict.name, role: 'guest' },
         standing: {},
-        guestToken: this.guests.issue(id),
+        // A token that verified is the one issue(id) gives: no second signature for a returning guest.
+        guestToken: join.guestToken ?? this.guests.issue(id),
       };
     }
     if (!this.access.allowAnonymous) return { ok: false, reason: 'Anonymous readers may not join this room' };

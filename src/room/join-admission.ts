@@ -74,3 +74,38 @@ export class JoinAdmission {
     this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.ratePerS) / 1000);
   }
 }
+
+/**
+ * Below this, a whole room coming back at once is already spread by the SDK's
+ * own first backoff delay (250–500 ms by default): no window is named.
+ */
+export const MIN_REJOIN_WINDOW_MS = 500;
+/** However big the room, its members are never asked to spread their return over longer than this. */
+export const MAX_REJOIN_WINDOW_MS = 30_000;
+
+/**
+ * The rejoin window a welcome (and presence) names: how long `members` take to
+ * come back at `ratePerS` joins a second. A member that loses its connection
+ * makes its first attempt at a uniformly random moment of the window
+ * (src/client/reconnect.ts), so a room dropped all at once comes back at about
+ * the rate it admits: no burst the room cannot serve, few refusals. Sized on the
+ * rate itself, not the burst on top, because the burst is what the bucket lets
+ * through, not what the room serves without falling behind. 0 for a room small
+ * enough to come back within the SDK's first backoff, or without a join rate.
+ */
+export function rejoinWindowMs(members: number, ratePerS: number): number {
+  if (ratePerS <= 0) return 0;
+  const ms = Math.ceil((1000 * members) / ratePerS);
+  return ms < MIN_REJOIN_WINDOW_MS ? 0 : Math.min(MAX_REJOIN_WINDOW_MS, ms);
+}
+
+/** `frame` with the rejoin window of a room of `members` at `ratePerS` set, when there is one. */
+export function withRejoinWindow<T extends { rejoinWindowMs?: number }>(
+  frame: T,
+  members: number,
+  ratePerS: number,
+): T {
+  const window = rejoinWindowMs(members, ratePerS);
+  if (window > 0) frame.rejoinWindowMs = window;
+  return frame;
+}

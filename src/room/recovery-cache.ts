@@ -1,16 +1,21 @@
 /**
- * The history part of the welcome, built once per pass of the event loop for
- * every join that asks the same thing: the same `since` (a recovery), or none
- * (the recent messages). After a restart or a network blip thousands of clients
- * of one room rejoin within a second with the same `since`, the id of the last
- * message they all saw; without this, each of them would filter the window and
- * serialise the same messages again. With it, one pass computes each distinct
- * answer once and every welcome splices in the same JSON text.
+ * The history part of the welcome, built once for every join that asks the
+ * same thing while the history stays as it is: the same `since` (a recovery),
+ * or none (the recent messages). After a restart or a network blip thousands of
+ * clients of one room rejoin within seconds with the same `since`, the id of the
+ * last message they all saw; without this, each of them would filter the window
+ * and serialise the same messages again. With it, each distinct answer is
+ * computed once and every welcome splices in the same JSON text.
+ *
+ * Kept across passes of the event loop, not just within one: clients that spread
+ * their return over a rejoin window (src/client/reconnect.ts) arrive a few per
+ * pass, so a cache of one pass would build nearly once per join.
  *
  * An answer is reused only while the history is exactly as it was when it was
- * built (History.version), and only within the pass: a message, deletion or
- * clear between two joins makes the next one build afresh, so no client is ever
- * given an answer the room's history no longer matches.
+ * built (History.version): a message, deletion or clear between two joins makes
+ * the next one build afresh, so no client is ever given an answer the room's
+ * history no longer matches. Answers are dropped a moment after the first was
+ * built (LINGER_MS), so a room holds no copies of its history between storms.
  */
 import { PROTOCOL_VERSION, type WelcomeFrame } from '../protocol/frames.js';
 import type { History } from './history.js';
@@ -29,6 +34,8 @@ export interface SharedHistory {
 export type WelcomeFields = Omit<WelcomeFrame, 'type' | 'protocol' | 'history' | 'recovered'>;
 
 const RECENT = -1;
+/** How long answers are kept after the first of them was built (ms). */
+export const LINGER_MS = 1_000;
 
 export class RecoveryCache {
   private readonly answers = new Map<number, SharedHistory>();
@@ -40,8 +47,8 @@ export class RecoveryCache {
   constructor(
     private readonly history: History,
     private readonly fallbackCount: number,
-    /** Runs a function after the current pass (setImmediate; a test may pass its own). */
-    private readonly afterPass: (fn: () => void) => void = (fn) => void setImmediate(fn),
+    /** Runs a function LINGER_MS from now (an unref'd timer; a test may pass its own). */
+    private readonly later: (fn: () => void) => void = (fn) => void setTimeout(fn, LINGER_MS).unref(),
   ) {}
 
   /** The history a join with this `since` (or none) is welcomed with. */
@@ -58,19 +65,31 @@ export class RecoveryCache {
     const answer: SharedHistory = { recovered: recovery?.recovered, json, bytes: Buffer.byteLength(json) };
     this.answers.set(key, answer);
     this.built += 1;
-    this.forgetAfterPass();
+    this.forgetLater();
     return answer;
   }
 
-  /** Answers live for one pass only: a room holds no copies of its history between storms. */
-  private forgetAfterPass(): void {
+  /** Answers live LINGER_MS at most: a room holds no copies of its history between storms. */
+  private forgetLater(): void {
     if (this.forgetScheduled) return;
     this.forgetScheduled = true;
-    this.afterPass(() => {
+    this.later(() => {
       this.forgetScheduled = false;
       this.answers.clear();
     });
   }
+}
+
+/**
+ * Each settings object's JSON: the room hands every welcome the same object
+ * until its modes change (Room.welcomeSettings), so a storm encodes it once.
+ */
+const settingsJson = new WeakMap<object, string>();
+
+function jsonOf(settings: WelcomeFields['settings']): string {
+  let json = settingsJson.get(settings);
+  if (json === undefined) settingsJson.set(settings, (json = JSON.stringify(settings)));
+  return json;
 }
 
 /**
@@ -79,15 +98,18 @@ export class RecoveryCache {
  */
 export function encodeWelcome(fields: WelcomeFields, history: SharedHistory): EncodedFrame {
   const head = JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION, room: fields.room, you: fields.you });
-  const tail: Record<string, unknown> = { viewers: fields.viewers, settings: fields.settings };
-  if (history.recovered !== undefined) tail.recovered = history.recovered;
-  if (fields.pinned !== undefined) tail.pinned = fields.pinned;
-  if (fields.guestToken !== undefined) tail.guestToken = fields.guestToken;
-  const tailJson = JSON.stringify(tail);
+  const rest: Record<string, unknown> = {};
+  if (history.recovered !== undefined) rest.recovered = history.recovered;
+  if (fields.pinned !== undefined) rest.pinned = fields.pinned;
+  if (fields.guestToken !== undefined) rest.guestToken = fields.guestToken;
+  if (fields.rejoinWindowMs !== undefined) rest.rejoinWindowMs = fields.rejoinWindowMs;
+  const restJson = JSON.stringify(rest);
   const headJson = `${head.slice(0, -1)},"history":`;
-  const rest = `,${tailJson.slice(1)}`;
+  const tail =
+    `,"viewers":${JSON.stringify(fields.viewers)},"settings":${jsonOf(fields.settings)}` +
+    (restJson === '{}' ? '}' : `,${restJson.slice(1)}`);
   return {
-    json: headJson + history.json + rest,
-    bytes: Buffer.byteLength(headJson) + history.bytes + Buffer.byteLength(rest),
+    json: headJson + history.json + tail,
+    bytes: Buffer.byteLength(headJson) + history.bytes + Buffer.byteLength(tail),
   };
 }

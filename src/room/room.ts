@@ -30,6 +30,7 @@ import { RoomCounters } from './counters.js';
 import type { Availability, Control, Engine, EngineRefusal, PostOrigin } from './engine.js';
 import { type ExtraFrame, type ExtrasEvents, RoomExtras } from './extras.js';
 import { History } from './history.js';
+import { withRejoinWindow } from './join-admission.js';
 import { JoinIdentity } from './join-identity.js';
 import { type ActExtra, actRecord, decideAct } from './moderation-frames.js';
 import type { ModesPatch } from './chat-modes.js';
@@ -48,6 +49,7 @@ export interface RoomEvents extends ExtrasEvents {
   closing?(reason: string): void;
 }
 
+type PresenceFrame = Extract<ServerFrame, { type: 'presence' }>;
 type RoomFrame = Exclude<ClientFrame, { type: 'join' | 'message' | 'users' } | ExtraFrame>;
 const EXTRA_FRAMES: ReadonlySet<string> = new Set(['announce', 'pin', 'unpin', 'tip']);
 
@@ -64,8 +66,9 @@ export class Room {
   private readonly acks = new PendingAcks();
   /** Replies, announcements, the pin and paid messages (the worker hands it the master's debit answers). */
   readonly extras: RoomExtras;
-  /** What joins are welcomed with, shared by the joins of one pass (src/room/recovery-cache.ts). */
+  /** What joins are welcomed with, shared by joins asking the same while the history is unchanged (src/room/recovery-cache.ts). */
   readonly recoveries: RecoveryCache;
+  private settingsOf: { modes: Readonly<ChatModes>; settings: WelcomeSettings } | undefined;
 
   constructor(
     readonly name: string,
@@ -84,7 +87,9 @@ export class Room {
       clock,
       limits.presenceIntervalMs,
       (viewers) => {
-        this.broadcast({ type: 'presence', viewers: viewers + engine.viewersElsewhere() });
+        // With the rejoin window of the room's size now: a member's next drop is spread over it.
+        const presence: PresenceFrame = { type: 'presence', viewers: viewers + engine.viewersElsewhere() };
+        this.broadcast(withRejoinWindow(presence, viewers, limits.joinRatePerS));
         events.viewers(viewers);
       },
       () => engine.viewersElsewhere(),
@@ -135,15 +140,22 @@ export class Room {
     return this.counters.accepted;
   }
 
-  /** What the room enforces now: sent in every welcome and in the admin stats. */
-  get settings(): WelcomeSettings {
+  /**
+   * What the room enforces now: sent in every welcome and in the admin stats. One
+   * object until the modes change (they are replaced, never changed in place), so
+   * a storm's welcomes share it and its encoding (recovery-cache.ts).
+   */
+  get settings(): Readonly<WelcomeSettings> {
+    const modes = this.moderation.modes.current;
+    if (this.settingsOf?.modes === modes) return this.settingsOf.settings;
     const settings: WelcomeSettings = {
-      ...this.moderation.modes.current,
+      ...modes,
       maxMessageChars: this.limits.maxMessageChars,
       moderationRule: this.moderation.rule,
     };
     const tips = this.limits.tips;
     if (tips !== undefined) settings.tips = { min: tips.min, max: tips.max };
+    this.settingsOf = { modes, settings };
     return settings;
   }
 
@@ -204,12 +216,13 @@ export class Room {
     this.members.joined(client, user);
     this.joinIdentity.joined(user);
 
-    // The history (a recovery with `since`, else the recent messages) is built once per pass for all who ask the same.
+    // The history (a recovery with `since`, else the recent messages) is built once for all who ask the same meanwhile.
     const history = this.modes.withoutDelayed(this.recoveries.answer(frame.since), user);
     const pinned = this.extras.pinned;
     const fields: WelcomeFields = { room: this.name, you: user, viewers: this.viewers, settings: this.settings };
     if (pinned !== null) fields.pinned = pinned;
     if (result.guestToken !== undefined) fields.guestToken = result.guestToken;
+    withRejoinWindow(fields, this.members.viewers, this.limits.joinRatePerS);
     client.push(encodeWelcome(fields, history));
     this.modes.joined(client, user);
     for (const data of early) this.receive(client, data);
