@@ -22,7 +22,7 @@ import {
   type UserInfo,
   type WelcomeSettings,
 } from '../protocol/frames.js';
-import type { ModerationAction, ModerationRecord, RoomCache, RoomRestore } from '../protocol/room-messages.js';
+import type { ModerationAction, RoomCache, RoomRestore } from '../protocol/room-messages.js';
 import { PendingAcks } from './acks.js';
 import type { Client } from './client.js';
 import { type Clock, realClock } from './clock.js';
@@ -33,6 +33,7 @@ import { History } from './history.js';
 import { withRejoinWindow } from './join-admission.js';
 import { JoinIdentity } from './join-identity.js';
 import { type ActExtra, actRecord, decideAct } from './moderation-frames.js';
+import { type ActHost, applyAct } from './act-applier.js';
 import type { ModesPatch } from './chat-modes.js';
 import { isModesFrame, RoomModes } from './room-modes.js';
 import { Members } from './members.js';
@@ -41,6 +42,7 @@ import { Moderation } from './moderation.js';
 import { encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
 import { encodeWelcome, RecoveryCache, type WelcomeFields } from './recovery-cache.js';
+import { WelcomeSettingsMemo } from './welcome-settings.js';
 
 export interface RoomEvents extends ExtrasEvents {
   /** The joined-connection count on this copy changed (already throttled to the presence interval). */
@@ -68,7 +70,9 @@ export class Room {
   readonly extras: RoomExtras;
   /** What joins are welcomed with, shared by joins asking the same while the history is unchanged (src/room/recovery-cache.ts). */
   readonly recoveries: RecoveryCache;
-  private settingsOf: { modes: Readonly<ChatModes>; settings: WelcomeSettings } | undefined;
+  private readonly welcomeSettings: WelcomeSettingsMemo;
+  /** What applying a moderation act uses of the room (act-applier.ts). */
+  private readonly actHost: ActHost;
 
   constructor(
     readonly name: string,
@@ -109,10 +113,20 @@ export class Room {
     );
     // After the models it borrows, before the engine can hand anything over.
     this.extras = this.extrasFor(events);
+    this.welcomeSettings = new WelcomeSettingsMemo(limits, this.moderation.rule);
+    this.actHost = {
+      moderation: this.moderation,
+      history: this.history,
+      modes: this.modes,
+      extras: this.extras,
+      policy: this.policy,
+      broadcast: (frame) => this.broadcast(frame),
+      banned: (user) => this.banned(user),
+    };
     engine.start({
       message: this.deliver,
       refused: (origin, refusal) => this.refusedByEngine(origin, refusal),
-      act: (record, seq) => this.apply(record, seq),
+      act: (record, seq) => applyAct(this.actHost, record, seq),
       control: (control) => this.control(control, events),
       durable: (through) => this.acks.release(through),
       elsewhere: () => this.members.presenceChanged(),
@@ -140,23 +154,9 @@ export class Room {
     return this.counters.accepted;
   }
 
-  /**
-   * What the room enforces now: sent in every welcome and in the admin stats. One
-   * object until the modes change (they are replaced, never changed in place), so
-   * a storm's welcomes share it and its encoding (recovery-cache.ts).
-   */
+  /** What the room enforces now: sent in every welcome and in the admin stats (one object until the modes change). */
   get settings(): Readonly<WelcomeSettings> {
-    const modes = this.moderation.modes.current;
-    if (this.settingsOf?.modes === modes) return this.settingsOf.settings;
-    const settings: WelcomeSettings = {
-      ...modes,
-      maxMessageChars: this.limits.maxMessageChars,
-      moderationRule: this.moderation.rule,
-    };
-    const tips = this.limits.tips;
-    if (tips !== undefined) settings.tips = { min: tips.min, max: tips.max };
-    this.settingsOf = { modes, settings };
-    return settings;
+    return this.welcomeSettings.of(this.moderation.modes.current);
   }
 
   /** Every attached connection, joined or not. */
@@ -345,53 +345,6 @@ export class Room {
     });
     if (!decision.ok) return this.refuse(client, decision.code, decision.message);
     this.record(client, actor, decision.action, decision.target, decision.extra);
-  }
-
-  /**
-   * A moderation act in the room's order (from this copy or, in a cluster,
-   * another), applied here and told to everyone here. Acts are checked where
-   * they were made; applying one twice changes nothing more.
-   */
-  private apply(act: ModerationRecord, seq: number): void {
-    const mod = this.moderation;
-    if (this.modes.apply(act)) return;
-    switch (act.action) {
-      case 'delete':
-        if (act.messageId === null) return;
-        this.history.markDeleted(act.messageId);
-        this.modes.deleted(act.messageId);
-        this.broadcast({ type: 'deleted', id: act.messageId });
-        this.extras.deleted(act.messageId);
-        return;
-      case 'timeout': {
-        if (act.target === null) return;
-        const until = act.at + (act.seconds ?? 0) * 1000;
-        mod.timeout(act.target, until, act.address);
-        this.broadcast({ type: 'timeout', user: act.target, until });
-        return;
-      }
-      case 'ban':
-        if (act.target !== null && mod.ban(act.target, seq, act.address)) this.banned(act.target);
-        return;
-      case 'unban':
-        if (act.target !== null) mod.unban(act.target, seq);
-        return;
-      case 'slow':
-      case 'settings': {
-        const before = mod.slowSeconds;
-        mod.modes.apply(act.settings ?? mod.modes.patched({ slow: act.seconds ?? 0 }));
-        if (act.action === 'slow' || mod.slowSeconds !== before) this.policy.slowChanged();
-        this.broadcast({ type: 'settings', ...mod.modes.current });
-        return;
-      }
-      case 'clear':
-        this.history.clearThrough(act.messageId ?? this.history.latestId);
-        this.modes.cleared(act.messageId ?? this.history.latestId);
-        this.broadcast({ type: 'cleared' });
-        return;
-      default:
-        return;
-    }
   }
 
   /** A user entered the ban set: everyone is told once, and every connection of theirs closes with 4003. */
