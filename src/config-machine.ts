@@ -7,7 +7,7 @@ import { networkInterfaces } from 'node:os';
 
 /**
  * What the default MAX_ROOMS assumes a room costs. A room is a worker thread of
- * about 13 MB idle (docs/benchmarks.md); 64 MB leaves it headroom for its
+ * about 11 MB idle (docs/benchmarks.md); 64 MB leaves it headroom for its
  * connections' buffers and a burst of messages.
  */
 export const ROOM_MEMORY_MB = 64;

@@ -32,6 +32,7 @@ import { Readiness } from './master/readiness.js';
 import { RoomsService } from './master/rooms.js';
 import { APP_VERSION } from './version.js';
 import { Webhooks } from './master/webhooks.js';
+import { roomWorkerEntry } from './master/worker-entry.js';
 import { createStore } from './store/create-store.js';
 import { GLOBAL_ROOM, type Store } from './store/store.js';
 
@@ -47,8 +48,6 @@ export interface ChatServerOptions {
   /** The blocked-term list seeded on first start (default config/blocked-terms.txt). */
   termsFile?: URL | string;
 }
-
-const DEFAULT_WORKER = new URL('./room/worker.js', import.meta.url);
 
 export class ChatServer {
   /** The rooms: what HTTP and the other parts ask of them (src/master/rooms.ts). */
@@ -103,10 +102,12 @@ export class ChatServer {
       config.creditService === null
         ? undefined
         : new CreditService({ ...config.creditService, store: this.data.store, logger });
+    const entry = options.roomWorkerFile === undefined ? roomWorkerEntry() : { file: options.roomWorkerFile };
+    if (entry.unbundled !== undefined) this.log.info('Room workers run the unbundled entry', { why: entry.unbundled });
     this.rooms = new RoomsService({
       config,
       logger,
-      workerFile: options.roomWorkerFile ?? DEFAULT_WORKER,
+      workerFile: entry.file,
       data: this.data,
       ...(this.credits === undefined ? {} : { credits: this.credits }),
     });

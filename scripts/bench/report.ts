@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BigRoomResult, StormScenarioResult } from './bigroom.js';
 import { bigRoomSection, stormSection } from './report-bigroom.js';
+import type { ManyRoomsResult } from './many-rooms.js';
 import { FLOOD, type FanoutResult, ISOLATION_B } from './scenarios.js';
 import { type Goal, kb, mb, type RunResult, type Spread, type Summary, spread } from './summary.js';
 
@@ -25,6 +26,8 @@ export interface BenchFile {
   /** The big-room and storm scenarios: once per full run, or with --only. */
   bigRoom?: BigRoomResult;
   storm?: StormScenarioResult;
+  /** A server with many idle rooms: once per full run, or with --only=rooms. */
+  manyRooms?: ManyRoomsResult;
 }
 
 const NOTES_START = '<!-- NOTES:START (kept when the file is regenerated) -->';
@@ -218,6 +221,13 @@ export function markdown(r: BenchFile, notes: string): string {
     `| create-to-ready, warm pool (ROOM_WARM_WORKERS=2): median / max (ms) | ${cell(s['rooms.warm.median'], 1)} / ${cell(s['rooms.warm.max'], 1)} |`,
     `| create-to-ready, cold (ROOM_WARM_WORKERS=0): median / max (ms) | ${cell(s['rooms.cold.median'], 1)} / ${cell(s['rooms.cold.max'], 1)} |`,
     `| memory per idle room (MB, RSS growth over 20 rooms, cold) | ${cell(s['rooms.bytesPerIdleRoom'], 1, mb)} |`,
+    ...(r.manyRooms
+      ? [
+          `| server RSS with ${n(r.manyRooms.rooms)} idle rooms, created one after another on a cold pool (MB) | ` +
+            `${n(r.manyRooms.rssIdle / 1e6)} (${n(r.manyRooms.rssEmpty / 1e6)} with none; ` +
+            `${n(r.manyRooms.bytesPerRoom / 1e6, 1)} per room) |`,
+        ]
+      : []),
     `| memory per idle connection, chatserver (KB, slope of RSS over 1,000 to 3,000 (quick) or 4,000 joined guests) | ${cell(s['memory.chatserver.bytesPerConnection'], 1, kb)} |`,
     `| memory per idle connection, bare ws (KB) | ${cell(s['memory.ws.bytesPerConnection'], 1, kb)} |`,
     `| memory per idle connection, Socket.IO (KB) | ${cell(s['memory.socketio.bytesPerConnection'], 1, kb)} |`,

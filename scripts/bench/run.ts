@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BIG_ROOM_SIZES, bigRoom, STORM_CLIENTS, storm } from './bigroom.js';
 import { clusterBench } from './cluster.js';
+import { MANY_ROOMS, manyRooms } from './many-rooms.js';
 import { type BenchFile, writeReport } from './report.js';
 import { bigRoomSection, stormSection } from './report-bigroom.js';
 import { connectionMemory, fanout, isolation, rooms, type ServerKind, type Timing } from './scenarios.js';
@@ -43,6 +44,7 @@ const wants = (part: string) => !only || only.includes(part);
 const wantsBig = (part: 'bigroom' | 'storm') => (only ? only.includes(part) : !quick);
 const bigRoomSizes = option('sizes')?.split(',').map(Number) ?? BIG_ROOM_SIZES;
 const stormClients = Number(option('storm-clients') ?? STORM_CLIENTS);
+const manyRoomCount = Number(option('many-rooms') ?? MANY_ROOMS);
 const servers = (option('servers')?.split(',') ?? ['chatserver', 'ws', 'socketio']) as ServerKind[];
 const runCount = Number(option('runs') ?? (quick ? 1 : 3));
 const timing: Timing = quick
@@ -146,6 +148,12 @@ if (wantsBig('bigroom')) {
   console.log(`big room: ${bigRoomSizes.join(', ')} joined connections`);
   bigRoomResult = await bigRoom(bigRoomSizes, nodeArgs);
 }
+// A server with many idle rooms: once per full run, and with --only=rooms (not in a plain --quick).
+let manyRoomsResult: BenchFile['manyRooms'];
+if (wants('rooms') && (!quick || only !== undefined)) {
+  console.log(`many rooms: ${manyRoomCount} idle rooms on one server`);
+  manyRoomsResult = await manyRooms(manyRoomCount);
+}
 let stormResult: BenchFile['storm'];
 if (wantsBig('storm')) {
   console.log(`reconnect storm: ${stormClients} clients`);
@@ -166,6 +174,7 @@ const file: BenchFile = {
   store: storeResult,
   ...(bigRoomResult === undefined ? {} : { bigRoom: bigRoomResult }),
   ...(stormResult === undefined ? {} : { storm: stormResult }),
+  ...(manyRoomsResult === undefined ? {} : { manyRooms: manyRoomsResult }),
   durationS: Math.round((Date.now() - started) / 1000),
   resultFile,
 };

@@ -29,6 +29,9 @@ const MAX_REFUSALS = 100;
 const CLOSE_GRACE_MS = 5_000;
 /** Frames kept from a client whose join is still being verified. */
 export const MAX_EARLY_FRAMES = 20;
+/** The standing of every member whose token said nothing of it (guests, anonymous readers). */
+const NO_STANDING: Standing = Object.freeze({});
+const hasStanding = (standing: Standing) => Object.keys(standing).length > 0;
 
 export interface ClientOptions {
   scheduler: FlushScheduler;
@@ -45,9 +48,9 @@ export class Client implements OutboxTarget {
   readonly address: string;
   private current: ClientState = 'connecting';
   private who: UserInfo | null = null;
-  private standingOf: Standing = {};
-  /** Frames that arrived while the join was being verified, replayed once joined. */
-  private early: string[] = [];
+  private standingOf: Standing = NO_STANDING;
+  /** Frames that arrived while the join was being verified, replayed once joined (null: none). */
+  private early: string[] | null = null;
   private joinTimer: Timer | undefined;
   private graceTimer: Timer | undefined;
   /**
@@ -60,12 +63,17 @@ export class Client implements OutboxTarget {
   private pingsSent = 0;
   private pingsAnswered = 0;
   private readonly outbox: Outbox;
-  private readonly drain: DrainWatch;
+  /**
+   * The drain watch and the refusal counters exist only while needed (bytes waiting,
+   * a frame refused): an idle member of a room of thousands holds neither, about
+   * 150 bytes less each (docs/benchmarks.md, memory per idle connection).
+   */
+  private drain: DrainWatch | undefined;
   private readonly slowReaderMs: number;
   private readonly clock: Clock;
   private readonly counters: { slowReaders: number } | undefined;
-  private readonly badFrames = new WindowCounter(REFUSAL_WINDOW_MS);
-  private readonly refusals = new WindowCounter(REFUSAL_WINDOW_MS);
+  private badFrames: WindowCounter | undefined;
+  private refusals: WindowCounter | undefined;
 
   constructor(
     readonly connection: Connection,
@@ -76,7 +84,6 @@ export class Client implements OutboxTarget {
     this.counters = options.counters;
     this.outbox = new Outbox(this, options.scheduler, options.limits.slowReaderBytes);
     this.slowReaderMs = options.limits.slowReaderMs;
-    this.drain = new DrainWatch(options.limits.slowReaderMs);
     this.joinTimer = this.clock.setTimeout(
       () => this.close(CloseCode.JOIN_TIMEOUT, 'No join in time'),
       options.limits.joinTimeoutMs,
@@ -113,25 +120,29 @@ export class Client implements OutboxTarget {
   joinRefused(): void {
     if (this.current !== 'joining') return;
     this.current = 'connecting';
-    this.early = []; // sent for the join that failed
+    this.early = null; // sent for the join that failed
   }
 
   /** Keeps a frame sent while the join is verified; false when too many are waiting. */
   keepEarly(data: string): boolean {
-    if (this.early.length >= MAX_EARLY_FRAMES) return false;
-    this.early.push(data);
+    const early = (this.early ??= []);
+    if (early.length >= MAX_EARLY_FRAMES) return false;
+    early.push(data);
     return true;
   }
 
   /** The join was verified: returns the frames kept meanwhile, to handle in order (none if no longer joining). */
-  joined(user: UserInfo, standing: Standing = {}): string[] {
+  joined(user: UserInfo, standing: Standing = NO_STANDING): string[] {
     if (this.current !== 'joining') return [];
     this.current = 'joined';
     this.who = user;
-    this.standingOf = standing;
+    // Most members (guests, anonymous readers) have no standing: one shared empty object for them all.
+    this.standingOf = hasStanding(standing) ? standing : NO_STANDING;
     this.clock.clearTimeout(this.joinTimer);
     this.joinTimer = undefined;
-    return this.early.splice(0);
+    const early = this.early ?? [];
+    this.early = null;
+    return early;
   }
 
   // ── sending ───────────────────────────────────────────────────────────────────
@@ -158,7 +169,14 @@ export class Client implements OutboxTarget {
    */
   checkDrain(): boolean {
     if (this.current === 'closing' || this.current === 'closed') return false;
-    if (!this.drain.stalled(this.clock.now(), this.connection.bufferedAmount)) return false;
+    const buffered = this.connection.bufferedAmount;
+    // Drained: a watch would start over anyway, so none is kept.
+    if (buffered === 0) {
+      this.drain = undefined;
+      return false;
+    }
+    this.drain ??= new DrainWatch(this.slowReaderMs);
+    if (!this.drain.stalled(this.clock.now(), buffered)) return false;
     this.cutSlowReader(`Too slow a reader: nothing drained in ${this.slowReaderMs} ms`, true);
     return true;
   }
@@ -184,8 +202,8 @@ export class Client implements OutboxTarget {
   /** Counts a refused frame; true when the connection has now been refused too often. */
   refused(badFrame: boolean): boolean {
     const now = this.clock.now();
-    const refusals = this.refusals.add(now);
-    const bad = badFrame ? this.badFrames.add(now) : 0;
+    const refusals = (this.refusals ??= new WindowCounter(REFUSAL_WINDOW_MS)).add(now);
+    const bad = badFrame ? (this.badFrames ??= new WindowCounter(REFUSAL_WINDOW_MS)).add(now) : 0;
     return bad >= MAX_BAD_FRAMES || refusals >= MAX_REFUSALS;
   }
 
@@ -221,7 +239,7 @@ export class Client implements OutboxTarget {
   close(code: number, reason: string, options: { flush?: boolean; graceMs?: number; reset?: boolean } = {}): void {
     if (this.current === 'closing' || this.current === 'closed') return;
     this.current = 'closing';
-    this.early = [];
+    this.early = null;
     this.clock.clearTimeout(this.joinTimer);
     this.joinTimer = undefined;
     if (options.flush === false) this.outbox.discard();
@@ -242,7 +260,7 @@ export class Client implements OutboxTarget {
   /** The transport has ended: nothing left to wait for. */
   ended(): void {
     this.current = 'closed';
-    this.early = [];
+    this.early = null;
     this.outbox.discard();
     this.clock.clearTimeout(this.joinTimer);
     this.clock.clearTimeout(this.graceTimer);

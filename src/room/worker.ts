@@ -23,7 +23,7 @@ import {
   type ToRoom,
 } from '../protocol/room-messages.js';
 import { RoomBudget } from './connection-budget.js';
-import { RedisEngine } from '../cluster/redis-engine.js';
+import type { RedisEngine as RedisEngineClass } from '../cluster/redis-engine.js';
 import type { Engine } from './engine.js';
 import { LocalEngine } from './local-engine.js';
 import { RecordBatcher } from './record-batcher.js';
@@ -33,6 +33,12 @@ if (parentPort === null) throw new Error('src/room/worker.ts runs only as a work
 const port = parentPort;
 const { access, limits, budget: share, cluster } = workerData as RoomWorkerData;
 const budget = new RoomBudget(share);
+/**
+ * Loaded only in a cluster, before the worker says `booted`: the Redis client is about
+ * 4 MB of every worker's memory, which a room on a single server never needs.
+ */
+const RedisEngine: typeof RedisEngineClass | null =
+  cluster === undefined ? null : (await import('../cluster/redis-engine.js')).RedisEngine;
 
 const post = (message: FromRoom) => port.postMessage(message);
 const log: RoomLog = (level, message, meta) =>
@@ -72,8 +78,8 @@ const requests: RoomRequestHandlers = {
     // Ids go on after the last one the store knows, and after every restored message.
     const windowLast = Math.max(0, ...(restore?.window.map((m) => m.message.id) ?? []));
     const lastId = Math.max(restore?.lastId ?? 0, windowLast);
-    let redis: RedisEngine | null = null;
-    if (cluster !== undefined)
+    let redis: RedisEngineClass | null = null;
+    if (RedisEngine !== null && cluster !== undefined) {
       // In a cluster the room's shared counter gives ids: this copy continues from what it holds.
       redis = new RedisEngine({
         room: name,
@@ -85,6 +91,7 @@ const requests: RoomRequestHandlers = {
         requestIds: () => post({ type: 'needIds', room: name }),
         log,
       });
+    }
     const chosen: NoticedEngine =
       redis ?? new LocalEngine(batcher, { lastId, ids: request.ids, writable: request.writable });
     // Notices that arrive while the listener opens (more ids, writability) are not lost.
