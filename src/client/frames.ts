@@ -21,3 +21,22 @@ export function splitFrames(data: string): ServerFrame[] {
   }
   return frames;
 }
+
+/**
+ * The server frames the SDK hands on as the event of the same name, as they are.
+ * Only these: a frame type from a newer server is ignored, never emitted under a
+ * name a listener expects something else from.
+ */
+export const SAME_NAME_EVENTS: ReadonlySet<string> = new Set([
+  'deleted',
+  'cleared',
+  'timeout',
+  'ban',
+  'system',
+  'pinned',
+  'unpinned',
+  'held',
+  'review',
+  'reviewed',
+  'warned',
+]);

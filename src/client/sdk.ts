@@ -16,7 +16,7 @@
 import type { AnnouncementColor, ClientFrame, ServerFrame, UserInfo, WelcomeFrame } from '../protocol/frames.js';
 import { describeClose, isFinalClose } from './close-codes.js';
 import { Emitter } from './emitter.js';
-import { splitFrames } from './frames.js';
+import { SAME_NAME_EVENTS, splitFrames } from './frames.js';
 import type {
   ChatClientEvents,
   ChatClientOptions,
@@ -237,6 +237,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   /** `fallingBack`: the same attempt again over HTTP, so no new 'connecting'. */
   private async connect(fallingBack = false): Promise<void> {
+    if (this.stopped) return;
     if (!fallingBack) this.setState({ state: 'connecting', attempt: this.retries.attempt });
     let url: string;
     try {
@@ -314,6 +315,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       ...plan,
     };
     this.setState(change);
+    if (this.stopped) return; // a state listener closed the client
     this.retries.schedule(plan.delayMs, () => void this.connect());
   }
 
@@ -363,8 +365,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         this.slowSeconds = frame.slow;
         return this.emit('settings', frame);
       default:
-        // Every other frame is the event of its own name (deleted, cleared, timeout, ban, system, pins, review…).
-        return this.emit(frame.type, frame as never);
+        // These frames are the event of their own name; a frame type this SDK does not know is ignored.
+        if (SAME_NAME_EVENTS.has(frame.type)) return this.emit(frame.type, frame as never);
+        return;
     }
   }
 

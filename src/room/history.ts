@@ -101,14 +101,16 @@ export class History {
    * otherwise `recovered: false` with the last `fallbackCount`.
    */
   since(since: number, fallbackCount: number): Recovery {
-    const window = this.entries;
-    const oldest = window[0]?.message.id ?? this.lastId + 1;
-    // `since` must be an id the room has given out, and the window must hold every id after it.
-    const known = since <= this.lastId && since >= oldest - 1 && since >= 0 && since >= this.unknownBefore;
-    if (!known) return { recovered: false, messages: this.recent(fallbackCount) };
-    const messages = window
+    if (!this.recoverable(since)) return { recovered: false, messages: this.recent(fallbackCount) };
+    const messages = this.entries
       .filter((e) => e.message.id > since && e.message.id > this.clearedThrough && !e.deleted)
       .map((e) => e.message);
     return { recovered: true, messages };
+  }
+
+  /** Whether a join with `since` can be given every message after it: an id the room gave out, still in the window. */
+  recoverable(since: number): boolean {
+    const oldest = this.entries[0]?.message.id ?? this.lastId + 1;
+    return since <= this.lastId && since >= oldest - 1 && since >= 0 && since >= this.unknownBefore;
   }
 }

@@ -34,6 +34,9 @@ export interface SharedHistory {
 export type WelcomeFields = Omit<WelcomeFrame, 'type' | 'protocol' | 'history' | 'recovered'>;
 
 const RECENT = -1;
+const UNRECOVERABLE = -2;
+/** Distinct answers kept at once: a storm asks a handful of `since` values, not hundreds. */
+export const MAX_ANSWERS = 32;
 /** How long answers are kept after the first of them was built (ms). */
 export const LINGER_MS = 1_000;
 
@@ -57,14 +60,17 @@ export class RecoveryCache {
       this.answers.clear();
       this.builtAt = this.history.version;
     }
-    const key = since ?? RECENT;
+    // Every `since` the window cannot answer gets the same fallback: one key for all of them.
+    const key = since === undefined ? RECENT : this.history.recoverable(since) ? since : UNRECOVERABLE;
     const known = this.answers.get(key);
     if (known !== undefined) return known;
     const recovery = since === undefined ? undefined : this.history.since(since, this.fallbackCount);
     const json = JSON.stringify(recovery?.messages ?? this.history.recent(this.fallbackCount));
     const answer: SharedHistory = { recovered: recovery?.recovered, json, bytes: Buffer.byteLength(json) };
-    this.answers.set(key, answer);
     this.built += 1;
+    // Joins asking many different `since` in one moment are built each (not kept): the cache stays small.
+    if (this.answers.size >= MAX_ANSWERS) return answer;
+    this.answers.set(key, answer);
     this.forgetLater();
     return answer;
   }

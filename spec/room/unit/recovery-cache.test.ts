@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatMessage } from '../../../src/protocol/frames.js';
 import { History } from '../../../src/room/history.js';
-import { encodeWelcome, RecoveryCache } from '../../../src/room/recovery-cache.js';
+import { encodeWelcome, MAX_ANSWERS, RecoveryCache } from '../../../src/room/recovery-cache.js';
 import { MODERATION_RULE } from '../../../src/protocol/moderation-rule.js';
 import { testRoom } from '../fakes.js';
 
@@ -24,6 +24,32 @@ function cacheOf(history: History) {
 }
 
 describe('room unit: recovery built once while the history is unchanged', () => {
+  it('gives every since the window cannot answer one shared fallback, and keeps a bounded number of answers', () => {
+    const history = new History(5);
+    for (let id = 1; id <= 10; id++) history.add(message(id));
+    const { cache } = cacheOf(history);
+    // Older than the window (6–10), never given out, negative: all the same recovered:false answer.
+    const fallbacks = [1, 2, 3, 11, 500, -7].map((since) => cache.answer(since));
+    assert.equal(cache.built, 1);
+    assert.ok(fallbacks.every((a) => a === fallbacks[0]));
+    assert.equal(fallbacks[0]!.recovered, false);
+    assert.deepEqual(
+      (JSON.parse(fallbacks[0]!.json) as ChatMessage[]).map((m) => m.id),
+      [6, 7, 8, 9, 10],
+    );
+
+    // Many distinct recoverable answers: past MAX_ANSWERS each is built, right, and not kept.
+    const big = new History(1000);
+    for (let id = 1; id <= 200; id++) big.add(message(id));
+    const many = cacheOf(big).cache;
+    for (let since = 0; since < MAX_ANSWERS + 10; since++) many.answer(since);
+    const built = many.built;
+    const past = many.answer(MAX_ANSWERS + 5);
+    assert.equal(many.built, built + 1);
+    assert.equal((JSON.parse(past.json) as ChatMessage[])[0]!.id, MAX_ANSWERS + 6);
+    assert.equal(many.answer(3), many.answer(3)); // the first ones stay shared
+  });
+
   it('answers every join with the same since from one build', () => {
     const history = new History(100);
     for (let id = 1; id <= 10; id++) history.add(message(id));
