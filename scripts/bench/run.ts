@@ -15,6 +15,8 @@
  * scripts/bench/cluster.ts; needs redis-server; never part of the default set).
  * --only=http (the HTTP fallback's fan-out and memory against WebSocket members, run
  * only when asked for).
+ * --report=bench-results/<file>.json writes docs/benchmarks.md again from a full run's result
+ * file (summary and goals recomputed from its runs), measuring nothing.
  * Loopback only; every scenario is bounded in time and count.
  */
 import { execFileSync } from 'node:child_process';
@@ -52,6 +54,17 @@ const timing: Timing = quick
   : { stepMs: 4_000, graceMs: 1_500, isolationMs: 6_000 };
 const resultsDir = join(root, 'bench-results');
 const nodeArgs = flag('cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`] : [];
+
+// --report=bench-results/<file>.json: the docs from a full run's result file, its summary and goals computed
+// again from its runs (after a change to how they are summarised); nothing is measured.
+const reportFrom = option('report');
+if (reportFrom !== undefined) {
+  const saved = JSON.parse(readFileSync(join(root, reportFrom), 'utf8')) as BenchFile;
+  const summary = summarise(saved.runs);
+  writeReport(root, { ...saved, summary, goals: goals(summary) });
+  console.log(`docs/benchmarks.md written from ${reportFrom}`);
+  process.exit(0);
+}
 
 // The cluster comparison needs Redis and keeps its own result file: run only when named.
 if (only?.includes('cluster')) {

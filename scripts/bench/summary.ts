@@ -55,12 +55,17 @@ export function summarise(runs: RunResult[]): Summary {
     ['ws', 'ws'],
     ['socketio', 'socketio'],
   ] as const) {
+    const theirs = (run: RunResult) => run.fanout.find((r) => r.server === other);
+    /** Kept up at no step: its sustained rate is below the lowest step offered, which bounds the ratio from below. */
+    const nowhere = (run: RunResult) => theirs(run)?.sustained === 0 && (theirs(run)?.steps.length ?? 0) > 0;
     const pick = (run: RunResult, field: 'sustained' | 'saturation') =>
       ratio(
         run.fanout.find((r) => r.server === 'chatserver')?.[field],
-        run.fanout.find((r) => r.server === other)?.[field],
+        field === 'sustained' && nowhere(run) ? theirs(run)!.steps[0]!.offered : theirs(run)?.[field],
       );
     each(`ratio.sustained.chatserver/${name}`, (r) => pick(r, 'sustained'));
+    // 1 in a run where the ratio is only a lower bound (the median of these says whether the median is one).
+    each(`ratio.sustained.lowerBound.chatserver/${name}`, (r) => (theirs(r) === undefined ? null : nowhere(r) ? 1 : 0));
     each(`ratio.saturation.chatserver/${name}`, (r) => pick(r, 'saturation'));
   }
   for (const [i, name] of ['chatserver', 'ws-one-loop'].entries()) {
@@ -100,7 +105,9 @@ export function goals(s: Summary): Goal[] {
   return [
     check('sustained fan-out, chatserver ÷ bare ws', m('ratio.sustained.chatserver/ws'), '≥ 6×', (v) => v >= 6),
     check(
-      'sustained fan-out, chatserver ÷ Socket.IO',
+      (s['ratio.sustained.lowerBound.chatserver/socketio']?.median ?? 0) >= 0.5
+        ? 'sustained fan-out, chatserver ÷ Socket.IO (at least: Socket.IO kept up at no step, so ÷ its lowest step)'
+        : 'sustained fan-out, chatserver ÷ Socket.IO',
       m('ratio.sustained.chatserver/socketio'),
       '≥ 10×',
       (v) => v >= 10,
