@@ -364,10 +364,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       case 'settings':
         this.slowSeconds = frame.slow;
         return this.emit('settings', frame);
-      default:
-        // These frames are the event of their own name; a frame type this SDK does not know is ignored.
-        if (SAME_NAME_EVENTS.has(frame.type)) return this.emit(frame.type, frame as never);
-        return;
+      default: // the event of the frame's own name; a frame type this SDK does not know is ignored
+        if (SAME_NAME_EVENTS.has(frame.type)) this.emit(frame.type, frame as never);
     }
   }
 

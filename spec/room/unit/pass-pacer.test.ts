@@ -67,18 +67,16 @@ function room(size: number, pacer: PassPacer, chunk = 2) {
 describe('room unit: pass pacing', () => {
   it('waits after a big pass for up to twice its length, capped, and never after small ones', () => {
     const pacer = new PassPacer(2, 100, 200);
-    pacer.started(0, 99);
-    pacer.ended(0, 99, 500);
-    assert.equal(pacer.waitMs(500), 0, 'a small pass is never paced');
-    pacer.started(1_000, 100);
-    pacer.ended(1_000, 100, 1_050);
-    assert.equal(pacer.waitMs(1_050), 50, '50 ms pass: the next starts 100 ms after it started');
-    pacer.started(2_000, 100);
-    pacer.ended(2_000, 100, 2_150);
-    assert.equal(pacer.waitMs(2_150), 50, '150 ms pass: capped at 200 ms from its start');
-    pacer.started(3_000, 100);
-    pacer.ended(3_000, 100, 3_300);
-    assert.equal(pacer.waitMs(3_300), 0, 'a pass longer than the cap: the next follows at once');
+    /** A pass over `members` from `start` to `end`; answers the wait asked for right at its end. */
+    const pass = (start: number, members: number, end: number) => {
+      pacer.started(start, members);
+      pacer.ended(start, members, end);
+      return pacer.waitMs(end);
+    };
+    assert.equal(pass(0, 99, 500), 0, 'a small pass is never paced');
+    assert.equal(pass(1_000, 100, 1_050), 50, '50 ms pass: the next starts 100 ms after it started');
+    assert.equal(pass(2_000, 100, 2_150), 50, '150 ms pass: capped at 200 ms from its start');
+    assert.equal(pass(3_000, 100, 3_300), 0, 'a pass longer than the cap: the next follows at once');
     assert.equal(pacer.waitMs(1_000_000), 0);
   });
 
