@@ -3,8 +3,8 @@
  * said beside the name field and another may be tried at once; a host's token
  * survives a reload (sessionStorage, never in the address bar); viewers see the
  * modes in force and mods get the review queue (allow, deny) and shield mode in
- * one click; a banned guest stays out after a reload (its guest token in
- * localStorage).
+ * one click; a timed-out or banned guest stays so after a reload (its guest
+ * token in localStorage).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -141,6 +141,40 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     await page.getByTestId('message-input').fill('sorry');
     await page.getByTestId('message-input').press('Enter');
     await host.getByTestId('message').filter({ hasText: 'sorry' }).waitFor();
+    await host.close();
+    await page.close();
+  });
+
+  it("keeps a guest timed out from a line's menu timed out after a reload", async () => {
+    const host = await open(`&token=${hostToken}`);
+    const page = await open();
+    await page.getByTestId('join-name').fill('Tess');
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    await page.getByTestId('message-input').fill('too loud');
+    await page.getByTestId('message-input').press('Enter');
+    const loud = host.getByTestId('message').filter({ hasText: 'too loud' });
+    await loud.getByTestId('message-menu-button').click();
+    await host.locator('[data-testid=timeout-button][data-seconds="60"]').click();
+    await page.getByTestId('error').filter({ hasText: 'timed you out' }).waitFor();
+
+    await page.reload();
+    await page.locator('[data-testid=connection-status][data-state=open]').waitFor();
+    assert.equal(await page.getByTestId('join-name').inputValue(), 'Tess', 'the same guest comes back');
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    await page.getByTestId('message-input').fill('I am back');
+    await page.getByTestId('message-input').press('Enter');
+    await page.getByTestId('error').filter({ hasText: 'You are timed out' }).waitFor();
+    await host.getByTestId('message-input').fill('host line');
+    await host.getByTestId('message-input').press('Enter');
+    await host.getByTestId('message').filter({ hasText: 'host line' }).waitFor();
+    assert.equal(await host.getByTestId('message').filter({ hasText: 'I am back' }).count(), 0);
+    // The host lifts it from the panel (a guest's timeout also holds its address: every guest here).
+    await host.getByRole('button', { name: 'Lift timeout Tess' }).click();
+    await page.getByTestId('message-input').fill('thank you');
+    await page.getByTestId('message-input').press('Enter');
+    await host.getByTestId('message').filter({ hasText: 'thank you' }).waitFor();
     await host.close();
     await page.close();
   });
