@@ -8,6 +8,7 @@
  *
  * It starts a chat server of its own on free ports (a temporary DATA_DIR), fills
  * a room through the client SDK and drives Debian's Chromium with playwright-core.
+ * The sample chat has emoji: without Debian's fonts-noto-color-emoji they show as boxes.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

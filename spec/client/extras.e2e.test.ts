@@ -1,5 +1,5 @@
 /**
- * Replies, mentions, /me, the pinned bar and paid messages on the chat page in
+ * Replies, mentions, /me, /announce, the pinned bar and paid messages on the chat page in
  * Chromium against a real server and a loopback credit service. Skipped without
  * /usr/bin/chromium.
  */
@@ -76,6 +76,20 @@ describe('replies, pins and tips on the chat page in Chromium', { skip }, async 
     await action.waitFor();
     assert.match((await action.getAttribute('class')) ?? '', /\baction\b/);
     assert.doesNotMatch((await action.textContent()) ?? '', /\/me/);
+  });
+
+  it("sends a host's /announcegreen as a green announcement; a viewer's /announce is refused, not sent as chat", async () => {
+    await say(host, '/announcegreen Stream starts in 5 minutes');
+    const announcement = line(viewer, 'Stream starts in 5 minutes');
+    await announcement.waitFor();
+    assert.equal(await announcement.getAttribute('data-announcement'), 'green');
+    assert.doesNotMatch((await announcement.textContent()) ?? '', /\/announce/);
+    await say(viewer, '/announce listen to me');
+    await viewer.getByTestId('error').waitFor();
+    assert.match((await viewer.getByTestId('error').textContent()) ?? '', /mod|host/i);
+    await say(viewer, 'after the refusal');
+    await line(host, 'after the refusal').waitFor();
+    assert.equal(await line(host, 'listen to me').count(), 0, 'the refused announcement reached nobody');
   });
 
   it('counts the mentions of a reader who scrolled up, and takes them to the first', async () => {

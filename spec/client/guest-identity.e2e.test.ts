@@ -2,8 +2,9 @@
  * Guest identities and chat modes on the chat page in Chromium: a refused name is
  * said beside the name field and another may be tried at once; a host's token
  * survives a reload (sessionStorage, never in the address bar); viewers see the
- * modes in force and mods get the review queue; a banned guest stays out after a
- * reload (its guest token in localStorage).
+ * modes in force and mods get the review queue (allow, deny) and shield mode in
+ * one click; a timed-out or banned guest stays so after a reload (its guest
+ * token in localStorage).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -58,7 +59,7 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     await page.close();
   });
 
-  it('shows viewers the modes in force and mods the review queue with allow', async () => {
+  it('shows viewers the modes in force and mods the review queue with allow and deny', async () => {
     const host = await open(`&token=${hostToken}`);
     const page = await open();
     await page.getByTestId('join-name').fill('Gwen');
@@ -69,12 +70,53 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     await page.getByTestId('message-input').fill('may I?');
     await page.getByTestId('message-input').press('Enter');
     await page.getByTestId('notice').filter({ hasText: 'held for a moderator' }).waitFor();
+    await page.getByTestId('message-input').fill('buy my stuff');
+    await page.getByTestId('message-input').press('Enter');
+    const denied = host.getByTestId('held-message').filter({ hasText: 'buy my stuff' });
+    await denied.getByTestId('deny-button').click();
+    await denied.waitFor({ state: 'detached' });
     const held = host.getByTestId('held-message').filter({ hasText: 'may I?' });
     await held.getByTestId('allow-button').click();
     await page.getByTestId('message').filter({ hasText: 'may I?' }).waitFor();
     await held.waitFor({ state: 'detached' });
+    assert.equal(
+      await host.getByTestId('message').filter({ hasText: 'buy my stuff' }).count(),
+      0,
+      'denied: shown to nobody',
+    );
     await host.getByTestId('mode-review').selectOption('false');
     await page.getByTestId('modes-indicator').waitFor({ state: 'hidden' });
+    await host.close();
+    await page.close();
+  });
+
+  it('turns shield mode on in one click and off again, restoring the modes before it', async () => {
+    const host = await open(`&token=${hostToken}`);
+    const page = await open();
+    await page.getByTestId('join-name').fill('Sid');
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    const shield = host.getByTestId('shield-button');
+    await shield.click();
+    await host.locator('[data-testid=shield-button][aria-pressed=true]').waitFor();
+    await page.getByTestId('modes-indicator').filter({ hasText: 'Shield mode' }).waitFor();
+    assert.match((await page.getByTestId('modes-indicator').textContent()) ?? '', /Followers only/);
+    assert.equal(await host.getByTestId('mode-unique').isChecked(), true, 'the panel shows what shield turned on');
+    // Followers only: a guest follows no one, so the room refuses them and says why.
+    await page.getByTestId('message-input').fill('let me in');
+    await page.getByTestId('message-input').press('Enter');
+    await page
+      .getByTestId('error')
+      .filter({ hasText: /follower/i })
+      .waitFor();
+    await shield.click();
+    await host.locator('[data-testid=shield-button][aria-pressed=false]').waitFor();
+    await page.getByTestId('modes-indicator').waitFor({ state: 'hidden' });
+    assert.equal(await host.getByTestId('mode-unique').isChecked(), false);
+    await page.getByTestId('message-input').fill('calm now');
+    await page.getByTestId('message-input').press('Enter');
+    await host.getByTestId('message').filter({ hasText: 'calm now' }).waitFor();
+    assert.equal(await host.getByTestId('message').filter({ hasText: 'let me in' }).count(), 0);
     await host.close();
     await page.close();
   });
@@ -99,6 +141,40 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     await page.getByTestId('message-input').fill('sorry');
     await page.getByTestId('message-input').press('Enter');
     await host.getByTestId('message').filter({ hasText: 'sorry' }).waitFor();
+    await host.close();
+    await page.close();
+  });
+
+  it("keeps a guest timed out from a line's menu timed out after a reload", async () => {
+    const host = await open(`&token=${hostToken}`);
+    const page = await open();
+    await page.getByTestId('join-name').fill('Tess');
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    await page.getByTestId('message-input').fill('too loud');
+    await page.getByTestId('message-input').press('Enter');
+    const loud = host.getByTestId('message').filter({ hasText: 'too loud' });
+    await loud.getByTestId('message-menu-button').click();
+    await host.locator('[data-testid=timeout-button][data-seconds="60"]').click();
+    await page.getByTestId('error').filter({ hasText: 'timed you out' }).waitFor();
+
+    await page.reload();
+    await page.locator('[data-testid=connection-status][data-state=open]').waitFor();
+    assert.equal(await page.getByTestId('join-name').inputValue(), 'Tess', 'the same guest comes back');
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    await page.getByTestId('message-input').fill('I am back');
+    await page.getByTestId('message-input').press('Enter');
+    await page.getByTestId('error').filter({ hasText: 'You are timed out' }).waitFor();
+    await host.getByTestId('message-input').fill('host line');
+    await host.getByTestId('message-input').press('Enter');
+    await host.getByTestId('message').filter({ hasText: 'host line' }).waitFor();
+    assert.equal(await host.getByTestId('message').filter({ hasText: 'I am back' }).count(), 0);
+    // The host lifts it from the panel (a guest's timeout also holds its address: every guest here).
+    await host.getByRole('button', { name: 'Lift timeout Tess' }).click();
+    await page.getByTestId('message-input').fill('thank you');
+    await page.getByTestId('message-input').press('Enter');
+    await host.getByTestId('message').filter({ hasText: 'thank you' }).waitFor();
     await host.close();
     await page.close();
   });

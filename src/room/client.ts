@@ -162,6 +162,13 @@ export class Client implements OutboxTarget {
     this.cutSlowReader('Too slow a reader', false);
   }
 
+  /** A write to this connection threw: it is ended at once, its frames dropped (the room goes on). */
+  onSendFailed(): void {
+    if (this.current === 'closed') return;
+    this.outbox.discard();
+    this.connection.terminate();
+  }
+
   /**
    * The room's periodic check (src/room/drain-watch.ts): a socket that has had
    * bytes waiting without draining for SLOW_READER_MS is cut like one over the

@@ -43,6 +43,8 @@ export interface OutboxTarget {
   send(data: Buffer): void;
   /** Called instead of writing when the client has fallen too far behind. */
   onTooSlow(): void;
+  /** A write threw: this client is ended, and the pass goes on to the others. */
+  onSendFailed(error: unknown): void;
 }
 
 export class Outbox {
@@ -202,7 +204,14 @@ export class FlushScheduler {
       const outbox = dirty[i]!;
       const pending = outbox.pending;
       if (pending.length === 0) continue; // discarded (or flushed by its close) since it was scheduled
-      outbox.flush(cache.of(pending));
+      // One member's failing write must not end the pass for the rest, nor leave
+      // the scheduler thinking a big pass is still running (no pass would follow).
+      try {
+        outbox.flush(cache.of(pending));
+      } catch (error) {
+        outbox.discard();
+        outbox.target.onSendFailed(error);
+      }
     }
     if (end < dirty.length) {
       this.timers.later(() => this.flushFrom(dirty, end, cache, start), 0);

@@ -5,13 +5,22 @@ import { encode, FlushScheduler, Outbox, type OutboxTarget } from '../../../src/
 class Target implements OutboxTarget {
   readonly sent: Buffer[] = [];
   readonly bufferedAmount = 0;
+  failures: unknown[] = [];
+  /** When set, the next write throws it (a transport that broke mid-pass). */
+  breakWith: Error | undefined;
   send(data: Buffer): void {
+    if (this.breakWith !== undefined) throw this.breakWith;
     this.sent.push(data);
   }
   onTooSlow(): void {
     throw new Error('not too slow');
   }
+  onSendFailed(error: unknown): void {
+    this.failures.push(error);
+  }
 }
+
+const nextPass = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('room unit: one encoding of a broadcast per pass', () => {
   it('hands every reader the same bytes even when senders with an ack of their own come between them', async () => {
@@ -53,5 +62,30 @@ describe('room unit: a big pass yields between chunks', () => {
     for (const text of texts) assert.equal(text, `${first.json}\n${second.json}`);
     // Members with the same frames still share one buffer.
     assert.equal(targets[3]!.sent[0], targets[9]!.sent[0]);
+  });
+});
+
+describe('room unit: a write that throws ends only its own member', () => {
+  it('writes the rest of the pass, tells the failed member once, and later passes still run', async () => {
+    const scheduler = new FlushScheduler(2); // chunks of two: the failure falls inside a chunk, not at its end
+    const targets = Array.from({ length: 5 }, () => new Target());
+    const outboxes = targets.map((t) => new Outbox(t, scheduler, 1 << 20));
+    const broken = new Error('socket gone');
+    targets[2]!.breakWith = broken;
+    const first = encode({ type: 'message', id: 1, text: 'first' });
+    for (const outbox of outboxes) outbox.push(first);
+    for (let i = 0; i < 5; i++) await nextPass();
+    assert.deepEqual(
+      targets.map((t) => t.sent.length),
+      [1, 1, 0, 1, 1],
+    );
+    assert.deepEqual(targets[2]!.failures, [broken]);
+    assert.equal(outboxes[2]!.pending.length, 0, "the failed member's frames are dropped, not retried");
+    const second = encode({ type: 'message', id: 2, text: 'second' });
+    for (const i of [0, 1, 3, 4]) outboxes[i]!.push(second);
+    for (let i = 0; i < 5; i++) await nextPass();
+    for (const i of [0, 1, 3, 4])
+      assert.equal(targets[i]!.sent.map(String).join('\n'), `${first.json}\n${second.json}`);
+    assert.equal(targets[2]!.failures.length, 1);
   });
 });

@@ -49,6 +49,9 @@ class Target implements OutboxTarget {
   onTooSlow(): void {
     throw new Error('not too slow');
   }
+  onSendFailed(): void {
+    throw new Error('no write fails here');
+  }
 }
 
 function room(size: number, pacer: PassPacer, chunk = 2) {

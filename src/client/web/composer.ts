@@ -45,7 +45,11 @@ form.addEventListener('submit', (event) => {
   if (c === null) return;
   const shownBefore = errorsShown();
   const draft = draftOf(text);
-  void c.send(draft.text, undefined, draft.options).then((result) => {
+  const sent =
+    draft.announce === undefined
+      ? c.send(draft.text, undefined, draft.options)
+      : c.announce(draft.text, draft.announce);
+  void sent.then((result) => {
     if (result.ok) {
       if (errorsShown() === shownBefore) hideError();
       if (input.value === text) input.value = '';

@@ -1,8 +1,12 @@
 /**
  * The message being written: a reply shows its parent above the message box
- * until it is sent or cancelled, and `/me waves` becomes an action line. The
- * composer asks for the frame's options here when it sends.
+ * until it is sent or cancelled, `/me waves` becomes an action line, and a mod's
+ * or host's `/announce …` an announcement (Twitch's commands: `/announce` in the
+ * room's primary colour, `/announceblue`, `/announcegreen`, `/announceorange`,
+ * `/announcepurple`; the room refuses anyone else). The composer asks for the
+ * frame's options here when it sends.
  */
+import { type AnnouncementColor, announcementColors } from '../../protocol/frames.js';
 import type { ChatMessage, MessageOptions } from '../sdk.js';
 import { byId } from './dom.js';
 
@@ -27,8 +31,25 @@ export function endReply(): void {
   quote.textContent = '';
 }
 
-/** The text to send and its options: the reply's parent, and `/me …` as an action. */
-export function draftOf(text: string): { text: string; options: MessageOptions } {
+/** What the composer sends: a message with its options, or an announcement in a colour. */
+export type Draft =
+  { text: string; options: MessageOptions; announce?: undefined } | { text: string; announce: AnnouncementColor };
+
+const ANNOUNCE = /^\/announce([a-z]*)\s+(\S[\s\S]*)$/;
+
+/** `/announce…` with a colour the room knows ('' for the primary one), else undefined. */
+function announceColor(suffix: string): AnnouncementColor | undefined {
+  if (suffix === '') return 'primary';
+  return (announcementColors as readonly string[]).includes(suffix) && suffix !== 'primary'
+    ? (suffix as AnnouncementColor)
+    : undefined;
+}
+
+/** The text to send and its options: the reply's parent, and `/me …` as an action; or an announcement. */
+export function draftOf(text: string): Draft {
+  const announce = ANNOUNCE.exec(text.trim());
+  const color = announce === null ? undefined : announceColor(announce[1]!);
+  if (color !== undefined) return { text: announce![2]!, announce: color };
   const options: MessageOptions = {};
   if (parent !== null) options.replyTo = parent.id;
   const action = /^\/me\s+(\S[\s\S]*)$/.exec(text.trim());

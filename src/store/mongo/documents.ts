@@ -20,9 +20,20 @@ export function banDoc(ban: Ban) {
   };
 }
 
-/** True when every failed write of a bulk insert was a duplicate key (the row is already there). */
+/**
+ * True when every failed write of a bulk insert was a duplicate key (the row is
+ * already there) and the rest were confirmed. The driver throws for write errors
+ * first: a write-concern error of the same operation (the new rows not confirmed
+ * by a majority) is then only in its result, and must not pass as success.
+ */
 export function onlyDuplicates(error: unknown): boolean {
-  const e = error as { code?: number; writeErrors?: Array<{ code?: number; err?: { code?: number } }> };
+  const e = error as {
+    code?: number;
+    writeErrors?: Array<{ code?: number; err?: { code?: number } }>;
+    result?: { getWriteConcernError?(): unknown };
+  };
+  const writeConcernError = e.result?.getWriteConcernError?.();
+  if (writeConcernError !== undefined && writeConcernError !== null) return false;
   if (Array.isArray(e.writeErrors) && e.writeErrors.length > 0)
     return e.writeErrors.every((w) => (w.code ?? w.err?.code) === 11000);
   return e.code === 11000;

@@ -111,7 +111,7 @@ export function defineModels(connection: Connection, retentionDays: number) {
     SCHEMA_OPTIONS,
   );
   messageSchema.index({ room: 1, id: 1 }, { unique: true });
-  messageSchema.index({ at: 1 }, { expireAfterSeconds: Math.round((retentionDays * DAY_MS) / 1000) });
+  messageSchema.index({ at: 1 }, { expireAfterSeconds: ttlSeconds(retentionDays) });
 
   const roomSchema = new Schema<RoomDoc>(
     {
@@ -200,3 +200,10 @@ export function defineModels(connection: Connection, retentionDays: number) {
 }
 
 export type Models = ReturnType<typeof defineModels>;
+
+/** MongoDB takes a TTL of at most 2^31 − 1 seconds (about 68 years): a longer retention is held to that. */
+const MAX_TTL_S = 2_147_483_647;
+
+export function ttlSeconds(retentionDays: number): number {
+  return Math.min(Math.round((retentionDays * DAY_MS) / 1000), MAX_TTL_S);
+}

@@ -37,6 +37,7 @@ import {
   type WriteBatch,
 } from '../store.js';
 import { banDoc, onlyDuplicates, tipOf } from './documents.js';
+import { InOrder } from './in-order.js';
 import { defineModels, type Models } from './models.js';
 
 export interface MongoStoreOptions {
@@ -63,6 +64,8 @@ export class MongoStore implements Store {
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private opening: Promise<void> | null = null;
+  /** A room's document and its pin are written in call order (in-order.ts). */
+  private readonly inOrder = new InOrder();
 
   constructor(private readonly options: MongoStoreOptions) {
     this.connection = createConnection();
@@ -87,12 +90,23 @@ export class MongoStore implements Store {
         autoIndex: false,
         autoCreate: true,
         serverSelectionTimeoutMS: this.options.serverSelectionTimeoutMS ?? 5_000,
+        // Set here, over whatever the URI says: an acknowledged write (an id
+        // reserved, a message stored) must survive a failover, and the ids a room
+        // continues from must be read from the primary, never a lagging secondary
+        // (either would give an id twice).
+        writeConcern: { w: 'majority', journal: true },
+        readPreference: 'primary',
         ...(this.options.dbName === undefined ? {} : { dbName: this.options.dbName }),
       });
+      if (this.closed) return void (await this.connection.close());
       // syncIndexes also changes the TTL when TRANSCRIPT_RETENTION_DAYS changed.
       for (const model of Object.values(this.m)) await model.syncIndexes();
+      if (this.closed) return void (await this.connection.close());
     } catch (error) {
       this.options.onConnectError?.(error as Error);
+      // Not usable without its unique indexes (a retried batch would store rows
+      // twice): closed, so calls fail at once until a retry has them all.
+      await this.connection.close().catch(() => undefined);
       if (this.closed) return;
       this.retryTimer = setTimeout(() => void this.connect(Math.min(delayMs * 2, RETRY_MAX_MS)), delayMs);
       this.retryTimer.unref();
@@ -117,11 +131,13 @@ export class MongoStore implements Store {
   }
 
   async roomOpened(room: string, server: string, at: number): Promise<void> {
-    await this.m.rooms.updateOne({ _id: room }, { $set: { server, createdAt: at, closedAt: null } }, { upsert: true });
+    await this.inOrder.run(`room:${room}`, () =>
+      this.m.rooms.updateOne({ _id: room }, { $set: { server, createdAt: at, closedAt: null } }, { upsert: true }),
+    );
   }
 
   async roomClosed(room: string, at: number): Promise<void> {
-    await this.m.rooms.updateOne({ _id: room }, { $set: { closedAt: at } });
+    await this.inOrder.run(`room:${room}`, () => this.m.rooms.updateOne({ _id: room }, { $set: { closedAt: at } }));
   }
 
   async room(room: string): Promise<StoredRoom | null> {
@@ -160,10 +176,12 @@ export class MongoStore implements Store {
   }
 
   async saveSettings(room: string, settings: RoomSettings): Promise<void> {
-    await this.m.rooms.updateOne(
-      { _id: room },
-      { $set: { slow: settings.slow, modes: settings }, $setOnInsert: { createdAt: Date.now() } },
-      { upsert: true },
+    await this.inOrder.run(`room:${room}`, () =>
+      this.m.rooms.updateOne(
+        { _id: room },
+        { $set: { slow: settings.slow, modes: settings }, $setOnInsert: { createdAt: Date.now() } },
+        { upsert: true },
+      ),
     );
   }
 
@@ -247,6 +265,7 @@ export class MongoStore implements Store {
   }
 
   async messages(room: string, page: Page): Promise<TranscriptMessage[]> {
+    if (page.limit <= 0) return []; // MongoDB's limit(0) would mean no limit
     const filter = page.before === undefined ? { room } : { room, id: { $lt: Number(page.before) } };
     const docs = await this.m.messages.find(filter).sort({ id: -1 }).limit(page.limit).lean();
     return docs.map((d) => ({
@@ -266,7 +285,10 @@ export class MongoStore implements Store {
       .find({ $or: [{ until: null }, { until: { $gt: new Date(now) } }] })
       .sort({ at: 1, user: 1 })
       .lean();
-    return docs.map((d) => storedBan({ ...d, until: d.until === null ? null : d.until.getTime() }));
+    // `until: null` also matches a document without the field: both are bans without end.
+    return docs.map((d) =>
+      storedBan({ ...d, until: d.until === null || d.until === undefined ? null : d.until.getTime() }),
+    );
   }
 
   async blockedTerms(): Promise<string[] | null> {
@@ -292,6 +314,7 @@ export class MongoStore implements Store {
   }
 
   async moderation(room: string, page: Page): Promise<ModerationEntry[]> {
+    if (page.limit <= 0) return [];
     let filter: Record<string, unknown> = { room };
     if (page.before !== undefined) {
       const before = String(page.before);
@@ -314,13 +337,15 @@ export class MongoStore implements Store {
   }
 
   async savePin(room: string, pin: StoredPin | null): Promise<void> {
-    if (pin === null) await this.m.pins.deleteOne({ _id: room });
-    else
-      await this.m.pins.replaceOne(
-        { _id: room },
-        { _id: room, message: JSON.stringify(pin.message), until: pin.until },
-        { upsert: true },
-      );
+    await this.inOrder.run(`pin:${room}`, async () => {
+      if (pin === null) await this.m.pins.deleteOne({ _id: room });
+      else
+        await this.m.pins.replaceOne(
+          { _id: room },
+          { _id: room, message: JSON.stringify(pin.message), until: pin.until },
+          { upsert: true },
+        );
+    });
   }
 
   async pin(room: string): Promise<StoredPin | null> {
@@ -330,13 +355,15 @@ export class MongoStore implements Store {
 
   async saveTip(tip: TipRecord): Promise<void> {
     // By key: a later answer for the same key replaces the earlier one and keeps its _id (its place in the list).
-    await this.m.tips.updateOne(
-      { key: tip.key },
-      {
-        $set: { messageId: tip.messageId, answer: tip.answer, at: tip.at },
-        $setOnInsert: { room: tip.room, user: tip.user, amount: tip.amount },
-      },
-      { upsert: true },
+    await this.inOrder.run(`tip:${tip.key}`, () =>
+      this.m.tips.updateOne(
+        { key: tip.key },
+        {
+          $set: { messageId: tip.messageId, answer: tip.answer, at: tip.at },
+          $setOnInsert: { room: tip.room, user: tip.user, amount: tip.amount },
+        },
+        { upsert: true },
+      ),
     );
   }
 
@@ -348,6 +375,7 @@ export class MongoStore implements Store {
   }
 
   async tips(room: string, page: Page): Promise<TipEntry[]> {
+    if (page.limit <= 0) return [];
     let filter: Record<string, unknown> = { room };
     if (page.before !== undefined) {
       const before = String(page.before);
