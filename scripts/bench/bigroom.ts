@@ -5,8 +5,9 @@
  * clients dropped at once, rejoining with `since` as the SDK does).
  *
  * A process may hold 20,000 open files here, so the connections are spread over
- * several load generator processes, each from its own 127.0.0.x source address;
- * the server is allowed 19,600 connections (FD_RESERVE 400 under its own limit).
+ * several load generator processes, the big room's each from its own 127.0.0.x
+ * source address (the storm's bind none: storm-clients.ts says why); the server
+ * is allowed 19,600 connections (FD_RESERVE 400 under its own limit).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Loadgen } from './loadgen-client.js';
@@ -250,7 +251,6 @@ export async function storm(total: number = STORM_CLIENTS, nodeArgs: string[] = 
           group: 'storm',
           port,
           clients: Math.min(per, total - per * i),
-          sourceAddress: source(i),
         }),
       ),
     );
