@@ -5,8 +5,9 @@
  * clients dropped at once, rejoining with `since` as the SDK does).
  *
  * A process may hold 20,000 open files here, so the connections are spread over
- * several load generator processes, each from its own 127.0.0.x source address;
- * the server is allowed 19,600 connections (FD_RESERVE 400 under its own limit).
+ * several load generator processes, the big room's each from its own 127.0.0.x
+ * source address (the storm's bind none: storm-clients.ts says why); the server
+ * is allowed 19,600 connections (FD_RESERVE 400 under its own limit).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Loadgen } from './loadgen-client.js';
@@ -37,14 +38,15 @@ const BIG_ENV: Record<string, string> = {
 /** The big room measures fan-out, not admission: its joins are not rate-limited. */
 export const BIG_ROOM_ENV: Record<string, string> = { ...BIG_ENV, JOIN_RATE_PER_S: '0' };
 /**
- * The storm runs with the room's join admission at its defaults, or at
- * JOIN_RATE_PER_S / JOIN_BURST when the bench itself is run with them set (to
- * compare rates: `JOIN_RATE_PER_S=2000 npm run bench -- --only=storm`).
+ * The storm runs with the room's join admission, presence and young generation at
+ * their defaults, or at what JOIN_RATE_PER_S / JOIN_BURST / PRESENCE_INTERVAL_MS /
+ * ROOM_YOUNG_GEN_MB say when the bench itself is run with them set (to compare:
+ * `JOIN_RATE_PER_S=2000 npm run bench -- --only=storm`).
  */
 export const STORM_ENV: Record<string, string> = {
   ...BIG_ENV,
   ...Object.fromEntries(
-    (['JOIN_RATE_PER_S', 'JOIN_BURST'] as const).flatMap((k) =>
+    (['JOIN_RATE_PER_S', 'JOIN_BURST', 'PRESENCE_INTERVAL_MS', 'ROOM_YOUNG_GEN_MB'] as const).flatMap((k) =>
       process.env[k] === undefined ? [] : [[k, process.env[k]!]],
     ),
   ),
@@ -249,7 +251,6 @@ export async function storm(total: number = STORM_CLIENTS, nodeArgs: string[] = 
           group: 'storm',
           port,
           clients: Math.min(per, total - per * i),
-          sourceAddress: source(i),
         }),
       ),
     );

@@ -42,7 +42,6 @@ export interface StormJoinCommand {
   group: string;
   port: number;
   clients: number;
-  sourceAddress: string;
 }
 
 /** Drops every connection of the group at once and rejoins each with `since`, as the SDK does. */

@@ -34,7 +34,6 @@ interface Welcome {
 
 interface Storm {
   clients: StormClient[];
-  sourceAddress: string;
 }
 
 const storms = new Map<string, Storm>();
@@ -44,11 +43,19 @@ const WELCOME_TIMEOUT_MS = 10_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Opens one connection, joins (with `since` when given) and resolves with the welcome; `admitted` on the 101. */
+/**
+ * Opens one connection, joins (with `since` when given) and resolves with the welcome; `admitted` on the 101.
+ *
+ * No source address is bound: binding one before connect makes the kernel search for a port no socket
+ * on it holds, and after the drop the old ports sit in TIME_WAIT, so each bind of a rejoin scanned for
+ * longer (up to a few ms of the load generators' CPU, on the cores the room shares), and every failed
+ * attempt left one more: storms spiralled into thousands of failed attempts (docs/benchmarks.md, NOTES).
+ * A plain connect picks a port per destination and may reuse TIME_WAIT ports on loopback; the storm's
+ * 10,000 connections and the TIME_WAIT of its drop fit in one address's ports.
+ */
 function join(
   client: StormClient,
   port: number,
-  sourceAddress: string,
   since: number | undefined,
   admitted: () => void = () => undefined,
 ): Promise<Welcome> {
@@ -80,7 +87,6 @@ function join(
         },
       },
       WELCOME_TIMEOUT_MS,
-      sourceAddress,
     ).then((conn) => {
       admitted();
       client.conn = conn;
@@ -97,7 +103,7 @@ function join(
 }
 
 export async function stormJoin(cmd: StormJoinCommand): Promise<StormState> {
-  const storm: Storm = storms.get(cmd.group) ?? { clients: [], sourceAddress: cmd.sourceAddress };
+  const storm: Storm = storms.get(cmd.group) ?? { clients: [] };
   storms.set(cmd.group, storm);
   const fresh = Array.from({ length: cmd.clients }, (_, i) => ({
     name: `${cmd.group}-${storm.clients.length + i}`,
@@ -110,7 +116,7 @@ export async function stormJoin(cmd: StormJoinCommand): Promise<StormState> {
       const client = fresh[next++]!;
       for (;;) {
         try {
-          await join(client, cmd.port, storm.sourceAddress, undefined);
+          await join(client, cmd.port, undefined);
           break;
         } catch (error) {
           // Joining faster than the room admits: wait as told, as the SDK would.
@@ -169,7 +175,7 @@ export async function stormRejoin(cmd: StormRejoinCommand): Promise<StormResult>
     while (performance.now() - t0 + wait < cmd.timeoutMs) {
       await sleep(wait);
       try {
-        const welcome = await join(client, cmd.port, storm.sourceAddress, cmd.since, admitted);
+        const welcome = await join(client, cmd.port, cmd.since, admitted);
         if (complete(welcome, cmd.since)) result.recoveredMs.push(performance.now() - t0);
         else result.wrongHistory += 1;
         client.conn!.mode = 'discard'; // back and checked: what follows is not this scenario's to count
