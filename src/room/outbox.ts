@@ -47,8 +47,15 @@ export interface OutboxTarget {
   onSendFailed(error: unknown): void;
 }
 
+/** What an outbox with nothing queued answers for `pending`. */
+const NOTHING: readonly EncodedFrame[] = Object.freeze([]);
+
 export class Outbox {
-  readonly pending: EncodedFrame[] = [];
+  /**
+   * The frames queued since the last flush; null while there are none, so an idle
+   * member holds no array of its own (nor the spare capacity a reused one keeps).
+   */
+  private queue: EncodedFrame[] | null = null;
 
   constructor(
     readonly target: OutboxTarget,
@@ -56,23 +63,32 @@ export class Outbox {
     private readonly slowReaderBytes: number,
   ) {}
 
+  /** The frames queued since the last flush. */
+  get pending(): readonly EncodedFrame[] {
+    return this.queue ?? NOTHING;
+  }
+
   push(frame: EncodedFrame): void {
-    if (this.pending.push(frame) === 1) this.scheduler.schedule(this);
+    if (this.queue !== null) this.queue.push(frame);
+    else {
+      this.queue = [frame];
+      this.scheduler.schedule(this);
+    }
   }
 
   /** Drops whatever is queued (the connection is closing). */
   discard(): void {
-    this.pending.length = 0;
+    this.queue = null;
   }
 
   /** Writes what is queued now, outside the scheduler's pass (a closing connection's last frames). */
   flushNow(): void {
-    if (this.pending.length > 0) this.flush(batch(this.pending));
+    if (this.queue !== null) this.flush(batch(this.queue));
   }
 
   /** Writes the queued frames as the given batches (built by the scheduler from `pending`). */
   flush(batches: readonly Buffer[]): void {
-    this.pending.length = 0;
+    this.queue = null;
     for (const batch of batches) {
       // Checked before every write: a reader that stopped reading is cut off
       // before it can grow the server's memory past the threshold.

@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { type Server as WsServer, WebSocketServer } from 'ws';
 import type { RoomAccess, RoomLimits } from '../config.js';
 import { type AddressOf, clientAddressOf } from './client-address.js';
 import { CloseCode } from '../protocol/frames.js';
@@ -29,6 +29,7 @@ import { ErrorBurst } from '../error-burst.js';
 import { listen } from '../lifecycle.js';
 import { answerClientError, MAX_HEADER_BYTES } from '../http/client-error.js';
 import { WsConnection } from './ws-connection.js';
+import { MemberListeners, MemberSocket } from './member-socket.js';
 import type { Connection } from './connection.js';
 import { HttpRoutes } from './http-routes.js';
 import { HttpSessions } from './http-session.js';
@@ -53,10 +54,22 @@ const LISTEN_BACKLOG = 16_384;
 /** Accept errors (EMFILE) are logged once per this window, with a count. */
 const ACCEPT_ERROR_LOG_MS = 10_000;
 
+/**
+ * A socket's error before ws takes it over (ws listens for its own from then on).
+ * One function for every socket: a closure per upgrade would stay on each socket,
+ * with its context, for the life of the connection.
+ */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 export class RoomServer {
   readonly room: Room;
   private readonly http: Server;
-  private readonly wss: WebSocketServer;
+  private readonly wss: WsServer<typeof MemberSocket>;
+  private readonly listeners: MemberListeners;
+  /** Every counted socket's 'close' listener: one function, not a closure per socket. */
+  private readonly giveBack = (): void => this.budget?.give();
   private readonly scheduler = new FlushScheduler();
   private readonly pings: PingCarrier;
   private readonly pingTimer: NodeJS.Timeout;
@@ -93,7 +106,15 @@ export class RoomServer {
     // A malformed request or oversized headers: answered (431, 400) and closed, as on the master's listeners.
     this.http.on('clientError', answerClientError);
     // maxPayload: ws closes a connection that sends a larger frame with 1009.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, clientTracking: false });
+    // WebSocket: the class ws makes for each connection, which carries its member (member-socket.ts).
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: limits.maxFrameBytes,
+      clientTracking: false,
+      WebSocket: MemberSocket,
+      autoPong: false,
+    });
+    this.listeners = new MemberListeners(this.room, limits.slowReaderBytes);
     this.wss.on('error', (error) => this.log('error', 'WebSocket server error', { error: error.message }));
     this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.pingTimer = setInterval(() => this.pingAll(), limits.pingIntervalMs);
@@ -126,7 +147,8 @@ export class RoomServer {
   private counted(socket: Socket): void {
     if (this.budget === undefined) return;
     if (this.budget.take()) {
-      socket.once('close', () => this.budget!.give());
+      // 'close' comes once per socket.
+      socket.on('close', this.giveBack);
       return;
     }
     this.overBudget.add(socket);
@@ -160,7 +182,7 @@ export class RoomServer {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const refuse = (status: number, text: string, retryAfterS = RETRY_AFTER_S) => {
       const retry = status === 503 ? `Retry-After: ${retryAfterS}\r\n` : '';
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${retry}Content-Length: 0\r\n\r\n`);
@@ -189,14 +211,11 @@ export class RoomServer {
     });
   }
 
-  private accept(ws: WebSocket, socket: Socket, address: string): void {
+  private accept(ws: MemberSocket, socket: Socket, address: string): void {
+    // ws now listens for the socket's errors itself.
+    socket.removeListener('error', destroyOnError);
     const client = this.member(new WsConnection(ws, socket, this.pings), address);
-    // Without an 'error' listener, one malformed frame would crash the whole room.
-    ws.on('error', () => ws.terminate());
-    ws.on('pong', () => client.pong());
-    // The protocol is JSON text; a binary message is refused as not JSON ('').
-    ws.on('message', (data: RawData, isBinary: boolean) => this.room.receive(client, isBinary ? '' : data.toString()));
-    ws.on('close', () => this.room.detach(client));
+    this.listeners.attach(ws, client);
     this.room.attach(client);
   }
 
