@@ -13,7 +13,6 @@
 import type { RoomAccess, RoomLimits } from '../config.js';
 import {
   type ChatMessage,
-  type ChatModes,
   CloseCode,
   type ClientFrame,
   type ErrorFrame,
@@ -27,14 +26,13 @@ import { PendingAcks } from './acks.js';
 import type { Client } from './client.js';
 import { type Clock, realClock } from './clock.js';
 import { RoomCounters } from './counters.js';
-import type { Availability, Control, Engine, EngineRefusal, PostOrigin } from './engine.js';
+import type { Availability, Engine, EngineRefusal, PostOrigin } from './engine.js';
 import { type ExtraFrame, type ExtrasEvents, RoomExtras } from './extras.js';
 import { History } from './history.js';
 import { withRejoinWindow } from './join-admission.js';
 import { JoinIdentity } from './join-identity.js';
 import { type ActExtra, actRecord, decideAct } from './moderation-frames.js';
 import { type ActHost, applyAct } from './act-applier.js';
-import type { ModesPatch } from './chat-modes.js';
 import { isModesFrame, RoomModes } from './room-modes.js';
 import { Members } from './members.js';
 import { MessagePolicy } from './message-policy.js';
@@ -43,6 +41,7 @@ import { encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
 import { encodeWelcome, RecoveryCache, type WelcomeFields } from './recovery-cache.js';
 import { WelcomeSettingsMemo } from './welcome-settings.js';
+import { RoomAdmin } from './room-admin.js';
 
 export interface RoomEvents extends ExtrasEvents {
   /** The joined-connection count on this copy changed (already throttled to the presence interval). */
@@ -71,6 +70,8 @@ export class Room {
   /** What joins are welcomed with, shared by joins asking the same while the history is unchanged (src/room/recovery-cache.ts). */
   readonly recoveries: RecoveryCache;
   private readonly welcomeSettings: WelcomeSettingsMemo;
+  /** The admin API's operations on the room, and the controls every copy carries out (room-admin.ts). */
+  readonly admin: RoomAdmin;
   /** What applying a moderation act uses of the room (act-applier.ts). */
   private readonly actHost: ActHost;
 
@@ -114,6 +115,16 @@ export class Room {
     // After the models it borrows, before the engine can hand anything over.
     this.extras = this.extrasFor(events);
     this.welcomeSettings = new WelcomeSettingsMemo(limits, this.moderation.rule);
+    this.admin = new RoomAdmin({
+      engine,
+      members: this.members,
+      modes: this.modes,
+      extras: this.extras,
+      clock,
+      broadcast: (frame) => this.broadcast(frame),
+      closeUser: (user, code, reason) => this.closeUser(user, code, reason),
+      closing: (reason) => events.closing?.(reason),
+    });
     this.actHost = {
       moderation: this.moderation,
       history: this.history,
@@ -127,7 +138,7 @@ export class Room {
       message: this.deliver,
       refused: (origin, refusal) => this.refusedByEngine(origin, refusal),
       act: (record, seq) => applyAct(this.actHost, record, seq),
-      control: (control) => this.control(control, events),
+      control: (control) => this.admin.apply(control),
       durable: (through) => this.acks.release(through),
       elsewhere: () => this.members.presenceChanged(),
       viewersHere: () => this.members.viewers,
@@ -298,40 +309,6 @@ export class Room {
     }
     this.counters.deliveries += delivered;
     return delivered;
-  }
-
-  /** An admin's announcement, to every copy of the room; answers how many joined connections here get it. */
-  systemMessage(text: string, ts: number): number {
-    const here = this.members.viewers;
-    this.engine.announce({ kind: 'system', text, ts });
-    return here;
-  }
-
-  /** An admin's kick, on every copy; answers how many connections here were closed. */
-  kick(userId: string, reason: string): number {
-    const here = this.members.connectionsOf(userId).length;
-    this.engine.announce({ kind: 'kick', user: userId, reason });
-    return here;
-  }
-
-  /** The admin API's change of chat modes (PATCH /api/v1/room/:name/settings), on every copy; answers the modes it makes. */
-  adminSettings(patch: ModesPatch, shield?: boolean): ChatModes {
-    const { record, modes } = this.modes.adminAct(patch, shield, this.clock.now());
-    this.engine.act(record);
-    return modes;
-  }
-
-  /** An admin's shutdown of the room, announced to the other copies (this one closes through its server). */
-  announceClose(reason: string): void {
-    this.engine.announce({ kind: 'close', reason });
-  }
-
-  private control(control: Control, events: RoomEvents): void {
-    if (control.kind === 'system') this.broadcast({ type: 'system', text: control.text, ts: control.ts });
-    else if (control.kind === 'kick') this.closeUser(control.user, CloseCode.KICKED, control.reason || 'Kicked');
-    else if (control.kind === 'held') this.modes.heldAnnounced(control.message);
-    else if (control.kind === 'pin' || control.kind === 'unpin') this.extras.control(control);
-    else events.closing?.(control.reason);
   }
 
   // ── moderation ────────────────────────────────────────────────────────────────

@@ -136,12 +136,12 @@ const requests: RoomRequestHandlers = {
     return { port: roomPort };
   },
   stats: async ({ reader }) => stats(open(), reader === 'scrape' ? 'scrape' : 'stats'),
-  broadcast: async ({ text, ts }) => ({ delivered: open().room.systemMessage(text, ts) }),
-  kick: async ({ user, reason }) => ({ closed: open().room.kick(user, reason || 'Kicked') }),
-  settings: async ({ patch, shield }) => ({ settings: open().room.adminSettings(patch, shield) }),
+  broadcast: async ({ text, ts }) => ({ delivered: open().room.admin.systemMessage(text, ts) }),
+  kick: async ({ user, reason }) => ({ closed: open().room.admin.kick(user, reason || 'Kicked') }),
+  settings: async ({ patch, shield }) => ({ settings: open().room.admin.settings(patch, shield) }),
   close: async ({ reason, everywhere }) => {
     const s = open();
-    if (everywhere === true) s.room.announceClose(reason);
+    if (everywhere === true) s.room.admin.announceClose(reason);
     const closing = s.close(reason);
     // The room accepts nothing more once closing has begun: hand the master its
     // last records now, before waiting on slow clients, and again before the reply.
