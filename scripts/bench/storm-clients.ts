@@ -51,7 +51,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * longer (up to a few ms of the load generators' CPU, on the cores the room shares), and every failed
  * attempt left one more: storms spiralled into thousands of failed attempts (docs/benchmarks.md, NOTES).
  * A plain connect picks a port per destination and may reuse TIME_WAIT ports on loopback; the storm's
- * 10,000 connections and the TIME_WAIT of its drop fit in one address's ports.
+ * 10,000 connections and the TIME_WAIT of its drop fit in one address's ports. (Not ports bound
+ * explicitly and still in TIME_WAIT, as the big room's are for 60 s after it: run.ts waits them out.)
  */
 function join(
   client: StormClient,

@@ -2,10 +2,12 @@
  * A room's WebSocket listeners are shared by all its connections, each finding
  * its member through the socket (src/room/member-socket.ts), and the room answers
  * pings itself (ws's automatic pong is off): every member's frames are still its
- * own, and a client's ping gets its pong.
+ * own, a client's ping gets its pong, and one that pings without reading the
+ * pongs is cut before they pile up in the room's memory.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { startTestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/wait.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -25,6 +27,34 @@ describe('member sockets', async () => {
     client.send({ type: 'message', text: 'still here', ref: 'p1' });
     assert.equal((await client.next('ack')).ref, 'p1');
     client.close();
+  });
+
+  it('cuts a client that floods pings without reading the pongs, and the room goes on', async () => {
+    // A room of its own with a small slow-reader limit, and a drain watch too slow to be the one that cuts.
+    const small = await startTestServer({ ALLOW_GUESTS: 'on', SLOW_READER_BYTES: '65536', SLOW_READER_MS: '600000' });
+    const floodPort = await small.createRoom('flood');
+    const flooder = new WebSocket(`ws://127.0.0.1:${floodPort}/`);
+    flooder.on('error', () => undefined);
+    await new Promise((resolve) => flooder.once('open', resolve));
+    const ended = new Promise<void>((resolve) => flooder.once('close', () => resolve()));
+    let gone = false;
+    void ended.then(() => (gone = true));
+    // Stop reading: the pongs fill the kernel's buffers, then the room's.
+    (flooder as unknown as { _socket: { pause(): void } })._socket.pause();
+    const payload = Buffer.alloc(125, 1);
+    const PING_LIMIT = 400_000; // 50 MB of pongs: far past the kernel's buffers and the limit
+    let sent = 0;
+    while (!gone && sent < PING_LIMIT) {
+      for (let i = 0; i < 1000; i++) flooder.ping(payload);
+      sent += 1000;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.ok(gone, `the flooder was still connected after ${sent} pings`);
+    const { client } = await TestClient.join(floodPort, { name: 'After' });
+    client.send({ type: 'message', text: 'room alive', ref: 'a1' });
+    assert.equal((await client.next('ack')).ref, 'a1');
+    client.close();
+    await small.stop();
   });
 
   it("gives each member's frames to that member: acks to their senders, a close to its own member", async () => {

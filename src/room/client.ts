@@ -250,7 +250,14 @@ export class Client implements OutboxTarget {
     this.clock.clearTimeout(this.joinTimer);
     this.joinTimer = undefined;
     if (options.flush === false) this.outbox.discard();
-    else this.outbox.flushNow();
+    else {
+      // A write that throws here must not stop the close (nor a closeAll of every member).
+      try {
+        this.outbox.flushNow();
+      } catch {
+        this.outbox.discard();
+      }
+    }
     const end =
       options.reset === true && this.connection.reset
         ? () => this.connection.reset!()

@@ -25,6 +25,8 @@ export class MemberSocket extends WebSocket {
   constructor(...args: unknown[]) {
     super(...(args as [null]));
     // Without a prototype, as EventEmitter's own table; V8 keeps this one a small object.
+    // (Removing a listener deletes its key and turns it back into a hash table: the
+    // room and ws never remove these. eventNames() lists all five once any is set.)
     (this as unknown as { _events: object })._events = Object.setPrototypeOf(listened(), null) as object;
   }
 }

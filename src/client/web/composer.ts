@@ -53,7 +53,7 @@ form.addEventListener('submit', (event) => {
     if (result.ok) {
       if (errorsShown() === shownBefore) hideError();
       if (input.value === text) input.value = '';
-      endReply();
+      if (draft.announce === undefined) endReply(); // an announcement is not the reply being written
       updateCount();
     } else if (result.error.code === 'NOT_CONNECTED' || result.error.code === 'DISCONNECTED') {
       showError('Not connected: the message was not sent.');

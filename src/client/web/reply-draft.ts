@@ -35,7 +35,7 @@ export function endReply(): void {
 export type Draft =
   { text: string; options: MessageOptions; announce?: undefined } | { text: string; announce: AnnouncementColor };
 
-const ANNOUNCE = /^\/announce([a-z]*)\s+(\S[\s\S]*)$/;
+const ANNOUNCE = /^\/announce([a-z]*)\s+(\S[\s\S]*)$/i;
 
 /** `/announce…` with a colour the room knows ('' for the primary one), else undefined. */
 function announceColor(suffix: string): AnnouncementColor | undefined {
@@ -48,7 +48,7 @@ function announceColor(suffix: string): AnnouncementColor | undefined {
 /** The text to send and its options: the reply's parent, and `/me …` as an action; or an announcement. */
 export function draftOf(text: string): Draft {
   const announce = ANNOUNCE.exec(text.trim());
-  const color = announce === null ? undefined : announceColor(announce[1]!);
+  const color = announce === null ? undefined : announceColor(announce[1]!.toLowerCase());
   if (color !== undefined) return { text: announce![2]!, announce: color };
   const options: MessageOptions = {};
   if (parent !== null) options.replyTo = parent.id;

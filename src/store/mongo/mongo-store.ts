@@ -58,7 +58,9 @@ const RETRY_MAX_MS = 30_000;
 export class MongoStore implements Store {
   readonly kind = 'mongodb' as const;
   private readonly connection: Connection;
-  private readonly m: Models;
+  private readonly models: Models;
+  /** Every index is in place (syncIndexes ended): until then the models are not handed out. */
+  private indexed = false;
   /** The ObjectId each moderation entry was first written with, so a retry reuses it. */
   private readonly entryIds = new WeakMap<NewModerationEntry, Types.ObjectId>();
   private closed = false;
@@ -73,7 +75,18 @@ export class MongoStore implements Store {
     this.connection.on('error', (error: Error) => {
       if (this.connected) options.onConnectError?.(error);
     });
-    this.m = defineModels(this.connection, options.retentionDays);
+    this.models = defineModels(this.connection, options.retentionDays);
+  }
+
+  /**
+   * The models, once every index exists. A retry's openUri connects before its
+   * syncIndexes ends, and with bufferCommands off a call made then would go
+   * through on collections that may lack their unique indexes (a retried batch
+   * would store rows twice, and the index could then never be built).
+   */
+  private get m(): Models {
+    if (!this.indexed) throw new Error('The MongoDB store is not ready: its indexes are not all in place yet');
+    return this.models;
   }
 
   open(): Promise<void> {
@@ -94,15 +107,18 @@ export class MongoStore implements Store {
         // reserved, a message stored) must survive a failover, and the ids a room
         // continues from must be read from the primary, never a lagging secondary
         // (either would give an id twice).
-        writeConcern: { w: 'majority', journal: true },
+        // `j` too: the driver takes a URI's j/journal=false over `journal` alone.
+        writeConcern: { w: 'majority', journal: true, j: true },
         readPreference: 'primary',
         ...(this.options.dbName === undefined ? {} : { dbName: this.options.dbName }),
       });
       if (this.closed) return void (await this.connection.close());
       // syncIndexes also changes the TTL when TRANSCRIPT_RETENTION_DAYS changed.
-      for (const model of Object.values(this.m)) await model.syncIndexes();
+      for (const model of Object.values(this.models)) await model.syncIndexes();
       if (this.closed) return void (await this.connection.close());
+      this.indexed = true;
     } catch (error) {
+      this.indexed = false;
       this.options.onConnectError?.(error as Error);
       // Not usable without its unique indexes (a retried batch would store rows
       // twice): closed, so calls fail at once until a retry has them all.
