@@ -32,6 +32,18 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     await page.locator('[data-testid=connection-status][data-state=open]').waitFor();
     return page;
   };
+  /** A new page that joins as the guest `name`, ready to write. */
+  const guest = async (name: string): Promise<Page> => {
+    const page = await open();
+    await page.getByTestId('join-name').fill(name);
+    await page.getByTestId('join-button').click();
+    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    return page;
+  };
+  const say = async (page: Page, text: string) => {
+    await page.getByTestId('message-input').fill(text);
+    await page.getByTestId('message-input').press('Enter');
+  };
   const hostToken = await token({ sub: 'ann', name: 'Ann', role: 'host', room: ROOM });
   const { client: hostWs } = await TestClient.join(port, { token: hostToken });
 
@@ -61,17 +73,12 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
 
   it('shows viewers the modes in force and mods the review queue with allow and deny', async () => {
     const host = await open(`&token=${hostToken}`);
-    const page = await open();
-    await page.getByTestId('join-name').fill('Gwen');
-    await page.getByTestId('join-button').click();
-    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    const page = await guest('Gwen');
     await host.getByTestId('mode-review').selectOption('guests');
     await page.getByTestId('modes-indicator').filter({ hasText: 'Guests held for review' }).waitFor();
-    await page.getByTestId('message-input').fill('may I?');
-    await page.getByTestId('message-input').press('Enter');
+    await say(page, 'may I?');
     await page.getByTestId('notice').filter({ hasText: 'held for a moderator' }).waitFor();
-    await page.getByTestId('message-input').fill('buy my stuff');
-    await page.getByTestId('message-input').press('Enter');
+    await say(page, 'buy my stuff');
     const denied = host.getByTestId('held-message').filter({ hasText: 'buy my stuff' });
     await denied.getByTestId('deny-button').click();
     await denied.waitFor({ state: 'detached' });
@@ -92,10 +99,7 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
 
   it('turns shield mode on in one click and off again, restoring the modes before it', async () => {
     const host = await open(`&token=${hostToken}`);
-    const page = await open();
-    await page.getByTestId('join-name').fill('Sid');
-    await page.getByTestId('join-button').click();
-    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    const page = await guest('Sid');
     // Slow mode of 5 s before shield mode (which sets 30 s): shield off must bring back 5, not 0.
     await host.getByTestId('slow-input').fill('5');
     await host.getByTestId('slow-button').click();
@@ -107,8 +111,7 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     assert.match((await page.getByTestId('modes-indicator').textContent()) ?? '', /Followers only/);
     assert.equal(await host.getByTestId('mode-unique').isChecked(), true, 'the panel shows what shield turned on');
     // Followers only: a guest follows no one, so the room refuses them and says why.
-    await page.getByTestId('message-input').fill('let me in');
-    await page.getByTestId('message-input').press('Enter');
+    await say(page, 'let me in');
     await page
       .getByTestId('error')
       .filter({ hasText: /follower/i })
@@ -119,8 +122,7 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     assert.equal(await host.getByTestId('mode-unique').isChecked(), false);
     await page.getByTestId('slow-indicator').filter({ hasText: '5' }).waitFor();
     assert.equal(await host.getByTestId('slow-input').inputValue(), '5', 'the slow mode before shield mode is back');
-    await page.getByTestId('message-input').fill('calm now');
-    await page.getByTestId('message-input').press('Enter');
+    await say(page, 'calm now');
     await host.getByTestId('message').filter({ hasText: 'calm now' }).waitFor();
     assert.equal(await host.getByTestId('message').filter({ hasText: 'let me in' }).count(), 0);
     await host.getByTestId('slow-input').fill('0');
@@ -132,23 +134,17 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
 
   it("warns from a line's menu: the guest cannot post until they acknowledge", async () => {
     const host = await open(`&token=${hostToken}`);
-    const page = await open();
-    await page.getByTestId('join-name').fill('Wes');
-    await page.getByTestId('join-button').click();
-    await page.getByTestId('message-input').waitFor({ state: 'visible' });
-    await page.getByTestId('message-input').fill('rude words');
-    await page.getByTestId('message-input').press('Enter');
+    const page = await guest('Wes');
+    await say(page, 'rude words');
     const rude = host.getByTestId('message').filter({ hasText: 'rude words' });
     await rude.getByTestId('message-menu-button').click();
     await host.getByTestId('warn-button').click();
     const warned = page.getByTestId('notice').filter({ hasText: 'A moderator warned you' });
     await warned.waitFor();
-    await page.getByTestId('message-input').fill('more');
-    await page.getByTestId('message-input').press('Enter');
+    await say(page, 'more');
     await page.getByTestId('error').filter({ hasText: 'acknowledge' }).waitFor();
     await warned.getByRole('button', { name: 'Acknowledge the warning' }).click();
-    await page.getByTestId('message-input').fill('sorry');
-    await page.getByTestId('message-input').press('Enter');
+    await say(page, 'sorry');
     await host.getByTestId('message').filter({ hasText: 'sorry' }).waitFor();
     await host.close();
     await page.close();
@@ -156,12 +152,8 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
 
   it("keeps a guest timed out from a line's menu timed out after a reload", async () => {
     const host = await open(`&token=${hostToken}`);
-    const page = await open();
-    await page.getByTestId('join-name').fill('Tess');
-    await page.getByTestId('join-button').click();
-    await page.getByTestId('message-input').waitFor({ state: 'visible' });
-    await page.getByTestId('message-input').fill('too loud');
-    await page.getByTestId('message-input').press('Enter');
+    const page = await guest('Tess');
+    await say(page, 'too loud');
     const loud = host.getByTestId('message').filter({ hasText: 'too loud' });
     await loud.getByTestId('message-menu-button').click();
     await host.locator('[data-testid=timeout-button][data-seconds="60"]').click();
@@ -172,11 +164,9 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     assert.equal(await page.getByTestId('join-name').inputValue(), 'Tess', 'the same guest comes back');
     await page.getByTestId('join-button').click();
     await page.getByTestId('message-input').waitFor({ state: 'visible' });
-    await page.getByTestId('message-input').fill('I am back');
-    await page.getByTestId('message-input').press('Enter');
+    await say(page, 'I am back');
     await page.getByTestId('error').filter({ hasText: 'You are timed out' }).waitFor();
-    await host.getByTestId('message-input').fill('host line');
-    await host.getByTestId('message-input').press('Enter');
+    await say(host, 'host line');
     await host.getByTestId('message').filter({ hasText: 'host line' }).waitFor();
     assert.equal(await host.getByTestId('message').filter({ hasText: 'I am back' }).count(), 0);
     // The host lifts it from the panel (a guest's timeout also holds its address: every guest here).
@@ -185,8 +175,7 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     const thanks = host.getByTestId('message').filter({ hasText: 'thank you' });
     for (let attempt = 1; (await thanks.count()) === 0; attempt++) {
       assert.ok(attempt <= 5, 'the guest could post again once the timeout was lifted');
-      await page.getByTestId('message-input').fill('thank you');
-      await page.getByTestId('message-input').press('Enter');
+      await say(page, 'thank you');
       await thanks.waitFor({ timeout: 2_000 }).catch(() => undefined);
     }
     await host.close();
@@ -194,14 +183,10 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
   });
 
   it('keeps a banned guest out after a reload', async () => {
-    const page = await open();
-    await page.getByTestId('join-name').fill('Pest');
-    await page.getByTestId('join-button').click();
-    await page.getByTestId('message-input').waitFor({ state: 'visible' });
+    const page = await guest('Pest');
     const stored = (await page.evaluate('localStorage.getItem("chat.guest")')) as string;
     assert.match(stored, /"name":"Pest"/);
-    await page.getByTestId('message-input').fill('buy now');
-    await page.getByTestId('message-input').press('Enter');
+    await say(page, 'buy now');
     const spam = await hostWs.next('message', (f) => f.text === 'buy now');
     hostWs.send({ type: 'ban', user: (spam.user as { id: string }).id });
     await page.locator('[data-testid=connection-status][data-state=closed]').waitFor();
