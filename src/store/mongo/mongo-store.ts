@@ -15,14 +15,11 @@
  * (messages, marks, bans, log) and a batch that fails part-way is retried whole.
  */
 import { type Connection, createConnection, Types } from 'mongoose';
-import type { ChatMessage, Role } from '../../protocol/frames.js';
-import { decodeExtras, encodeExtras } from '../../protocol/message-extras.js';
+import type { ChatMessage } from '../../protocol/frames.js';
 import {
-  type Actor,
   type Ban,
   checkBlockCount,
   DAY_MS,
-  type ModerationAction,
   type ModerationEntry,
   type NewModerationEntry,
   type Page,
@@ -36,7 +33,7 @@ import {
   type TranscriptMessage,
   type WriteBatch,
 } from '../store.js';
-import { banDoc, onlyDuplicates, tipOf } from './documents.js';
+import { banDoc, messageDoc, moderationEntryOf, onlyDuplicates, tipOf, transcriptMessageOf } from './documents.js';
 import { InOrder } from './in-order.js';
 import { defineModels, type Models } from './models.js';
 
@@ -203,20 +200,7 @@ export class MongoStore implements Store {
 
   async writeBatch(batch: WriteBatch): Promise<void> {
     if (batch.messages.length > 0) {
-      const docs = batch.messages.map((m) => {
-        const extras = encodeExtras(m);
-        const doc = {
-          room: m.room,
-          id: m.id,
-          ts: m.ts,
-          at: new Date(m.ts),
-          user: { id: m.user.id, name: m.user.name, role: m.user.role },
-          text: m.text,
-          deleted: false,
-          cleared: false,
-        };
-        return extras === null ? doc : { ...doc, extras };
-      });
+      const docs = batch.messages.map(messageDoc);
       try {
         await this.m.messages.insertMany(docs, { ordered: false, lean: true });
       } catch (error) {
@@ -284,16 +268,7 @@ export class MongoStore implements Store {
     if (page.limit <= 0) return []; // MongoDB's limit(0) would mean no limit
     const filter = page.before === undefined ? { room } : { room, id: { $lt: Number(page.before) } };
     const docs = await this.m.messages.find(filter).sort({ id: -1 }).limit(page.limit).lean();
-    return docs.map((d) => ({
-      room: d.room,
-      id: d.id,
-      ts: d.ts,
-      user: { id: d.user.id, name: d.user.name, role: d.user.role as Role },
-      text: d.text,
-      ...decodeExtras(d.extras),
-      deleted: d.deleted,
-      cleared: d.cleared,
-    }));
+    return docs.map(transcriptMessageOf);
   }
 
   async bans(now: number): Promise<Ban[]> {
@@ -339,17 +314,7 @@ export class MongoStore implements Store {
       filter = { room, _id: { $lt: new Types.ObjectId(before) } };
     }
     const docs = await this.m.moderation.find(filter).sort({ _id: -1 }).limit(page.limit).lean();
-    return docs.map((d) => ({
-      id: d._id.toHexString(),
-      room: d.room,
-      action: d.action as ModerationAction,
-      by: { id: d.by.id, name: d.by.name, role: d.by.role as Actor['role'] },
-      target: d.target ?? null,
-      messageId: d.messageId ?? null,
-      seconds: d.seconds ?? null,
-      reason: d.reason,
-      at: d.at,
-    }));
+    return docs.map(moderationEntryOf);
   }
 
   async savePin(room: string, pin: StoredPin | null): Promise<void> {
