@@ -13,7 +13,6 @@ import type { TipLimits } from '../config.js';
 import type {
   AnnounceFrame,
   ChatMessage,
-  FrameErrorCode,
   MessageExtras,
   MessageFrame,
   PinFrame,
@@ -27,6 +26,7 @@ import type { Client } from './client.js';
 import type { Clock } from './clock.js';
 import type { Availability, Control, Engine, PaidOrigin, PostOrigin } from './engine.js';
 import type { History } from './history.js';
+import type { Refuse } from './refusal.js';
 import { mentionsIn } from './mentions.js';
 import type { Members } from './members.js';
 import type { MessagePolicy, PostVerdict } from './message-policy.js';
@@ -48,13 +48,7 @@ export interface ExtrasHost {
   readonly tipLimits: TipLimits | undefined;
   available(): Availability;
   broadcast(frame: ServerFrame): void;
-  refuse(
-    client: Client,
-    code: FrameErrorCode,
-    message: string,
-    ref?: string,
-    extra?: { retryAfterMs?: number; until?: number },
-  ): void;
+  refuse: Refuse;
 }
 
 type Accepted = Extract<PostVerdict, { ok: true }>;

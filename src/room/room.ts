@@ -15,8 +15,6 @@ import {
   type ChatMessage,
   CloseCode,
   type ClientFrame,
-  type ErrorFrame,
-  type FrameErrorCode,
   type ServerFrame,
   type UserInfo,
   type WelcomeSettings,
@@ -41,6 +39,7 @@ import { encode } from './outbox.js';
 import { parseFrame } from './parse-frame.js';
 import { encodeWelcome, RecoveryCache, type WelcomeFields } from './recovery-cache.js';
 import { WelcomeSettingsMemo } from './welcome-settings.js';
+import { type Refuse, refuseFrame } from './refusal.js';
 import { RoomAdmin } from './room-admin.js';
 
 export interface RoomEvents extends ExtrasEvents {
@@ -65,6 +64,9 @@ export class Room {
   private readonly history: History;
   private readonly joinIdentity: JoinIdentity;
   private readonly acks = new PendingAcks();
+  /** Tells a client why its frame was refused, counts it, and closes one refused too often (refusal.ts). */
+  private readonly refuse: Refuse = (client, code, message, ref, extra) =>
+    refuseFrame(client, this.counters, code, message, ref, extra);
   /** Replies, announcements, the pin and paid messages (the worker hands it the master's debit answers). */
   readonly extras: RoomExtras;
   /** What joins are welcomed with, shared by joins asking the same while the history is unchanged (src/room/recovery-cache.ts). */
@@ -272,7 +274,7 @@ export class Room {
         ...host,
         available: () => this.available(),
         broadcast: (f) => this.broadcast(f),
-        refuse: this.refuse.bind(this),
+        refuse: this.refuse,
       },
       events,
     );
@@ -375,23 +377,7 @@ export class Room {
       if (this.members.isPresent(user)) this.banned(user);
   }
 
-  // ── refusals and upkeep ───────────────────────────────────────────────────────
-  private refuse(
-    client: Client,
-    code: FrameErrorCode,
-    message: string,
-    ref?: string,
-    extra?: { retryAfterMs?: number; until?: number },
-  ): void {
-    const frame: ErrorFrame = { type: 'error', code, message };
-    if (ref !== undefined) frame.ref = ref;
-    if (extra?.retryAfterMs !== undefined) frame.retryAfterMs = extra.retryAfterMs;
-    if (extra?.until !== undefined) frame.until = extra.until;
-    client.push(encode(frame));
-    this.counters.refuse(code);
-    if (client.refused(code === 'BAD_FRAME')) client.close(CloseCode.TOO_MANY_REFUSALS, 'Too many refused frames');
-  }
-
+  // ── upkeep ───────────────────────────────────────────────────────
   /** Periodic upkeep: forget rate-limit and timeout entries that no longer matter. */
   sweep(): void {
     this.policy.sweep();
