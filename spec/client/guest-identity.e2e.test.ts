@@ -44,6 +44,9 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     await page.getByTestId('message-input').fill(text);
     await page.getByTestId('message-input').press('Enter');
   };
+  /** Opens the action menu of the line on `page` that says `text`. */
+  const openMenu = (page: Page, text: string) =>
+    page.getByTestId('message').filter({ hasText: text }).getByTestId('message-menu-button').click();
   const hostToken = await token({ sub: 'ann', name: 'Ann', role: 'host', room: ROOM });
   const { client: hostWs } = await TestClient.join(port, { token: hostToken });
 
@@ -136,8 +139,7 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     const host = await open(`&token=${hostToken}`);
     const page = await guest('Wes');
     await say(page, 'rude words');
-    const rude = host.getByTestId('message').filter({ hasText: 'rude words' });
-    await rude.getByTestId('message-menu-button').click();
+    await openMenu(host, 'rude words');
     await host.getByTestId('warn-button').click();
     const warned = page.getByTestId('notice').filter({ hasText: 'A moderator warned you' });
     await warned.waitFor();
@@ -154,8 +156,7 @@ describe('guest identities and chat modes on the page', { skip }, async () => {
     const host = await open(`&token=${hostToken}`);
     const page = await guest('Tess');
     await say(page, 'too loud');
-    const loud = host.getByTestId('message').filter({ hasText: 'too loud' });
-    await loud.getByTestId('message-menu-button').click();
+    await openMenu(host, 'too loud');
     await host.locator('[data-testid=timeout-button][data-seconds="60"]').click();
     await page.getByTestId('error').filter({ hasText: 'timed you out' }).waitFor();
 
